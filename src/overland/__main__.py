@@ -1,0 +1,5 @@
+"""``python -m overland``."""
+
+from .cli import run
+
+run()

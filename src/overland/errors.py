@@ -1,0 +1,107 @@
+"""Exceptions raised by Overland.
+
+Every exception derives from :class:`OverlandError`; the specific ones also derive
+from the matching built-in so callers may catch either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "NetworkDataError",
+    "OverlandError",
+    "Problem",
+    "ScenarioError",
+    "UnknownPlaceError",
+]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a network package, located as precisely as possible.
+
+    ``row`` is the line number in a CSV file (the header is line 1) or the line of the
+    item in a YAML file; ``field`` is the column or key. Either may be ``None`` when the
+    problem concerns a whole file or a whole row.
+    """
+
+    file: str
+    message: str
+    row: int | None = None
+    field: str | None = None
+    severity: Severity = "error"
+    value: str | None = None
+
+    def location(self) -> str:
+        """``file:row [field]`` as shown to people."""
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+        if self.field:
+            where += f" [{self.field}]"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready mapping."""
+        return {
+            "file": self.file,
+            "row": self.row,
+            "field": self.field,
+            "severity": self.severity,
+            "message": self.message,
+            "value": self.value,
+        }
+
+
+class OverlandError(Exception):
+    """Root of every error Overland raises on purpose."""
+
+    type_name = "overland_error"
+
+
+@dataclass
+class NetworkDataError(ValueError, OverlandError):
+    """A network package has problems; ``problems`` lists every one of them."""
+
+    problems: Sequence[Problem] = field(default_factory=tuple)
+    path: str = ""
+    type_name = "invalid_network"
+
+    def __str__(self) -> str:
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = f"network package {self.path!r} has {len(errors)} problem(s)"
+        lines = [head, *(f"  {p}" for p in errors[:50])]
+        if len(errors) > 50:
+            lines.append(f"  ... and {len(errors) - 50} more")
+        return "\n".join(lines)
+
+
+class UnknownPlaceError(KeyError, OverlandError):
+    """A place name, id or alias matched nothing; ``suggestions`` holds close matches."""
+
+    type_name = "unknown_place"
+
+    def __init__(self, query: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(query)
+        self.query = query
+        self.suggestions = tuple(suggestions)
+
+    def __str__(self) -> str:
+        msg = f"unknown place {self.query!r}"
+        if self.suggestions:
+            msg += "; did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
+        return msg
+
+
+class ScenarioError(ValueError, OverlandError):
+    """A scenario name or date that cannot be used."""
+
+    type_name = "bad_scenario"

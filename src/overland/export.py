@@ -1,0 +1,113 @@
+"""Exports of a network state: GeoJSON (for QGIS / geopandas) and CSV tables."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .timeline import NetworkState
+
+__all__ = ["state_geojson", "write_csv_tables", "write_geojson", "write_text_atomic"]
+
+
+def write_text_atomic(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so that a
+    reader never sees a half-written file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return ";".join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _props(model: Any) -> dict[str, Any]:
+    return {k: _flat(v) for k, v in model.model_dump(by_alias=True).items()}
+
+
+def state_geojson(state: NetworkState) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection: every place (Point) and link (LineString) with all
+    attributes, link status as of the state's date, and each link's border crossings."""
+    net = state.network
+    crossings_by_link: dict[str, list[str]] = {}
+    for c in state.crossings.values():
+        crossings_by_link.setdefault(c.link, []).append(
+            f"{c.from_country}->{c.to_country} {c.status} {c.dwell_mean_h:g}h"
+        )
+    features: list[dict[str, Any]] = []
+    for place in net.places.values():
+        props = {"feature_type": "place", **_props(place)}
+        features.append({
+            "type": "Feature",
+            "id": f"place:{place.id}",
+            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+            "properties": props,
+        })
+    for link in state.links.values():
+        a, b = net.places[link.from_place], net.places[link.to_place]
+        props = {
+            "feature_type": "link",
+            **_props(link),
+            "from_name": a.name,
+            "to_name": b.name,
+            "from_country": a.country,
+            "to_country": b.country,
+            "border": a.country != b.country,
+            "crossings": "; ".join(crossings_by_link.get(link.id, [])),
+            "base_status": net.links[link.id].status,
+        }
+        features.append({
+            "type": "Feature",
+            "id": f"link:{link.id}",
+            "geometry": {"type": "LineString",
+                         "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+            "properties": props,
+        })
+    return {
+        "type": "FeatureCollection",
+        "name": f"{net.manifest.name}-{state.date.isoformat()}",
+        "properties": {"date": state.date.isoformat(), "scenario": state.scenario,
+                       "events_applied": [e.id for e in state.events_applied]},
+        "features": features,
+    }
+
+
+def write_geojson(state: NetworkState, path: Path | str) -> Path:
+    """Write :func:`state_geojson` to ``path`` atomically."""
+    return write_text_atomic(path, json.dumps(state_geojson(state), ensure_ascii=False, indent=1))
+
+
+def write_csv_tables(state: NetworkState, folder: Path | str) -> list[Path]:
+    """Write places, links, crossings and transfers as of the state's date as CSV."""
+    import pandas as pd
+
+    out = Path(folder)
+    written = []
+    tables: dict[str, list[dict[str, Any]]] = {
+        "places": [_props(p) for p in state.network.places.values()],
+        "links": [_props(v) for v in state.links.values()],
+        "crossings": [_props(v) for v in state.crossings.values()],
+        "transfers": [_props(v) for v in state.transfers.values()],
+    }
+    for name, records in tables.items():
+        buf = io.StringIO()
+        pd.DataFrame.from_records(records).to_csv(buf, index=False)
+        written.append(write_text_atomic(out / f"{name}.csv", buf.getvalue()))
+    return written

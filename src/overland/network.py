@@ -1,0 +1,129 @@
+"""The immutable :class:`Network` and the functions that load one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from .errors import NetworkDataError
+from .package import RawPackage, embedded_package_path, read_package
+from .schema import (
+    Commodity,
+    Country,
+    Crossing,
+    Event,
+    Link,
+    Manifest,
+    ModeParams,
+    Place,
+    Rule,
+    Scenario,
+    Source,
+    Transfer,
+)
+from .timeline import NetworkState, state_as_of
+from .validation import check_package
+
+__all__ = ["Network", "embedded_network", "load_network", "network_from_package"]
+
+T = TypeVar("T")
+
+
+def _frozen(items: Mapping[str, T]) -> Mapping[str, T]:
+    return MappingProxyType(dict(items))
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated network package: base tables, timeline, rules and scenarios.
+
+    Immutable: the mappings are read-only views and every row is a frozen model. Use
+    :meth:`as_of` for the state on a date under a scenario.
+    """
+
+    path: Path
+    manifest: Manifest
+    sources: Mapping[str, Source]
+    countries: Mapping[str, Country]
+    places: Mapping[str, Place]
+    links: Mapping[str, Link]
+    crossings: Mapping[str, Crossing]
+    transfers: Mapping[str, Transfer]
+    modes: Mapping[str, ModeParams]
+    commodities: Mapping[str, Commodity]
+    events: tuple[Event, ...]
+    rules: Mapping[str, Rule]
+    scenarios: Mapping[str, Scenario]
+
+    def as_of(self, date: dt.date | str | None = None, scenario: str | None = None) -> NetworkState:
+        """The network on ``date`` under ``scenario``.
+
+        Examples
+        --------
+        >>> net = embedded_network()
+        >>> ban = "az-transit-ban-armenia"
+        >>> net.as_of("2025-10-01").rules[ban].in_force
+        True
+        >>> net.as_of("2025-11-10").rules[ban].in_force
+        False
+        """
+        return state_as_of(self, date, scenario)
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """One base table as a new DataFrame (columns as in the CSV file)."""
+        rows: Mapping[str, Any] = getattr(self, table)
+        records = [r.model_dump(by_alias=True) for r in rows.values()]
+        df = pd.DataFrame.from_records(records)
+        for col in df.columns:
+            if df[col].map(lambda v: isinstance(v, tuple)).any():
+                df[col] = df[col].map(lambda v: ";".join(v) if isinstance(v, tuple) else v)
+        return df
+
+
+def network_from_package(raw: RawPackage) -> Network:
+    """Build a :class:`Network` from a package already read; raise on any error."""
+    problems = check_package(raw)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or raw.manifest is None:
+        raise NetworkDataError(problems=tuple(problems), path=str(raw.path))
+
+    def table(name: str, key: str) -> Mapping[str, Any]:
+        return _frozen({getattr(loc.item, key): loc.item for loc in raw.tables[name]})
+
+    return Network(
+        path=raw.path,
+        manifest=raw.manifest,
+        sources=table("sources", "id"),
+        countries=table("countries", "iso2"),
+        places=table("places", "id"),
+        links=table("links", "id"),
+        crossings=table("crossings", "id"),
+        transfers=table("transfers", "id"),
+        modes=table("modes", "mode"),
+        commodities=table("commodities", "id"),
+        events=tuple(sorted((loc.item for loc in raw.events), key=lambda e: e.date)),
+        rules=_frozen({loc.item.id: loc.item for loc in raw.rules}),
+        scenarios=_frozen({sid: loc.item for sid, loc in raw.scenarios.items()}),
+    )
+
+
+def load_network(path: Path | str) -> Network:
+    """Read, validate and load a network package folder.
+
+    Raises
+    ------
+    NetworkDataError
+        Listing every problem found, each with file, row and field.
+    """
+    return network_from_package(read_package(path))
+
+
+def embedded_network() -> Network:
+    """The embedded South Caucasus / Middle Corridor network."""
+    return load_network(embedded_package_path())

@@ -1,0 +1,514 @@
+"""The network-package schema, declared once.
+
+Each table of a package is a pydantic model whose fields carry type, bounds, unit and
+description. The same declaration drives reading (:mod:`overland.package`),
+validation (:mod:`overland.validation`) and the reference page ``docs/schema.md``
+(:func:`schema_markdown`). A package's ``overland.yaml`` states the schema version it
+was written for; :data:`SCHEMA_VERSION` is the one this code reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+__all__ = [
+    "CSV_TABLES",
+    "SCHEMA_VERSION",
+    "YAML_FILES",
+    "Change",
+    "Commodity",
+    "Country",
+    "Crossing",
+    "Event",
+    "Layer",
+    "Link",
+    "Manifest",
+    "Mode",
+    "ModeParams",
+    "Place",
+    "Rule",
+    "RuleScope",
+    "Scenario",
+    "Source",
+    "Table",
+    "Transfer",
+    "schema_markdown",
+]
+
+SCHEMA_VERSION = 1
+
+Mode = Literal["rail", "road", "ferry", "sea"]
+MODES: tuple[str, ...] = ("rail", "road", "ferry", "sea")
+Gauge = Literal["1520", "1435", "dual"]
+Layer = Literal["rail_1520", "rail_1435", "road", "ferry", "sea"]
+LAYERS: tuple[str, ...] = ("rail_1520", "rail_1435", "road", "ferry", "sea")
+LinkStatus = Literal["open", "closed", "planned"]
+CrossingStatus = Literal["open", "closed"]
+EventStatus = Literal["happened", "planned", "hypothetical"]
+PlaceKind = Literal["city", "station", "port", "border", "junction", "terminal", "waypoint"]
+RuleKind = Literal["transit_ban", "border_closed"]
+DatePrecision = Literal["day", "month", "year"]
+
+
+def _split_list(value: object) -> object:
+    """Accept ``a;b;c`` (CSV cells) as well as YAML lists."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(";") if part.strip())
+    return value
+
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+SourceIds = Annotated[tuple[Id, ...], BeforeValidator(_split_list), Field(min_length=1)]
+Names = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+
+
+def _unit(unit: str) -> dict[str, Any]:
+    return {"unit": unit}
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True
+    )
+
+
+class _Sourced(_Row):
+    source: SourceIds = Field(
+        description="Source ids (see sources.csv), separated by ';'. Every figure cites one."
+    )
+    estimate: bool = Field(
+        False, description="True when a figure is the project's estimate; `note` says how."
+    )
+    note: str = Field("", description="Free text; the reasoning behind an estimate.")
+
+
+class Country(_Sourced):
+    """A country: its ISO code and a plausible bounding box for coordinate checks."""
+
+    iso2: CountryCode = Field(description="ISO 3166-1 alpha-2 code (Nakhchivan is AZ).")
+    name: str = Field(min_length=1, description="English short name.")
+    lat_min: float = Field(ge=-90, le=90, description="Southern edge.", json_schema_extra=_unit("deg"))
+    lat_max: float = Field(ge=-90, le=90, description="Northern edge.", json_schema_extra=_unit("deg"))
+    lon_min: float = Field(ge=-180, le=180, description="Western edge.", json_schema_extra=_unit("deg"))
+    lon_max: float = Field(ge=-180, le=180, description="Eastern edge.", json_schema_extra=_unit("deg"))
+    rail_gauge: Gauge | None = Field(None, description="Main-line rail gauge, mm.")
+
+    @model_validator(mode="after")
+    def _box(self) -> Country:
+        if self.lat_min >= self.lat_max or self.lon_min >= self.lon_max:
+            raise ValueError("bounding box is empty: need lat_min < lat_max and lon_min < lon_max")
+        return self
+
+
+class Place(_Sourced):
+    """A city, station, port, border post or terminal."""
+
+    id: Id = Field(description="Unique id, lower case: letters, digits, '_' or '-'.")
+    name: str = Field(min_length=1, description="Usual English name.")
+    aliases: Names = Field((), description="Other names and transliterations, ';'-separated.")
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2 code; must be in countries.csv.")
+    lat: float = Field(ge=-90, le=90, description="WGS84 latitude.", json_schema_extra=_unit("deg"))
+    lon: float = Field(ge=-180, le=180, description="WGS84 longitude.", json_schema_extra=_unit("deg"))
+    kind: PlaceKind = Field(description="What the place is.")
+
+
+class Link(_Sourced):
+    """A piece of infrastructure or a service between two places, by mode."""
+
+    id: Id = Field(description="Unique id.")
+    name: str = Field("", description="Line, road or service name.")
+    from_place: Id = Field(alias="from", description="Place id at one end.")
+    to_place: Id = Field(alias="to", description="Place id at the other end.")
+    mode: Mode = Field(description="rail, road, ferry or sea.")
+    gauge: Gauge | None = Field(
+        None, description="Rail only: 1520, 1435 or dual (both gauges laid)."
+    )
+    length_km: float = Field(
+        gt=0, le=30000, description="Length along the line or sailing route.",
+        json_schema_extra=_unit("km"),
+    )
+    speed_kmh: float | None = Field(
+        None, gt=0, le=160, description="Commercial speed; default from modes.csv.",
+        json_schema_extra=_unit("km/h"),
+    )
+    duration_h: float | None = Field(
+        None, gt=0, le=2000, description="Running/sailing time; overrides length/speed.",
+        json_schema_extra=_unit("h"),
+    )
+    headway_h: float | None = Field(
+        None, gt=0, le=2000, description="Ferries: time between departures.",
+        json_schema_extra=_unit("h"),
+    )
+    wait_h: float | None = Field(
+        None, ge=0, le=2000,
+        description="Ferries: expected wait for a departure; default half the headway.",
+        json_schema_extra=_unit("h"),
+    )
+    capacity_t_per_year: float | None = Field(
+        None, ge=0, le=1e9, description="Freight capacity.", json_schema_extra=_unit("t/yr")
+    )
+    cost_usd_per_t: float | None = Field(
+        None, ge=0, le=5000, description="Fixed charge per tonne (ferry or sea tariff).",
+        json_schema_extra=_unit("USD/t"),
+    )
+    cost_usd_per_tkm: float | None = Field(
+        None, ge=0, le=2, description="Rate per tonne-km; default from modes.csv.",
+        json_schema_extra=_unit("USD/t-km"),
+    )
+    status: LinkStatus = Field(
+        description="State at the package's base date: open, closed or planned (not built)."
+    )
+    directed: bool = Field(False, description="True when usable only from `from` to `to`.")
+    detour_reason: str = Field(
+        "", description="Why the length may exceed twice the great-circle distance."
+    )
+
+    @model_validator(mode="after")
+    def _gauge_and_ends(self) -> Link:
+        if self.mode == "rail" and self.gauge is None:
+            raise ValueError("a rail link needs a gauge: 1520, 1435 or dual")
+        if self.mode != "rail" and self.gauge is not None:
+            raise ValueError(f"only rail links have a gauge; this one is {self.mode}")
+        if self.from_place == self.to_place:
+            raise ValueError("a link must join two different places")
+        return self
+
+    def layers(self) -> tuple[str, ...]:
+        """The virtual-network layers this link belongs to."""
+        if self.mode != "rail":
+            return (self.mode,)
+        if self.gauge == "dual":
+            return ("rail_1520", "rail_1435")
+        return (f"rail_{self.gauge}",)
+
+
+class Crossing(_Sourced):
+    """A border crossing on one link in one direction."""
+
+    id: Id = Field(description="Unique id.")
+    link: Id = Field(description="The border link (its ends lie in different countries).")
+    from_country: CountryCode = Field(description="Country left.")
+    to_country: CountryCode = Field(description="Country entered.")
+    place: Id = Field(description="Border post where formalities happen: one of the link's ends.")
+    dwell_mean_h: float = Field(
+        ge=0, le=2000, description="Mean time to clear the border.", json_schema_extra=_unit("h")
+    )
+    dwell_p90_h: float = Field(
+        ge=0, le=4000, description="90th percentile of the time to clear.",
+        json_schema_extra=_unit("h"),
+    )
+    fee_usd_per_t: float = Field(
+        0.0, ge=0, le=1000, description="Fees and charges per tonne.",
+        json_schema_extra=_unit("USD/t"),
+    )
+    status: CrossingStatus = Field("open", description="State at the base date.")
+
+    @model_validator(mode="after")
+    def _p90(self) -> Crossing:
+        if self.dwell_p90_h < self.dwell_mean_h:
+            raise ValueError(
+                f"dwell_p90_h ({self.dwell_p90_h}) must be >= dwell_mean_h ({self.dwell_mean_h})"
+            )
+        if self.from_country == self.to_country:
+            raise ValueError("from_country and to_country must differ")
+        return self
+
+
+class Transfer(_Sourced):
+    """What it takes to change mode or gauge at a place."""
+
+    id: Id = Field(description="Unique id.")
+    place: Id = Field(description="Where the change happens.")
+    from_layer: Layer = Field(description="Layer left: rail_1520, rail_1435, road, ferry, sea.")
+    to_layer: Layer = Field(description="Layer entered.")
+    time_h: float = Field(ge=0, le=1000, description="Handling time.", json_schema_extra=_unit("h"))
+    cost_usd_per_t: float = Field(
+        ge=0, le=500, description="Handling cost per tonne.", json_schema_extra=_unit("USD/t")
+    )
+    both_ways: bool = Field(True, description="True when the same figures hold in reverse.")
+
+    @model_validator(mode="after")
+    def _layers(self) -> Transfer:
+        if self.from_layer == self.to_layer:
+            raise ValueError("from_layer and to_layer must differ")
+        return self
+
+
+class ModeParams(_Sourced):
+    """Default speed, cost rate and emission factor of a mode."""
+
+    mode: Mode = Field(description="The mode these defaults apply to.")
+    speed_kmh: float = Field(
+        gt=0, le=160, description="Commercial speed incl. stops.", json_schema_extra=_unit("km/h")
+    )
+    cost_usd_per_tkm: float = Field(
+        ge=0, le=2, description="Line-haul rate.", json_schema_extra=_unit("USD/t-km")
+    )
+    co2_g_per_tkm: float = Field(
+        ge=0, le=2000, description="Well-to-wheel emissions.", json_schema_extra=_unit("g/t-km")
+    )
+
+
+class Commodity(_Sourced):
+    """A class of freight."""
+
+    id: Id = Field(description="Unique id.")
+    name: str = Field(min_length=1, description="Display name.")
+    unit: Literal["t", "TEU"] = Field("t", description="Unit demand is counted in.")
+    t_per_unit: float = Field(
+        1.0, gt=0, le=40, description="Tonnes per unit (1 for t).", json_schema_extra=_unit("t")
+    )
+    value_usd_per_t: float = Field(
+        gt=0, le=1e6, description="Cargo value.", json_schema_extra=_unit("USD/t")
+    )
+    value_of_time_usd_per_t_h: float = Field(
+        ge=0, le=100, description="Value of time for generalized cost.",
+        json_schema_extra=_unit("USD/(t h)"),
+    )
+
+
+class Source(_Row):
+    """A cited source."""
+
+    id: Id = Field(description="Unique id, cited from other tables' `source` fields.")
+    title: str = Field(min_length=1, description="Title of the page or document.")
+    url: Url = Field(description="Where it can be read.")
+    publisher: str = Field("", description="Publisher or site.")
+    accessed: dt.date = Field(description="Date the figures were taken (YYYY-MM-DD).")
+    note: str = Field("", description="Free text.")
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class Change(_Row):
+    """One change an event makes: set fields of one element."""
+
+    target: Literal["link", "crossing", "transfer", "rule"] = Field(description="Element kind.")
+    id: Id = Field(description="Element id.")
+    set: dict[str, Any] = Field(min_length=1, description="Field names (CSV columns) and values.")
+
+
+class Event(_Row):
+    """A dated, sourced change to the network or the rules."""
+
+    id: Id = Field(description="Unique id.")
+    date: dt.date = Field(description="When it takes effect (YYYY-MM-DD).")
+    date_precision: DatePrecision = Field("day", description="How precise `date` is.")
+    status: EventStatus = Field(
+        description="happened; planned or hypothetical ones apply only through scenarios."
+    )
+    title: str = Field(min_length=1, description="What happened, in a line.")
+    description: str = Field("", description="Longer text.")
+    changes: tuple[Change, ...] = Field(min_length=1, description="What it changes.")
+    source: SourceIds = Field(description="Source ids.")
+    note: str = Field("", description="Free text.")
+
+
+class RuleScope(_Row):
+    """Which shipments a rule applies to (all when every list is empty)."""
+
+    origin_countries: tuple[CountryCode, ...] = ()
+    destination_countries: tuple[CountryCode, ...] = ()
+    either_end_countries: tuple[CountryCode, ...] = ()
+
+    def matches(self, origin_country: str, destination_country: str) -> bool:
+        """True when a shipment between these countries is covered."""
+        if not (self.origin_countries or self.destination_countries or self.either_end_countries):
+            return True
+        ends = {origin_country, destination_country}
+        return (
+            origin_country in self.origin_countries
+            or destination_country in self.destination_countries
+            or bool(ends & set(self.either_end_countries))
+        )
+
+
+class Rule(_Row):
+    """A policy on who may go where."""
+
+    id: Id = Field(description="Unique id.")
+    title: str = Field(min_length=1, description="The rule, in words.")
+    kind: RuleKind = Field(
+        description="transit_ban: covered shipments may not enter `countries`; "
+        "border_closed: no crossing between the two `countries`."
+    )
+    countries: tuple[CountryCode, ...] = Field(min_length=1, description="Countries concerned.")
+    applies_to: RuleScope = Field(default_factory=RuleScope, description="Shipments covered.")
+    modes: tuple[Mode, ...] = Field((), description="Modes covered (all when empty).")
+    in_force: bool = Field(description="State at the base date; events switch it.")
+    source: SourceIds = Field(description="Source ids.")
+    note: str = Field("", description="Free text.")
+
+    @model_validator(mode="after")
+    def _countries(self) -> Rule:
+        if self.kind == "border_closed" and len(self.countries) != 2:
+            raise ValueError("a border_closed rule names exactly two countries")
+        return self
+
+
+class Scenario(_Row):
+    """A named set of planned or hypothetical events, applied on their own dates."""
+
+    schema_version: int = Field(description="Schema version the file was written for.")
+    id: Id = Field(description="Scenario name used on the command line.")
+    title: str = Field(min_length=1, description="Title.")
+    description: str = Field("", description="What it represents.")
+    extends: tuple[Id, ...] = Field((), description="Scenarios whose events this one includes.")
+    include_events: tuple[Id, ...] = Field(
+        (), description="Planned/hypothetical events (events.yaml) it switches on."
+    )
+    events: tuple[Event, ...] = Field((), description="Events defined only in this scenario.")
+    date_overrides: dict[Id, dt.date] = Field(
+        default_factory=dict, description="Event id -> date used instead of the event's own."
+    )
+    horizon: dt.date | None = Field(
+        None, description="Default query date; the date of its last event when omitted."
+    )
+    source: SourceIds = Field(description="Source ids.")
+
+
+class Manifest(_Row):
+    """``overland.yaml``: what the package is."""
+
+    schema_version: int = Field(description="Schema version the package was written for.")
+    name: Id = Field(description="Package name.")
+    title: str = Field(min_length=1, description="Title.")
+    description: str = Field("", description="What it covers.")
+    base_date: dt.date = Field(description="Date the CSV tables describe; events start after it.")
+    data_as_of: dt.date = Field(description="Date the data was last brought up to date.")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV table of a package: its file name, row model and key column."""
+
+    name: str
+    filename: str
+    model: type[_Row]
+    key: str
+    description: str
+
+
+CSV_TABLES: tuple[Table, ...] = (
+    Table("sources", "sources.csv", Source, "id", "Every cited source."),
+    Table("countries", "countries.csv", Country, "iso2", "Countries and their plausible boxes."),
+    Table("places", "places.csv", Place, "id", "Nodes: cities, stations, ports, border posts."),
+    Table("links", "links.csv", Link, "id", "Infrastructure and services between places."),
+    Table("crossings", "crossings.csv", Crossing, "id", "Border crossings per link and direction."),
+    Table("transfers", "transfers.csv", Transfer, "id", "Mode and gauge changes at places."),
+    Table("modes", "modes.csv", ModeParams, "mode", "Default speed, cost and CO2 per mode."),
+    Table("commodities", "commodities.csv", Commodity, "id", "Freight classes."),
+)
+
+YAML_FILES: tuple[tuple[str, type[_Row], str], ...] = (
+    ("overland.yaml", Manifest, "The package manifest (a mapping)."),
+    ("events.yaml", Event, "The timeline: a list of events."),
+    ("rules.yaml", Rule, "Transit rules: a list of rules."),
+    ("scenarios/*.yaml", Scenario, "One scenario per file (a mapping)."),
+)
+
+
+def columns(model: type[_Row]) -> tuple[str, ...]:
+    """The CSV column names of a row model, in declaration order."""
+    return tuple(info.alias or name for name, info in model.model_fields.items())
+
+
+def required_columns(model: type[_Row]) -> tuple[str, ...]:
+    """Columns that must be present and non-empty."""
+    return tuple(
+        info.alias or name for name, info in model.model_fields.items() if info.is_required()
+    )
+
+
+def _type_text(prop: dict[str, Any]) -> str:
+    if "enum" in prop:
+        return " \\| ".join(f"`{v}`" for v in prop["enum"])
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    if "anyOf" in prop:
+        parts = [_type_text(p) for p in prop["anyOf"] if p.get("type") != "null"]
+        return " \\| ".join(parts) + " (optional)"
+    if "$ref" in prop:
+        return prop["$ref"].rsplit("/", 1)[-1]
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return f"list of {_type_text(prop.get('items', {}))}"
+    if prop.get("format") == "date":
+        return "date"
+    return str(kind)
+
+
+def _bounds_text(prop: dict[str, Any]) -> str:
+    parts = []
+    for key, sym in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
+                     ("exclusiveMaximum", "<")):
+        if key in prop:
+            parts.append(f"{sym} {prop[key]:g}")
+    for p in prop.get("anyOf", []):
+        parts.extend(_bounds_text(p).split(", ") if _bounds_text(p) else [])
+    if "pattern" in prop:
+        parts.append(f"matches `{prop['pattern']}`")
+    return ", ".join(parts)
+
+
+def _model_table(model: type[_Row]) -> list[str]:
+    schema = model.model_json_schema(by_alias=True)
+    required = set(schema.get("required", []))
+    lines = [
+        "| field | type | required | unit | bounds | description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, prop in schema["properties"].items():
+        unit = prop.get("unit", "")
+        if not unit:
+            for p in prop.get("anyOf", []):
+                unit = p.get("unit", unit)
+        desc = str(prop.get("description", "")).replace("|", "\\|")
+        lines.append(
+            f"| `{name}` | {_type_text(prop)} | {'yes' if name in required else 'no'} | "
+            f"{unit} | {_bounds_text(prop)} | {desc} |"
+        )
+    return lines
+
+
+def schema_markdown() -> str:
+    """The reference page for the package format, generated from the models."""
+    out = [
+        "# Network package format",
+        "",
+        f"Schema version **{SCHEMA_VERSION}**. This page is generated by "
+        "`overland schema --markdown` from `overland/schema.py`; a test keeps it in step.",
+        "",
+        "A package is a folder of UTF-8 text files: the CSV tables below (header row, one "
+        "record per line, `#` starts a comment line, lists inside a cell are separated by "
+        "`;`) and YAML files for the manifest, the timeline, the rules and the scenarios. "
+        "Every figure cites a source id from `sources.csv`; estimates set `estimate` to "
+        "true and explain themselves in `note`.",
+        "",
+    ]
+    for table in CSV_TABLES:
+        out += [f"## `{table.filename}`", "", table.description, "", *_model_table(table.model), ""]
+    for filename, model, description in YAML_FILES:
+        out += [f"## `{filename}`", "", description, "", *_model_table(model), ""]
+    for model, text in (
+        (Change, "An item of an event's `changes`."),
+        (RuleScope, "A rule's `applies_to`."),
+    ):
+        out += [f"### {model.__name__}", "", text, "", *_model_table(model), ""]
+    return "\n".join(out)

@@ -1,0 +1,378 @@
+"""Cross-table checks of a network package, reporting every problem at once.
+
+:func:`validate_package` reads a folder and returns a :class:`ValidationReport`; the
+same checks run inside :func:`overland.load_network`, which refuses a package with
+errors. Each :class:`~overland.errors.Problem` names the file, row and field, and
+says what would be valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import Problem
+from .geo import great_circle_km
+from .package import Located, RawPackage, read_package
+from .schema import MODES, Event, Link, Place
+from .timeline import apply_change
+
+__all__ = [
+    "BOX_MARGIN_DEG",
+    "DETOUR_LIMIT",
+    "LENGTH_TOLERANCE_KM",
+    "ValidationReport",
+    "check_package",
+    "validate_package",
+]
+
+#: Slack on country boxes: border posts sit on the edge of them.
+BOX_MARGIN_DEG = 0.3
+#: Slack on "length >= great-circle distance": coordinates are given to ~1 km.
+LENGTH_TOLERANCE_KM = 3.0
+#: A link longer than this many times the great-circle distance needs a detour_reason.
+DETOUR_LIMIT = 2.0
+#: ... plus this much, so that very short links are not flagged for a few km of curve.
+DETOUR_SLACK_KM = 15.0
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating one package."""
+
+    path: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that make the package unusable."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems worth a look that do not stop loading."""
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error."""
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def validate_package(path: Path | str) -> ValidationReport:
+    """Read and check a package folder; never raises on bad content.
+
+    Examples
+    --------
+    >>> from overland.package import embedded_package_path
+    >>> validate_package(embedded_package_path()).ok
+    True
+    """
+    raw = read_package(path)
+    return ValidationReport(str(path), tuple(check_package(raw)))
+
+
+def _suggest(value: str, valid: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(valid), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+class _Checker:
+    def __init__(self, raw: RawPackage) -> None:
+        self.raw = raw
+        self.problems: list[Problem] = list(raw.problems)
+        t = raw.tables
+        self.sources = {loc.item.id for loc in t.get("sources", [])}
+        self.countries = {loc.item.iso2: loc.item for loc in t.get("countries", [])}
+        self.places: dict[str, Place] = {loc.item.id: loc.item for loc in t.get("places", [])}
+        self.links: dict[str, Link] = {loc.item.id: loc.item for loc in t.get("links", [])}
+        self.crossings = {loc.item.id: loc.item for loc in t.get("crossings", [])}
+        self.transfers = {loc.item.id: loc.item for loc in t.get("transfers", [])}
+        self.rules = {loc.item.id: loc.item for loc in raw.rules}
+
+    def add(self, file: str, message: str, row: int | None = None, field: str | None = None,
+            value: object = None, severity: str = "error") -> None:
+        self.problems.append(
+            Problem(file, message, row=row, field=field,
+                    value=None if value is None else str(value),
+                    severity="warning" if severity == "warning" else "error")
+        )
+
+    # ------------------------------------------------------------------ generic
+    def unique(self, file: str, rows: list[Located[Any]], key: str) -> None:
+        first: dict[str, int] = {}
+        for loc in rows:
+            k = getattr(loc.item, key)
+            if k in first:
+                self.add(file, f"duplicate {key} {k!r} (first defined on line {first[k]})",
+                         loc.row, key, k)
+            else:
+                first[k] = loc.row
+
+    def cited(self, file: str, row: int, ids: Iterable[str], field: str = "source") -> None:
+        for sid in ids:
+            if sid not in self.sources:
+                self.add(file, f"unknown source id {sid!r}; add it to sources.csv"
+                         + _suggest(sid, self.sources), row, field, sid)
+
+    def country(self, file: str, row: int, code: str, field: str) -> None:
+        if code not in self.countries:
+            self.add(file, f"unknown country {code!r}; valid: {', '.join(sorted(self.countries))}",
+                     row, field, code)
+
+    def place(self, file: str, row: int, pid: str, field: str) -> bool:
+        if pid in self.places:
+            return True
+        self.add(file, f"unknown place id {pid!r}" + _suggest(pid, self.places), row, field, pid)
+        return False
+
+    # ------------------------------------------------------------------ tables
+    def run(self) -> list[Problem]:
+        t = self.raw.tables
+        for table, key in (("sources", "id"), ("countries", "iso2"), ("places", "id"),
+                           ("links", "id"), ("crossings", "id"), ("transfers", "id"),
+                           ("modes", "mode"), ("commodities", "id")):
+            self.unique(f"{table}.csv", t.get(table, []), key)
+            if table != "sources":
+                for loc in t.get(table, []):
+                    self.cited(f"{table}.csv", loc.row, loc.item.source)
+                    if loc.item.estimate and not loc.item.note.strip():
+                        self.add(f"{table}.csv", "an estimate must explain itself in `note`",
+                                 loc.row, "note")
+        self.check_places()
+        self.check_links()
+        self.check_crossings()
+        self.check_transfers()
+        self.check_modes()
+        self.check_rules()
+        self.check_events()
+        self.check_scenarios()
+        return self.problems
+
+    def check_places(self) -> None:
+        for loc in self.raw.tables.get("places", []):
+            p = loc.item
+            self.country("places.csv", loc.row, p.country, "country")
+            c = self.countries.get(p.country)
+            if c is None:
+                continue
+            m = BOX_MARGIN_DEG
+            if not (c.lat_min - m <= p.lat <= c.lat_max + m):
+                self.add("places.csv", f"lat {p.lat} is outside {c.name} "
+                         f"({c.lat_min}..{c.lat_max}); check the coordinates or the country",
+                         loc.row, "lat", p.lat)
+            if not (c.lon_min - m <= p.lon <= c.lon_max + m):
+                self.add("places.csv", f"lon {p.lon} is outside {c.name} "
+                         f"({c.lon_min}..{c.lon_max}); check the coordinates or the country",
+                         loc.row, "lon", p.lon)
+
+    def check_links(self) -> None:
+        for loc in self.raw.tables.get("links", []):
+            link, row = loc.item, loc.row
+            ok_a = self.place("links.csv", row, link.from_place, "from")
+            ok_b = self.place("links.csv", row, link.to_place, "to")
+            if link.mode == "ferry" and link.headway_h is None and link.wait_h is None:
+                self.add("links.csv", "a ferry needs headway_h or wait_h", row, "headway_h")
+            if not (ok_a and ok_b):
+                continue
+            a, b = self.places[link.from_place], self.places[link.to_place]
+            gc = great_circle_km(a.lat, a.lon, b.lat, b.lon)
+            if link.length_km < gc - LENGTH_TOLERANCE_KM:
+                self.add("links.csv", f"length_km {link.length_km:g} is shorter than the "
+                         f"great-circle distance of its ends ({gc:.0f} km); check the length "
+                         "or the places' coordinates", row, "length_km", link.length_km)
+            if link.length_km > DETOUR_LIMIT * gc + DETOUR_SLACK_KM and not link.detour_reason:
+                self.add("links.csv", f"length_km {link.length_km:g} is over {DETOUR_LIMIT:g}x "
+                         f"the great-circle distance of its ends ({gc:.0f} km); fix it or say "
+                         "why in detour_reason", row, "length_km", link.length_km)
+
+    def check_crossings(self) -> None:
+        have: dict[tuple[str, str, str], str] = {}
+        for loc in self.raw.tables.get("crossings", []):
+            c, row = loc.item, loc.row
+            self.country("crossings.csv", row, c.from_country, "from_country")
+            self.country("crossings.csv", row, c.to_country, "to_country")
+            link = self.links.get(c.link)
+            if link is None:
+                self.add("crossings.csv", f"unknown link id {c.link!r}" + _suggest(c.link, self.links),
+                         row, "link", c.link)
+                continue
+            if c.place not in (link.from_place, link.to_place):
+                self.add("crossings.csv", f"place {c.place!r} is not an end of link {link.id!r} "
+                         f"(valid: {link.from_place!r}, {link.to_place!r})", row, "place", c.place)
+            a, b = self.places.get(link.from_place), self.places.get(link.to_place)
+            if a is None or b is None:
+                continue
+            if a.country == b.country:
+                self.add("crossings.csv", f"link {link.id!r} does not cross a border (both ends "
+                         f"in {a.country})", row, "link", c.link)
+                continue
+            forward = (c.from_country, c.to_country) == (a.country, b.country)
+            backward = (c.from_country, c.to_country) == (b.country, a.country)
+            if not (forward or backward) or (backward and link.directed):
+                self.add("crossings.csv", f"countries {c.from_country}->{c.to_country} do not "
+                         f"match link {link.id!r} ({a.country}->{b.country}"
+                         f"{'' if link.directed else ' or back'})", row, "to_country")
+                continue
+            key = (c.link, c.from_country, c.to_country)
+            if key in have:
+                self.add("crossings.csv", f"a crossing for link {c.link!r} "
+                         f"{c.from_country}->{c.to_country} is already defined ({have[key]!r})",
+                         row, "link")
+            have[key] = c.id
+        for loc in self.raw.tables.get("links", []):
+            link = loc.item
+            a, b = self.places.get(link.from_place), self.places.get(link.to_place)
+            if a is None or b is None or a.country == b.country:
+                continue
+            needed = [(a.country, b.country)] + ([] if link.directed else [(b.country, a.country)])
+            for fc, tc in needed:
+                if (link.id, fc, tc) not in have:
+                    self.add("links.csv", f"border link {link.id!r} has no crossing record for "
+                             f"{fc}->{tc} in crossings.csv", loc.row, "id", link.id)
+
+    def check_transfers(self) -> None:
+        layers_at: dict[str, set[str]] = {}
+        for link in self.links.values():
+            for layer in link.layers():
+                layers_at.setdefault(link.from_place, set()).add(layer)
+                layers_at.setdefault(link.to_place, set()).add(layer)
+        for loc in self.raw.tables.get("transfers", []):
+            tr, row = loc.item, loc.row
+            if not self.place("transfers.csv", row, tr.place, "place"):
+                continue
+            here = layers_at.get(tr.place, set())
+            for fld in ("from_layer", "to_layer"):
+                layer = getattr(tr, fld)
+                if layer not in here:
+                    self.add("transfers.csv", f"no {layer} link touches {tr.place!r} (layers "
+                             f"there: {', '.join(sorted(here)) or 'none'})", row, fld, layer)
+
+    def check_modes(self) -> None:
+        have = {loc.item.mode for loc in self.raw.tables.get("modes", [])}
+        used = {link.mode for link in self.links.values()}
+        for mode in sorted(used - have):
+            self.add("modes.csv", f"no defaults for mode {mode!r}, which links use "
+                     f"(modes: {', '.join(MODES)})", None, "mode", mode)
+
+    def check_rules(self) -> None:
+        self.unique("rules.yaml", self.raw.rules, "id")
+        for loc in self.raw.rules:
+            r = loc.item
+            self.cited("rules.yaml", loc.row, r.source, f"{r.id}.source")
+            scope = r.applies_to
+            for code in (*r.countries, *scope.origin_countries, *scope.destination_countries,
+                         *scope.either_end_countries):
+                self.country("rules.yaml", loc.row, code, f"{r.id}.countries")
+
+    def check_event(self, file: str, row: int, ev: Event, base: dict[str, dict[str, Any]]) -> None:
+        manifest = self.raw.manifest
+        self.cited(file, row, ev.source, f"{ev.id}.source")
+        if manifest is not None and ev.date <= manifest.base_date:
+            self.add(file, f"date {ev.date} is not after the package's base_date "
+                     f"{manifest.base_date}; put that state in the tables instead",
+                     row, f"{ev.id}.date", ev.date)
+        if manifest is not None and ev.status == "happened" and ev.date > manifest.data_as_of:
+            self.add(file, f"a happened event is dated {ev.date}, after the package's "
+                     f"data_as_of {manifest.data_as_of}; mark it planned or fix the date",
+                     row, f"{ev.id}.status", ev.status)
+        for i, change in enumerate(ev.changes):
+            fld = f"{ev.id}.changes.{i}"
+            table = base[change.target]
+            if change.id not in table:
+                self.add(file, f"changes unknown {change.target} {change.id!r}"
+                         + _suggest(change.id, table), row, f"{fld}.id", change.id)
+                continue
+            try:
+                apply_change(table[change.id], change)
+            except ValidationError as exc:
+                for e in exc.errors(include_url=False):
+                    loc = ".".join(str(x) for x in e["loc"])
+                    msg = "unknown field" if e["type"] == "extra_forbidden" else e["msg"]
+                    self.add(file, f"{msg} (setting {change.target} {change.id!r})", row,
+                             f"{fld}.set.{loc}", e.get("input"))
+            except ValueError as exc:
+                self.add(file, str(exc), row, f"{fld}.set")
+
+    def _base(self) -> dict[str, dict[str, Any]]:
+        return {"link": self.links, "crossing": self.crossings, "transfer": self.transfers,
+                "rule": self.rules}
+
+    def check_events(self) -> None:
+        base = self._base()
+        self.unique("events.yaml", self.raw.events, "id")
+        for loc in self.raw.events:
+            self.check_event("events.yaml", loc.row, loc.item, base)
+
+    def check_scenarios(self) -> None:
+        base = self._base()
+        events = {loc.item.id: loc.item for loc in self.raw.events}
+        seen_inline: dict[str, str] = {}
+        for sid, loc in self.raw.scenarios.items():
+            sc, file = loc.item, self.raw.scenario_files[sid]
+            self.cited(file, 1, sc.source)
+            for parent in sc.extends:
+                if parent not in self.raw.scenarios:
+                    self.add(file, f"extends unknown scenario {parent!r}; valid: "
+                             f"{', '.join(sorted(self.raw.scenarios))}", 1, "extends", parent)
+            if self._cycle(sid):
+                self.add(file, f"scenario {sid!r} extends itself through {self._cycle(sid)}",
+                         1, "extends")
+            for eid in sc.include_events:
+                ev = events.get(eid)
+                if ev is None:
+                    self.add(file, f"includes unknown event {eid!r}" + _suggest(eid, events),
+                             1, "include_events", eid)
+                elif ev.status == "happened":
+                    self.add(file, f"event {eid!r} has happened and applies anyway; include only "
+                             "planned or hypothetical events", 1, "include_events", eid)
+            for ev in sc.events:
+                if ev.id in events or ev.id in seen_inline:
+                    self.add(file, f"event id {ev.id!r} is already used "
+                             f"({'events.yaml' if ev.id in events else seen_inline[ev.id]})",
+                             1, f"events.{ev.id}")
+                seen_inline[ev.id] = file
+                if ev.status == "happened":
+                    self.add(file, "events defined in a scenario must be planned or hypothetical",
+                             1, f"{ev.id}.status", ev.status)
+                self.check_event(file, 1, ev, base)
+            own = set(sc.include_events) | {e.id for e in sc.events}
+            for eid in sc.date_overrides:
+                if eid not in own:
+                    self.add(file, f"date_overrides names {eid!r}, which this scenario does not "
+                             "include", 1, "date_overrides", eid)
+
+    def _cycle(self, start: str) -> str:
+        stack = [(start, (start,))]
+        while stack:
+            sid, path = stack.pop()
+            sc = self.raw.scenarios.get(sid)
+            if sc is None:
+                continue
+            for parent in sc.item.extends:
+                if parent == start:
+                    return " -> ".join((*path, parent))
+                if parent not in path:
+                    stack.append((parent, (*path, parent)))
+        return ""
+
+
+def check_package(raw: RawPackage) -> list[Problem]:
+    """Every problem of a package read by :func:`~overland.package.read_package`."""
+    problems = _Checker(raw).run()
+    return sorted(problems, key=lambda p: (p.file, p.row or 0))
