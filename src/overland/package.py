@@ -166,13 +166,23 @@ def _header_problems(
     return problems
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so that pydantic reports bad ones."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _load_yaml(path: Path, file: str) -> tuple[Any, yaml.Node | None, list[Problem]]:
     text, err = _decode(path.read_bytes(), file)
     if err is not None or text is None:
         return None, None, [err] if err else []
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
