@@ -74,7 +74,7 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_len
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 SourceIds = Annotated[tuple[Id, ...], BeforeValidator(_split_list), Field(min_length=1)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+Url = Annotated[str, StringConstraints(pattern=r"^(https?://\S+|docs/[\w./-]+)$")]
 
 
 def _unit(unit: str) -> dict[str, Any]:
@@ -287,7 +287,7 @@ class Source(_Row):
 
     id: Id = Field(description="Unique id, cited from other tables' `source` fields.")
     title: str = Field(min_length=1, description="Title of the page or document.")
-    url: Url = Field(description="Where it can be read.")
+    url: Url = Field(description="Where it can be read: a web address, or docs/... in this repo.")
     publisher: str = Field("", description="Publisher or site.")
     accessed: dt.date = Field(description="Date the figures were taken (YYYY-MM-DD).")
     note: str = Field("", description="Free text.")
@@ -315,7 +315,9 @@ class Event(_Row):
     )
     title: str = Field(min_length=1, description="What happened, in a line.")
     description: str = Field("", description="Longer text.")
-    changes: tuple[Change, ...] = Field(min_length=1, description="What it changes.")
+    changes: tuple[Change, ...] = Field(
+        (), description="What it changes; empty for a milestone that changes nothing yet."
+    )
     source: SourceIds = Field(description="Source ids.")
     note: str = Field("", description="Free text.")
 
