@@ -39,15 +39,14 @@ def test_there_are_broken_cases() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_broken_case_is_reported_precisely(
-    case: str, overlay: Callable[[Path], Path]
-) -> None:
+def test_broken_case_is_reported_precisely(case: str, overlay: Callable[[Path], Path]) -> None:
     path = overlay(BROKEN / case)
     expect = _expect(case)
     report = validate_package(path)
     assert not report.ok
     matches = [
-        p for p in report.errors
+        p
+        for p in report.errors
         if p.file == expect["file"]
         and p.row == expect["row"]
         and p.field == expect["field"]
@@ -71,8 +70,8 @@ def test_cli_validate_names_file_row_and_field(
     doc = json.loads(capsys.readouterr().out)
     assert doc["ok"] is False
     assert any(
-        p["file"] == expect["file"] and p["row"] == expect["row"]
-        and p["field"] == expect["field"] for p in doc["problems"]
+        p["file"] == expect["file"] and p["row"] == expect["row"] and p["field"] == expect["field"]
+        for p in doc["problems"]
     )
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
@@ -80,9 +79,7 @@ def test_cli_validate_names_file_row_and_field(
     assert "INVALID" in out
 
 
-def test_every_problem_is_reported_at_once(
-    overlay: Callable[[Path], Path], tmp_path: Path
-) -> None:
+def test_every_problem_is_reported_at_once(overlay: Callable[[Path], Path]) -> None:
     path = overlay(BROKEN / "unknown_place")
     links = (path / "links.csv").read_text(encoding="utf-8")
     links = links.replace("gyumri-ayrum,,gyumri,ayrum,rail", "gyumri-ayrum,,gyumri,ayrum,train")

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import NetworkDataError, OverlandError, Problem, ScenarioError, UnknownPlaceError
+from .errors import (
+    BadArgumentError,
+    NetworkDataError,
+    OverlandError,
+    Problem,
+    ScenarioError,
+    UnknownPlaceError,
+)
 from .network import Network, embedded_network, load_network, network_from_package
 from .timeline import NetworkState, StateDiff, diff_states
 from .validation import ValidationReport, validate_package
 
 __all__ = [
+    "BadArgumentError",
     "Network",
     "NetworkDataError",
     "NetworkState",

@@ -7,7 +7,6 @@ failed check, 2 bad usage or arguments.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections import Counter
@@ -15,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.exceptions import Abort, Exit, TyperException
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import Abort, Exit, TyperException
 
 from . import __version__
-from .errors import NetworkDataError, OverlandError
+from .errors import BadArgumentError, NetworkDataError, OverlandError
 from .export import write_csv_tables, write_geojson
 from .network import Network, load_network
 from .package import embedded_package_path
@@ -46,10 +45,6 @@ PackageOpt = Annotated[
 DateOpt = Annotated[str | None, typer.Option("--date", help="Date, YYYY-MM-DD.")]
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-class _UsageProblem(OverlandError):
-    type_name = "bad_argument"
 
 
 def _console() -> Console:
@@ -95,12 +90,14 @@ def validate(
     if report.problems:
         table = Table("where", "field", "severity", "problem", show_lines=False)
         for p in report.problems:
-            table.add_row(p.file + (f":{p.row}" if p.row else ""), p.field or "", p.severity,
-                          p.message)
+            table.add_row(
+                p.file + (f":{p.row}" if p.row else ""), p.field or "", p.severity, p.message
+            )
         con.print(table)
     verdict = "valid" if report.ok else "INVALID"
-    con.print(f"{target}: {verdict} — {len(report.errors)} error(s), "
-              f"{len(report.warnings)} warning(s)")
+    con.print(
+        f"{target}: {verdict} — {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
     return 0 if report.ok else 1
 
 
@@ -143,11 +140,25 @@ def timeline(
         if as_json:
             _emit_json({"scenario": scenario, "events": [_event_dict(net, e) for e in events]})
             return 0
-        table = Table("date", "status", "event", "what changed", "source", title=(
-            f"Timeline of {net.manifest.title}" + (f" — scenario {scenario}" if scenario else "")))
+        table = Table(
+            "date",
+            "status",
+            "event",
+            "what changed",
+            "source",
+            title=(
+                f"Timeline of {net.manifest.title}"
+                + (f" — scenario {scenario}" if scenario else "")
+            ),
+        )
         for ev in events:
-            date_text = ev.date.isoformat() if ev.date_precision == "day" else (
-                ev.date.strftime("%Y-%m") if ev.date_precision == "month" else str(ev.date.year))
+            date_text = (
+                ev.date.isoformat()
+                if ev.date_precision == "day"
+                else (
+                    ev.date.strftime("%Y-%m") if ev.date_precision == "month" else str(ev.date.year)
+                )
+            )
             src = net.sources[ev.source[0]]
             table.add_row(date_text, ev.status, ev.title, _change_text(ev), src.url)
         _console().print(table)
@@ -167,32 +178,39 @@ def _print_state(net: Network, state: NetworkState) -> None:
     rules = Table("rule in force", "since", "source", title="Rules")
     for r in state.rules_in_force():
         since = state.last_change("rule", r.id)
-        rules.add_row(r.title, since.date.isoformat() if since else "base",
-                      net.sources[r.source[0]].url)
+        rules.add_row(
+            r.title, since.date.isoformat() if since else "base", net.sources[r.source[0]].url
+        )
     con.print(rules)
     closed = Table("closed link", "mode", "since", "why", title="Closed links")
     for lid in state.closed_links():
         link = state.links[lid]
         ev = state.last_change("link", lid)
         a, b = net.places[link.from_place].name, net.places[link.to_place].name
-        closed.add_row(f"{a} – {b}", link.mode, ev.date.isoformat() if ev else "base",
-                       ev.title if ev else link.note)
+        closed.add_row(
+            f"{a} – {b}",
+            link.mode,
+            ev.date.isoformat() if ev else "base",
+            ev.title if ev else link.note,
+        )
     con.print(closed)
     counts = Counter(link.status for link in state.links.values())
-    con.print(f"links: {counts['open']} open, {counts['closed']} closed, "
-              f"{counts['planned']} planned (not built); "
-              f"border crossings closed: {len(state.closed_crossings())}")
+    con.print(
+        f"links: {counts['open']} open, {counts['closed']} closed, "
+        f"{counts['planned']} planned (not built); "
+        f"border crossings closed: {len(state.closed_crossings())}"
+    )
 
 
 # ---------------------------------------------------------------------------- summary
 
 
 def _summary(net: Network, state: NetworkState) -> dict[str, Any]:
-    km_by_mode: Counter[str] = Counter()
+    km_by_mode: dict[str, float] = {}
     n_by_mode: Counter[str] = Counter()
     for link in state.links.values():
         if link.status == "open":
-            km_by_mode[link.mode] += link.length_km
+            km_by_mode[link.mode] = km_by_mode.get(link.mode, 0.0) + link.length_km
             n_by_mode[link.mode] += 1
     return {
         "package": net.manifest.name,
@@ -202,8 +220,9 @@ def _summary(net: Network, state: NetworkState) -> dict[str, Any]:
         "places": len(net.places),
         "places_by_country": dict(sorted(Counter(p.country for p in net.places.values()).items())),
         "links": len(net.links),
-        "open_links_by_mode": {m: {"links": n_by_mode[m], "km": round(km_by_mode[m])}
-                               for m in sorted(n_by_mode)},
+        "open_links_by_mode": {
+            m: {"links": n_by_mode[m], "km": round(km_by_mode[m])} for m in sorted(n_by_mode)
+        },
         "border_crossings": len(net.crossings),
         "transfers": len(net.transfers),
         "events": dict(Counter(e.status for e in net.events)),
@@ -211,8 +230,10 @@ def _summary(net: Network, state: NetworkState) -> dict[str, Any]:
         "scenarios": sorted(net.scenarios),
         "sources": len(net.sources),
         "estimated_rows": sum(
-            1 for table in (net.places, net.links, net.crossings, net.transfers)
-            for row in table.values() if row.estimate
+            1
+            for table in (net.places, net.links, net.crossings, net.transfers)
+            for row in table.values()
+            if row.estimate
         ),
         "state": state.as_dict(),
     }
@@ -233,12 +254,14 @@ def summary(
         _emit_json(doc)
         return 0
     con = _console()
-    con.print(f"[bold]{doc['title']}[/bold] ({doc['package']}): {doc['places']} places in "
-              f"{len(doc['places_by_country'])} countries, {doc['links']} links, "
-              f"{doc['border_crossings']} border-crossing records, {doc['transfers']} transfers, "
-              f"{sum(doc['events'].values())} events, {doc['rules']} rules, "
-              f"{len(doc['scenarios'])} scenarios, {doc['sources']} sources "
-              f"({doc['estimated_rows']} rows marked as estimates)")
+    con.print(
+        f"[bold]{doc['title']}[/bold] ({doc['package']}): {doc['places']} places in "
+        f"{len(doc['places_by_country'])} countries, {doc['links']} links, "
+        f"{doc['border_crossings']} border-crossing records, {doc['transfers']} transfers, "
+        f"{sum(doc['events'].values())} events, {doc['rules']} rules, "
+        f"{len(doc['scenarios'])} scenarios, {doc['sources']} sources "
+        f"({doc['estimated_rows']} rows marked as estimates)"
+    )
     modes = Table("mode", "open links", "km", title=f"Open on {doc['date']}")
     for mode, v in doc["open_links_by_mode"].items():
         modes.add_row(mode, str(v["links"]), f"{v['km']:,}")
@@ -252,8 +275,12 @@ def summary(
 
 @app.command()
 def scenarios(
-    diff: Annotated[str | None, typer.Option(
-        "--diff", help="Two scenarios to compare, A,B ('none' for what happened only).")] = None,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff", help="Two scenarios to compare, A,B ('none' for what happened only)."
+        ),
+    ] = None,
     date: DateOpt = None,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
@@ -261,12 +288,18 @@ def scenarios(
     """List the shipped scenarios, or compare two of them on a date."""
     net = _network(package)
     if diff is None:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for sid, sc in sorted(net.scenarios.items()):
             events = [e.id for e in timeline_events(net, sid) if e.status != "happened"]
-            rows.append({"id": sid, "title": sc.title, "horizon": scenario_horizon(net, sid)
-                         .isoformat(), "events": events,
-                         "sources": [net.sources[s].url for s in sc.source]})
+            rows.append(
+                {
+                    "id": sid,
+                    "title": sc.title,
+                    "horizon": scenario_horizon(net, sid).isoformat(),
+                    "events": events,
+                    "sources": [net.sources[s].url for s in sc.source],
+                }
+            )
         if as_json:
             _emit_json({"scenarios": rows})
             return 0
@@ -277,7 +310,9 @@ def scenarios(
         return 0
     names = [n.strip() for n in diff.split(",")]
     if len(names) != 2:
-        raise _UsageProblem(f"--diff takes two scenario names separated by a comma, got {diff!r}")
+        raise BadArgumentError(
+            f"--diff takes two scenario names separated by a comma, got {diff!r}"
+        )
     ids = [None if n.lower() == "none" else n for n in names]
     if date is not None:
         day = parse_date(date)
@@ -285,9 +320,12 @@ def scenarios(
         day = max((scenario_horizon(net, s) for s in ids if s), default=net.manifest.data_as_of)
     a, b = (net.as_of(day, s) for s in ids)
     d = diff_states(a, b)
-    doc = {
-        "date": day.isoformat(), "a": ids[0], "b": ids[1],
-        "events_only_in_b": list(d.events_added), "events_only_in_a": list(d.events_removed),
+    doc: dict[str, Any] = {
+        "date": day.isoformat(),
+        "a": ids[0],
+        "b": ids[1],
+        "events_only_in_b": list(d.events_added),
+        "events_only_in_a": list(d.events_removed),
         "links_changed": [{"id": i, "a": x, "b": y} for i, x, y in d.links_changed],
         "crossings_changed": [{"id": i, "a": x, "b": y} for i, x, y in d.crossings_changed],
         "rules_changed": [{"id": i, "a": x, "b": y} for i, x, y in d.rules_changed],
@@ -316,13 +354,10 @@ def export(
 ) -> int:
     """Export places and links (with their status on a date) as GeoJSON or CSV."""
     if fmt not in ("geojson", "csv"):
-        raise _UsageProblem(f"unknown export format {fmt!r}; valid: geojson, csv")
+        raise BadArgumentError(f"unknown export format {fmt!r}; valid: geojson, csv")
     net = _network(package)
     state = _state(net, date, scenario)
-    if fmt == "geojson":
-        written = [write_geojson(state, out)]
-    else:
-        written = write_csv_tables(state, out)
+    written = [write_geojson(state, out)] if fmt == "geojson" else write_csv_tables(state, out)
     for p in written:
         typer.echo(str(p))
     return 0
@@ -358,8 +393,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=args, standalone_mode=False, prog_name="overland")
     except NetworkDataError as exc:
-        return _fail(args, exc.type_name, str(exc), 1,
-                     problems=[p.as_dict() for p in exc.problems if p.severity == "error"])
+        return _fail(
+            args,
+            exc.type_name,
+            str(exc),
+            1,
+            problems=[p.as_dict() for p in exc.problems if p.severity == "error"],
+        )
     except OverlandError as exc:
         return _fail(args, getattr(exc, "type_name", "error"), str(exc), 2)
     except Exit as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "BadArgumentError",
     "NetworkDataError",
     "OverlandError",
     "Problem",
@@ -101,7 +102,13 @@ class UnknownPlaceError(KeyError, OverlandError):
         return msg
 
 
-class ScenarioError(ValueError, OverlandError):
-    """A scenario name or date that cannot be used."""
+class BadArgumentError(ValueError, OverlandError):
+    """An argument (a date, a format, a list) that cannot be used as given."""
+
+    type_name = "bad_argument"
+
+
+class ScenarioError(BadArgumentError):
+    """A scenario that does not exist, or a date outside the timeline."""
 
     type_name = "bad_scenario"

@@ -54,12 +54,14 @@ def state_geojson(state: NetworkState) -> dict[str, Any]:
     features: list[dict[str, Any]] = []
     for place in net.places.values():
         props = {"feature_type": "place", **_props(place)}
-        features.append({
-            "type": "Feature",
-            "id": f"place:{place.id}",
-            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
-            "properties": props,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"place:{place.id}",
+                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                "properties": props,
+            }
+        )
     for link in state.links.values():
         a, b = net.places[link.from_place], net.places[link.to_place]
         props = {
@@ -73,18 +75,22 @@ def state_geojson(state: NetworkState) -> dict[str, Any]:
             "crossings": "; ".join(crossings_by_link.get(link.id, [])),
             "base_status": net.links[link.id].status,
         }
-        features.append({
-            "type": "Feature",
-            "id": f"link:{link.id}",
-            "geometry": {"type": "LineString",
-                         "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
-            "properties": props,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"link:{link.id}",
+                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                "properties": props,
+            }
+        )
     return {
         "type": "FeatureCollection",
         "name": f"{net.manifest.name}-{state.date.isoformat()}",
-        "properties": {"date": state.date.isoformat(), "scenario": state.scenario,
-                       "events_applied": [e.id for e in state.events_applied]},
+        "properties": {
+            "date": state.date.isoformat(),
+            "scenario": state.scenario,
+            "events_applied": [e.id for e in state.events_applied],
+        },
         "features": features,
     }
 

@@ -181,7 +181,7 @@ def _load_yaml(path: Path, file: str) -> tuple[Any, yaml.Node | None, list[Probl
     if err is not None or text is None:
         return None, None, [err] if err else []
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -221,7 +221,9 @@ def read_yaml_list(path: Path, model: type[M], file: str) -> tuple[list[Located[
     return out, problems
 
 
-def read_yaml_mapping(path: Path, model: type[M], file: str) -> tuple[Located[M] | None, list[Problem]]:
+def read_yaml_mapping(
+    path: Path, model: type[M], file: str
+) -> tuple[Located[M] | None, list[Problem]]:
     """Parse a YAML file holding one mapping."""
     data, _node, problems = _load_yaml(path, file)
     if problems:
@@ -268,7 +270,10 @@ def read_package(path: Path | str) -> RawPackage:
         rows, probs = read_csv_table(file_path, table.model, table.filename)
         raw.tables[table.name] = rows
         raw.problems += probs
-    for filename, model, target in (("events.yaml", Event, raw.events), ("rules.yaml", Rule, raw.rules)):
+    for filename, model, target in (
+        ("events.yaml", Event, raw.events),
+        ("rules.yaml", Rule, raw.rules),
+    ):
         file_path = root / filename
         if not file_path.is_file():
             raw.problems.append(Problem(filename, "missing file"))
@@ -287,8 +292,12 @@ def read_package(path: Path | str) -> RawPackage:
             sid = located_s.item.id
             if sid in raw.scenarios:
                 raw.problems.append(
-                    Problem(file, f"scenario id {sid!r} already used by {raw.scenario_files[sid]}",
-                            row=1, field="id")
+                    Problem(
+                        file,
+                        f"scenario id {sid!r} already used by {raw.scenario_files[sid]}",
+                        row=1,
+                        field="id",
+                    )
                 )
                 continue
             raw.scenarios[sid] = located_s

@@ -102,10 +102,18 @@ class Country(_Sourced):
 
     iso2: CountryCode = Field(description="ISO 3166-1 alpha-2 code (Nakhchivan is AZ).")
     name: str = Field(min_length=1, description="English short name.")
-    lat_min: float = Field(ge=-90, le=90, description="Southern edge.", json_schema_extra=_unit("deg"))
-    lat_max: float = Field(ge=-90, le=90, description="Northern edge.", json_schema_extra=_unit("deg"))
-    lon_min: float = Field(ge=-180, le=180, description="Western edge.", json_schema_extra=_unit("deg"))
-    lon_max: float = Field(ge=-180, le=180, description="Eastern edge.", json_schema_extra=_unit("deg"))
+    lat_min: float = Field(
+        ge=-90, le=90, description="Southern edge.", json_schema_extra=_unit("deg")
+    )
+    lat_max: float = Field(
+        ge=-90, le=90, description="Northern edge.", json_schema_extra=_unit("deg")
+    )
+    lon_min: float = Field(
+        ge=-180, le=180, description="Western edge.", json_schema_extra=_unit("deg")
+    )
+    lon_max: float = Field(
+        ge=-180, le=180, description="Eastern edge.", json_schema_extra=_unit("deg")
+    )
     rail_gauge: Gauge | None = Field(None, description="Main-line rail gauge, mm.")
 
     @model_validator(mode="after")
@@ -123,7 +131,9 @@ class Place(_Sourced):
     aliases: Names = Field((), description="Other names and transliterations, ';'-separated.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 code; must be in countries.csv.")
     lat: float = Field(ge=-90, le=90, description="WGS84 latitude.", json_schema_extra=_unit("deg"))
-    lon: float = Field(ge=-180, le=180, description="WGS84 longitude.", json_schema_extra=_unit("deg"))
+    lon: float = Field(
+        ge=-180, le=180, description="WGS84 longitude.", json_schema_extra=_unit("deg")
+    )
     kind: PlaceKind = Field(description="What the place is.")
 
 
@@ -139,23 +149,36 @@ class Link(_Sourced):
         None, description="Rail only: 1520, 1435 or dual (both gauges laid)."
     )
     length_km: float = Field(
-        gt=0, le=30000, description="Length along the line or sailing route.",
+        gt=0,
+        le=30000,
+        description="Length along the line or sailing route.",
         json_schema_extra=_unit("km"),
     )
     speed_kmh: float | None = Field(
-        None, gt=0, le=160, description="Commercial speed; default from modes.csv.",
+        None,
+        gt=0,
+        le=160,
+        description="Commercial speed; default from modes.csv.",
         json_schema_extra=_unit("km/h"),
     )
     duration_h: float | None = Field(
-        None, gt=0, le=2000, description="Running/sailing time; overrides length/speed.",
+        None,
+        gt=0,
+        le=2000,
+        description="Running/sailing time; overrides length/speed.",
         json_schema_extra=_unit("h"),
     )
     headway_h: float | None = Field(
-        None, gt=0, le=2000, description="Ferries: time between departures.",
+        None,
+        gt=0,
+        le=2000,
+        description="Ferries: time between departures.",
         json_schema_extra=_unit("h"),
     )
     wait_h: float | None = Field(
-        None, ge=0, le=2000,
+        None,
+        ge=0,
+        le=2000,
         description="Ferries: expected wait for a departure; default half the headway.",
         json_schema_extra=_unit("h"),
     )
@@ -163,11 +186,17 @@ class Link(_Sourced):
         None, ge=0, le=1e9, description="Freight capacity.", json_schema_extra=_unit("t/yr")
     )
     cost_usd_per_t: float | None = Field(
-        None, ge=0, le=5000, description="Fixed charge per tonne (ferry or sea tariff).",
+        None,
+        ge=0,
+        le=5000,
+        description="Fixed charge per tonne (ferry or sea tariff).",
         json_schema_extra=_unit("USD/t"),
     )
     cost_usd_per_tkm: float | None = Field(
-        None, ge=0, le=2, description="Rate per tonne-km; default from modes.csv.",
+        None,
+        ge=0,
+        le=2,
+        description="Rate per tonne-km; default from modes.csv.",
         json_schema_extra=_unit("USD/t-km"),
     )
     status: LinkStatus = Field(
@@ -209,11 +238,16 @@ class Crossing(_Sourced):
         ge=0, le=2000, description="Mean time to clear the border.", json_schema_extra=_unit("h")
     )
     dwell_p90_h: float = Field(
-        ge=0, le=4000, description="90th percentile of the time to clear.",
+        ge=0,
+        le=4000,
+        description="90th percentile of the time to clear.",
         json_schema_extra=_unit("h"),
     )
     fee_usd_per_t: float = Field(
-        0.0, ge=0, le=1000, description="Fees and charges per tonne.",
+        0.0,
+        ge=0,
+        le=1000,
+        description="Fees and charges per tonne.",
         json_schema_extra=_unit("USD/t"),
     )
     status: CrossingStatus = Field("open", description="State at the base date.")
@@ -277,7 +311,9 @@ class Commodity(_Sourced):
         gt=0, le=1e6, description="Cargo value.", json_schema_extra=_unit("USD/t")
     )
     value_of_time_usd_per_t_h: float = Field(
-        ge=0, le=100, description="Value of time for generalized cost.",
+        ge=0,
+        le=100,
+        description="Value of time for generalized cost.",
         json_schema_extra=_unit("USD/(t h)"),
     )
 
@@ -426,12 +462,12 @@ YAML_FILES: tuple[tuple[str, type[_Row], str], ...] = (
 )
 
 
-def columns(model: type[_Row]) -> tuple[str, ...]:
+def columns(model: type[BaseModel]) -> tuple[str, ...]:
     """The CSV column names of a row model, in declaration order."""
     return tuple(info.alias or name for name, info in model.model_fields.items())
 
 
-def required_columns(model: type[_Row]) -> tuple[str, ...]:
+def required_columns(model: type[BaseModel]) -> tuple[str, ...]:
     """Columns that must be present and non-empty."""
     return tuple(
         info.alias or name for name, info in model.model_fields.items() if info.is_required()
@@ -447,7 +483,7 @@ def _type_text(prop: dict[str, Any]) -> str:
         parts = [_type_text(p) for p in prop["anyOf"] if p.get("type") != "null"]
         return " \\| ".join(parts) + " (optional)"
     if "$ref" in prop:
-        return prop["$ref"].rsplit("/", 1)[-1]
+        return str(prop["$ref"]).rsplit("/", 1)[-1]
     kind = prop.get("type", "any")
     if kind == "array":
         return f"list of {_type_text(prop.get('items', {}))}"
@@ -458,8 +494,12 @@ def _type_text(prop: dict[str, Any]) -> str:
 
 def _bounds_text(prop: dict[str, Any]) -> str:
     parts = []
-    for key, sym in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
-                     ("exclusiveMaximum", "<")):
+    for key, sym in (
+        ("minimum", "≥"),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "≤"),
+        ("exclusiveMaximum", "<"),
+    ):
         if key in prop:
             parts.append(f"{sym} {prop[key]:g}")
     for p in prop.get("anyOf", []):

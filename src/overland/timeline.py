@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from .errors import ScenarioError
+from .errors import BadArgumentError, ScenarioError
 from .schema import Change, Crossing, Event, Link, Rule, Transfer
 
 if TYPE_CHECKING:
@@ -36,8 +36,19 @@ __all__ = [
 
 #: Fields an event may not change: they define what an element is, not its state.
 FIXED_FIELDS = frozenset(
-    {"id", "from", "to", "mode", "link", "place", "from_country", "to_country",
-     "from_layer", "to_layer", "kind"}
+    {
+        "id",
+        "from",
+        "to",
+        "mode",
+        "link",
+        "place",
+        "from_country",
+        "to_country",
+        "from_layer",
+        "to_layer",
+        "kind",
+    }
 )
 
 E = TypeVar("E", bound=BaseModel)
@@ -64,7 +75,9 @@ def parse_date(value: str | dt.date, *, what: str = "date") -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ScenarioError(f"bad {what} {value!r}: expected YYYY-MM-DD, e.g. 2025-11-10") from None
+        raise BadArgumentError(
+            f"bad {what} {value!r}: expected YYYY-MM-DD, e.g. 2025-11-10"
+        ) from None
 
 
 def scenario_events(network: Network, scenario: str) -> tuple[Event, ...]:
@@ -161,8 +174,13 @@ class NetworkState:
             "scenario": self.scenario,
             "events_applied": [e.id for e in self.events_applied],
             "rules_in_force": [
-                {"id": r.id, "title": r.title, "kind": r.kind, "countries": list(r.countries),
-                 "since": _since(self.last_change("rule", r.id))}
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "kind": r.kind,
+                    "countries": list(r.countries),
+                    "since": _since(self.last_change("rule", r.id)),
+                }
                 for r in self.rules_in_force()
             ],
             "closed_links": list(self.closed_links()),
@@ -181,11 +199,11 @@ def state_as_of(
 ) -> NetworkState:
     """Apply every event up to ``date`` (inclusive) under ``scenario``.
 
-    Without ``date`` the answer is at the scenario's horizon, or at the package's
-    ``data_as_of`` date when there is no scenario.
+    Without ``date`` the answer is at the scenario's horizon, or today when there is
+    no scenario.
     """
     if date is None:
-        day = scenario_horizon(network, scenario) if scenario else network.manifest.data_as_of
+        day = scenario_horizon(network, scenario) if scenario else dt.date.today()
     else:
         day = parse_date(date)
     if day < network.manifest.base_date:
@@ -228,8 +246,13 @@ class StateDiff:
 
     def is_empty(self) -> bool:
         """True when the two states are the same."""
-        return not (self.events_added or self.events_removed or self.links_changed
-                    or self.crossings_changed or self.rules_changed)
+        return not (
+            self.events_added
+            or self.events_removed
+            or self.links_changed
+            or self.crossings_changed
+            or self.rules_changed
+        )
 
 
 def _status_changes(

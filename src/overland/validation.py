@@ -105,12 +105,24 @@ class _Checker:
         self.transfers = {loc.item.id: loc.item for loc in t.get("transfers", [])}
         self.rules = {loc.item.id: loc.item for loc in raw.rules}
 
-    def add(self, file: str, message: str, row: int | None = None, field: str | None = None,
-            value: object = None, severity: str = "error") -> None:
+    def add(
+        self,
+        file: str,
+        message: str,
+        row: int | None = None,
+        field: str | None = None,
+        value: object = None,
+        severity: str = "error",
+    ) -> None:
         self.problems.append(
-            Problem(file, message, row=row, field=field,
-                    value=None if value is None else str(value),
-                    severity="warning" if severity == "warning" else "error")
+            Problem(
+                file,
+                message,
+                row=row,
+                field=field,
+                value=None if value is None else str(value),
+                severity="warning" if severity == "warning" else "error",
+            )
         )
 
     # ------------------------------------------------------------------ generic
@@ -119,21 +131,37 @@ class _Checker:
         for loc in rows:
             k = getattr(loc.item, key)
             if k in first:
-                self.add(file, f"duplicate {key} {k!r} (first defined on line {first[k]})",
-                         loc.row, key, k)
+                self.add(
+                    file,
+                    f"duplicate {key} {k!r} (first defined on line {first[k]})",
+                    loc.row,
+                    key,
+                    k,
+                )
             else:
                 first[k] = loc.row
 
     def cited(self, file: str, row: int, ids: Iterable[str], field: str = "source") -> None:
         for sid in ids:
             if sid not in self.sources:
-                self.add(file, f"unknown source id {sid!r}; add it to sources.csv"
-                         + _suggest(sid, self.sources), row, field, sid)
+                self.add(
+                    file,
+                    f"unknown source id {sid!r}; add it to sources.csv"
+                    + _suggest(sid, self.sources),
+                    row,
+                    field,
+                    sid,
+                )
 
     def country(self, file: str, row: int, code: str, field: str) -> None:
         if code not in self.countries:
-            self.add(file, f"unknown country {code!r}; valid: {', '.join(sorted(self.countries))}",
-                     row, field, code)
+            self.add(
+                file,
+                f"unknown country {code!r}; valid: {', '.join(sorted(self.countries))}",
+                row,
+                field,
+                code,
+            )
 
     def place(self, file: str, row: int, pid: str, field: str) -> bool:
         if pid in self.places:
@@ -144,16 +172,27 @@ class _Checker:
     # ------------------------------------------------------------------ tables
     def run(self) -> list[Problem]:
         t = self.raw.tables
-        for table, key in (("sources", "id"), ("countries", "iso2"), ("places", "id"),
-                           ("links", "id"), ("crossings", "id"), ("transfers", "id"),
-                           ("modes", "mode"), ("commodities", "id")):
+        for table, key in (
+            ("sources", "id"),
+            ("countries", "iso2"),
+            ("places", "id"),
+            ("links", "id"),
+            ("crossings", "id"),
+            ("transfers", "id"),
+            ("modes", "mode"),
+            ("commodities", "id"),
+        ):
             self.unique(f"{table}.csv", t.get(table, []), key)
             if table != "sources":
                 for loc in t.get(table, []):
                     self.cited(f"{table}.csv", loc.row, loc.item.source)
                     if loc.item.estimate and not loc.item.note.strip():
-                        self.add(f"{table}.csv", "an estimate must explain itself in `note`",
-                                 loc.row, "note")
+                        self.add(
+                            f"{table}.csv",
+                            "an estimate must explain itself in `note`",
+                            loc.row,
+                            "note",
+                        )
         self.check_places()
         self.check_links()
         self.check_crossings()
@@ -173,13 +212,23 @@ class _Checker:
                 continue
             m = BOX_MARGIN_DEG
             if not (c.lat_min - m <= p.lat <= c.lat_max + m):
-                self.add("places.csv", f"lat {p.lat} is outside {c.name} "
-                         f"({c.lat_min}..{c.lat_max}); check the coordinates or the country",
-                         loc.row, "lat", p.lat)
+                self.add(
+                    "places.csv",
+                    f"lat {p.lat} is outside {c.name} "
+                    f"({c.lat_min}..{c.lat_max}); check the coordinates or the country",
+                    loc.row,
+                    "lat",
+                    p.lat,
+                )
             if not (c.lon_min - m <= p.lon <= c.lon_max + m):
-                self.add("places.csv", f"lon {p.lon} is outside {c.name} "
-                         f"({c.lon_min}..{c.lon_max}); check the coordinates or the country",
-                         loc.row, "lon", p.lon)
+                self.add(
+                    "places.csv",
+                    f"lon {p.lon} is outside {c.name} "
+                    f"({c.lon_min}..{c.lon_max}); check the coordinates or the country",
+                    loc.row,
+                    "lon",
+                    p.lon,
+                )
 
     def check_links(self) -> None:
         for loc in self.raw.tables.get("links", []):
@@ -193,13 +242,25 @@ class _Checker:
             a, b = self.places[link.from_place], self.places[link.to_place]
             gc = great_circle_km(a.lat, a.lon, b.lat, b.lon)
             if link.length_km < gc - LENGTH_TOLERANCE_KM:
-                self.add("links.csv", f"length_km {link.length_km:g} is shorter than the "
-                         f"great-circle distance of its ends ({gc:.0f} km); check the length "
-                         "or the places' coordinates", row, "length_km", link.length_km)
+                self.add(
+                    "links.csv",
+                    f"length_km {link.length_km:g} is shorter than the "
+                    f"great-circle distance of its ends ({gc:.0f} km); check the length "
+                    "or the places' coordinates",
+                    row,
+                    "length_km",
+                    link.length_km,
+                )
             if link.length_km > DETOUR_LIMIT * gc + DETOUR_SLACK_KM and not link.detour_reason:
-                self.add("links.csv", f"length_km {link.length_km:g} is over {DETOUR_LIMIT:g}x "
-                         f"the great-circle distance of its ends ({gc:.0f} km); fix it or say "
-                         "why in detour_reason", row, "length_km", link.length_km)
+                self.add(
+                    "links.csv",
+                    f"length_km {link.length_km:g} is over {DETOUR_LIMIT:g}x "
+                    f"the great-circle distance of its ends ({gc:.0f} km); fix it or say "
+                    "why in detour_reason",
+                    row,
+                    "length_km",
+                    link.length_km,
+                )
 
     def check_crossings(self) -> None:
         have: dict[tuple[str, str, str], str] = {}
@@ -209,31 +270,56 @@ class _Checker:
             self.country("crossings.csv", row, c.to_country, "to_country")
             link = self.links.get(c.link)
             if link is None:
-                self.add("crossings.csv", f"unknown link id {c.link!r}" + _suggest(c.link, self.links),
-                         row, "link", c.link)
+                self.add(
+                    "crossings.csv",
+                    f"unknown link id {c.link!r}" + _suggest(c.link, self.links),
+                    row,
+                    "link",
+                    c.link,
+                )
                 continue
             if c.place not in (link.from_place, link.to_place):
-                self.add("crossings.csv", f"place {c.place!r} is not an end of link {link.id!r} "
-                         f"(valid: {link.from_place!r}, {link.to_place!r})", row, "place", c.place)
+                self.add(
+                    "crossings.csv",
+                    f"place {c.place!r} is not an end of link {link.id!r} "
+                    f"(valid: {link.from_place!r}, {link.to_place!r})",
+                    row,
+                    "place",
+                    c.place,
+                )
             a, b = self.places.get(link.from_place), self.places.get(link.to_place)
             if a is None or b is None:
                 continue
             if a.country == b.country:
-                self.add("crossings.csv", f"link {link.id!r} does not cross a border (both ends "
-                         f"in {a.country})", row, "link", c.link)
+                self.add(
+                    "crossings.csv",
+                    f"link {link.id!r} does not cross a border (both ends in {a.country})",
+                    row,
+                    "link",
+                    c.link,
+                )
                 continue
             forward = (c.from_country, c.to_country) == (a.country, b.country)
             backward = (c.from_country, c.to_country) == (b.country, a.country)
             if not (forward or backward) or (backward and link.directed):
-                self.add("crossings.csv", f"countries {c.from_country}->{c.to_country} do not "
-                         f"match link {link.id!r} ({a.country}->{b.country}"
-                         f"{'' if link.directed else ' or back'})", row, "to_country")
+                self.add(
+                    "crossings.csv",
+                    f"countries {c.from_country}->{c.to_country} do not "
+                    f"match link {link.id!r} ({a.country}->{b.country}"
+                    f"{'' if link.directed else ' or back'})",
+                    row,
+                    "to_country",
+                )
                 continue
             key = (c.link, c.from_country, c.to_country)
             if key in have:
-                self.add("crossings.csv", f"a crossing for link {c.link!r} "
-                         f"{c.from_country}->{c.to_country} is already defined ({have[key]!r})",
-                         row, "link")
+                self.add(
+                    "crossings.csv",
+                    f"a crossing for link {c.link!r} "
+                    f"{c.from_country}->{c.to_country} is already defined ({have[key]!r})",
+                    row,
+                    "link",
+                )
             have[key] = c.id
         for loc in self.raw.tables.get("links", []):
             link = loc.item
@@ -243,8 +329,14 @@ class _Checker:
             needed = [(a.country, b.country)] + ([] if link.directed else [(b.country, a.country)])
             for fc, tc in needed:
                 if (link.id, fc, tc) not in have:
-                    self.add("links.csv", f"border link {link.id!r} has no crossing record for "
-                             f"{fc}->{tc} in crossings.csv", loc.row, "id", link.id)
+                    self.add(
+                        "links.csv",
+                        f"border link {link.id!r} has no crossing record for "
+                        f"{fc}->{tc} in crossings.csv",
+                        loc.row,
+                        "id",
+                        link.id,
+                    )
 
     def check_transfers(self) -> None:
         layers_at: dict[str, set[str]] = {}
@@ -260,15 +352,26 @@ class _Checker:
             for fld in ("from_layer", "to_layer"):
                 layer = getattr(tr, fld)
                 if layer not in here:
-                    self.add("transfers.csv", f"no {layer} link touches {tr.place!r} (layers "
-                             f"there: {', '.join(sorted(here)) or 'none'})", row, fld, layer)
+                    self.add(
+                        "transfers.csv",
+                        f"no {layer} link touches {tr.place!r} (layers "
+                        f"there: {', '.join(sorted(here)) or 'none'})",
+                        row,
+                        fld,
+                        layer,
+                    )
 
     def check_modes(self) -> None:
         have = {loc.item.mode for loc in self.raw.tables.get("modes", [])}
         used = {link.mode for link in self.links.values()}
         for mode in sorted(used - have):
-            self.add("modes.csv", f"no defaults for mode {mode!r}, which links use "
-                     f"(modes: {', '.join(MODES)})", None, "mode", mode)
+            self.add(
+                "modes.csv",
+                f"no defaults for mode {mode!r}, which links use (modes: {', '.join(MODES)})",
+                None,
+                "mode",
+                mode,
+            )
 
     def check_rules(self) -> None:
         self.unique("rules.yaml", self.raw.rules, "id")
@@ -276,27 +379,46 @@ class _Checker:
             r = loc.item
             self.cited("rules.yaml", loc.row, r.source, f"{r.id}.source")
             scope = r.applies_to
-            for code in (*r.countries, *scope.origin_countries, *scope.destination_countries,
-                         *scope.either_end_countries):
+            for code in (
+                *r.countries,
+                *scope.origin_countries,
+                *scope.destination_countries,
+                *scope.either_end_countries,
+            ):
                 self.country("rules.yaml", loc.row, code, f"{r.id}.countries")
 
     def check_event(self, file: str, row: int, ev: Event, base: dict[str, dict[str, Any]]) -> None:
         manifest = self.raw.manifest
         self.cited(file, row, ev.source, f"{ev.id}.source")
         if manifest is not None and ev.date <= manifest.base_date:
-            self.add(file, f"date {ev.date} is not after the package's base_date "
-                     f"{manifest.base_date}; put that state in the tables instead",
-                     row, f"{ev.id}.date", ev.date)
+            self.add(
+                file,
+                f"date {ev.date} is not after the package's base_date "
+                f"{manifest.base_date}; put that state in the tables instead",
+                row,
+                f"{ev.id}.date",
+                ev.date,
+            )
         if manifest is not None and ev.status == "happened" and ev.date > manifest.data_as_of:
-            self.add(file, f"a happened event is dated {ev.date}, after the package's "
-                     f"data_as_of {manifest.data_as_of}; mark it planned or fix the date",
-                     row, f"{ev.id}.status", ev.status)
+            self.add(
+                file,
+                f"a happened event is dated {ev.date}, after the package's "
+                f"data_as_of {manifest.data_as_of}; mark it planned or fix the date",
+                row,
+                f"{ev.id}.status",
+                ev.status,
+            )
         for i, change in enumerate(ev.changes):
             fld = f"{ev.id}.changes.{i}"
             table = base[change.target]
             if change.id not in table:
-                self.add(file, f"changes unknown {change.target} {change.id!r}"
-                         + _suggest(change.id, table), row, f"{fld}.id", change.id)
+                self.add(
+                    file,
+                    f"changes unknown {change.target} {change.id!r}" + _suggest(change.id, table),
+                    row,
+                    f"{fld}.id",
+                    change.id,
+                )
                 continue
             try:
                 apply_change(table[change.id], change)
@@ -304,14 +426,23 @@ class _Checker:
                 for e in exc.errors(include_url=False):
                     loc = ".".join(str(x) for x in e["loc"])
                     msg = "unknown field" if e["type"] == "extra_forbidden" else e["msg"]
-                    self.add(file, f"{msg} (setting {change.target} {change.id!r})", row,
-                             f"{fld}.set.{loc}", e.get("input"))
+                    self.add(
+                        file,
+                        f"{msg} (setting {change.target} {change.id!r})",
+                        row,
+                        f"{fld}.set.{loc}",
+                        e.get("input"),
+                    )
             except ValueError as exc:
                 self.add(file, str(exc), row, f"{fld}.set")
 
     def _base(self) -> dict[str, dict[str, Any]]:
-        return {"link": self.links, "crossing": self.crossings, "transfer": self.transfers,
-                "rule": self.rules}
+        return {
+            "link": self.links,
+            "crossing": self.crossings,
+            "transfer": self.transfers,
+            "rule": self.rules,
+        }
 
     def check_events(self) -> None:
         base = self._base()
@@ -328,37 +459,72 @@ class _Checker:
             self.cited(file, 1, sc.source)
             for parent in sc.extends:
                 if parent not in self.raw.scenarios:
-                    self.add(file, f"extends unknown scenario {parent!r}; valid: "
-                             f"{', '.join(sorted(self.raw.scenarios))}", 1, "extends", parent)
+                    self.add(
+                        file,
+                        f"extends unknown scenario {parent!r}; valid: "
+                        f"{', '.join(sorted(self.raw.scenarios))}",
+                        1,
+                        "extends",
+                        parent,
+                    )
             if self._cycle(sid):
-                self.add(file, f"scenario {sid!r} extends itself through {self._cycle(sid)}",
-                         1, "extends")
+                self.add(
+                    file,
+                    f"scenario {sid!r} extends itself through {self._cycle(sid)}",
+                    1,
+                    "extends",
+                )
             for eid in sc.include_events:
                 ev = events.get(eid)
                 if ev is None:
-                    self.add(file, f"includes unknown event {eid!r}" + _suggest(eid, events),
-                             1, "include_events", eid)
+                    self.add(
+                        file,
+                        f"includes unknown event {eid!r}" + _suggest(eid, events),
+                        1,
+                        "include_events",
+                        eid,
+                    )
                 elif ev.status == "happened":
-                    self.add(file, f"event {eid!r} has happened and applies anyway; include only "
-                             "planned or hypothetical events", 1, "include_events", eid)
+                    self.add(
+                        file,
+                        f"event {eid!r} has happened and applies anyway; include only "
+                        "planned or hypothetical events",
+                        1,
+                        "include_events",
+                        eid,
+                    )
             for ev in sc.events:
                 if ev.id in events or ev.id in seen_inline:
-                    self.add(file, f"event id {ev.id!r} is already used "
-                             f"({'events.yaml' if ev.id in events else seen_inline[ev.id]})",
-                             1, f"events.{ev.id}")
+                    self.add(
+                        file,
+                        f"event id {ev.id!r} is already used "
+                        f"({'events.yaml' if ev.id in events else seen_inline[ev.id]})",
+                        1,
+                        f"events.{ev.id}",
+                    )
                 seen_inline[ev.id] = file
                 if ev.status == "happened":
-                    self.add(file, "events defined in a scenario must be planned or hypothetical",
-                             1, f"{ev.id}.status", ev.status)
+                    self.add(
+                        file,
+                        "events defined in a scenario must be planned or hypothetical",
+                        1,
+                        f"{ev.id}.status",
+                        ev.status,
+                    )
                 self.check_event(file, 1, ev, base)
             own = set(sc.include_events) | {e.id for e in sc.events}
             for eid in sc.date_overrides:
                 if eid not in own:
-                    self.add(file, f"date_overrides names {eid!r}, which this scenario does not "
-                             "include", 1, "date_overrides", eid)
+                    self.add(
+                        file,
+                        f"date_overrides names {eid!r}, which this scenario does not include",
+                        1,
+                        "date_overrides",
+                        eid,
+                    )
 
     def _cycle(self, start: str) -> str:
-        stack = [(start, (start,))]
+        stack: list[tuple[str, tuple[str, ...]]] = [(start, (start,))]
         while stack:
             sid, path = stack.pop()
             sc = self.raw.scenarios.get(sid)

@@ -1,0 +1,122 @@
+"""Plausibility of the embedded network: size, geography, borders, gauges, sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from overland import Network
+from overland.geo import great_circle_km
+from overland.validation import DETOUR_LIMIT, DETOUR_SLACK_KM, LENGTH_TOLERANCE_KM
+
+#: Places the seed articles and the facts sheet name, as a user would type them.
+NAMED = [
+    "Baku", "Derbent", "Yalama", "Boyuk Kasik", "Gardabani", "Sadakhlo", "Ayrum", "Gyumri",
+    "Akhalkalaki", "Horadiz", "Aghband", "Meghri", "Ordubad", "Julfa", "Sadarak", "Dilucu",
+    "Margara", "Kars", "Yerevan", "Tbilisi", "Poti", "Batumi", "Nakhchivan", "Alat", "Aktau",
+    "Kuryk", "Turkmenbashi", "Dostyk", "Alashankou", "Altynkol", "Khorgos", "Almaty", "Beyneu",
+    "Tashkent", "Xi'an", "Urumqi", "Moscow", "Astrakhan", "Novorossiysk", "Port Kavkaz",
+    "Vladikavkaz", "Upper Lars", "Erzurum", "Ankara", "Istanbul", "Mersin", "Jolfa", "Tabriz",
+    "Tehran", "Astara", "Rasht", "Bandar Abbas", "Agarak", "Brest", "Małaszewicze", "Duisburg",
+    "Constanța", "Burgas", "Varna", "Budapest", "Dimitrovgrad", "Igdir", "Dalarik",
+]
+ALIASES = ["Nakhichevan", "Naxçıvan", "Leninakan", "Türkmenbaşy", "Beyuk-Kyasik", "Xian"]
+
+
+def _names(net: Network) -> dict[str, str]:
+    out = {}
+    for p in net.places.values():
+        for n in (p.id, p.name, *p.aliases):
+            out[n.casefold()] = p.id
+    return out
+
+
+def test_size(embedded: Network) -> None:
+    assert len(embedded.places) >= 120
+    assert len(embedded.links) >= 180
+    assert len(embedded.crossings) >= 60
+    assert {"rail", "road", "ferry", "sea"} <= {link.mode for link in embedded.links.values()}
+
+
+@pytest.mark.parametrize("name", NAMED + ALIASES)
+def test_named_places_exist(embedded: Network, name: str) -> None:
+    names = _names(embedded)
+    hits = [k for k in names if k == name.casefold() or k.startswith(name.casefold() + " (")]
+    assert hits, f"{name!r} is not a place name or alias"
+
+
+def test_lengths_against_great_circle(embedded: Network) -> None:
+    for link in embedded.links.values():
+        a, b = embedded.places[link.from_place], embedded.places[link.to_place]
+        gc = great_circle_km(a.lat, a.lon, b.lat, b.lon)
+        assert link.length_km >= gc - LENGTH_TOLERANCE_KM, link.id
+        if not link.detour_reason:
+            assert link.length_km <= DETOUR_LIMIT * gc + DETOUR_SLACK_KM, link.id
+
+
+def test_places_lie_in_their_countries(embedded: Network) -> None:
+    for p in embedded.places.values():
+        c = embedded.countries[p.country]
+        assert c.lat_min - 0.3 <= p.lat <= c.lat_max + 0.3, p.id
+        assert c.lon_min - 0.3 <= p.lon <= c.lon_max + 0.3, p.id
+
+
+def test_every_border_link_has_both_crossings(embedded: Network) -> None:
+    by_link: dict[str, set[tuple[str, str]]] = {}
+    for c in embedded.crossings.values():
+        by_link.setdefault(c.link, set()).add((c.from_country, c.to_country))
+    for link in embedded.links.values():
+        a = embedded.places[link.from_place].country
+        b = embedded.places[link.to_place].country
+        if a != b:
+            assert by_link.get(link.id) == {(a, b), (b, a)}, link.id
+        else:
+            assert link.id not in by_link
+
+
+def test_every_figure_cites_a_known_source(embedded: Network) -> None:
+    tables = (embedded.places, embedded.links, embedded.crossings, embedded.transfers,
+              embedded.countries, embedded.commodities, embedded.modes)
+    for table in tables:
+        for row in table.values():
+            assert row.source
+            assert all(s in embedded.sources for s in row.source)
+            if row.estimate:
+                assert row.note.strip()
+    for ev in embedded.events:
+        assert ev.source and all(s in embedded.sources for s in ev.source)
+
+
+def test_no_gauge_break_on_the_wheat_train_route(embedded: Network) -> None:
+    # RU–AZ–GE–AM is 1520 mm throughout (the November 2025 wheat trains)
+    for lid in ("rail-derbent-samur", "rail-yalama-samur", "rail-boyuk_kasik-gardabani",
+                "rail-sadakhlo-ayrum"):
+        link = embedded.links.get(lid) or embedded.links["-".join(["rail", *lid.split("-")[2:0:-1]])]
+        assert link.gauge == "1520", lid
+
+
+@pytest.mark.parametrize(
+    "place", ["dostyk", "altynkol", "akhalkalaki", "astara_ir", "jolfa", "akhuryan", "malaszewicze"]
+)
+def test_gauge_breaks_have_transfers(embedded: Network, place: str) -> None:
+    layers = {
+        frozenset((t.from_layer, t.to_layer))
+        for t in embedded.transfers.values()
+        if t.place == place
+    }
+    assert frozenset(("rail_1520", "rail_1435")) in layers
+
+
+def test_caspian_ferries_wait_and_sail(embedded: Network) -> None:
+    for lid in ("ferry-alat-aktau", "ferry-alat-kuryk", "ferry-alat-turkmenbashi"):
+        link = embedded.links[lid]
+        assert link.duration_h and 10 <= link.duration_h <= 30
+        assert link.headway_h and link.wait_h is not None
+
+
+def test_closed_crossings_of_the_articles(embedded: Network) -> None:
+    state = embedded.as_of("2025-10-01")
+    closed = set(state.closed_links())
+    for lid in ("rail-akhuryan-dogukapi", "road-margara-alican", "rail-aghband-meghri",
+                "rail-meghri-ordubad", "rail-zugdidi-sukhumi"):
+        assert lid in closed, lid
+    assert state.links["road-dariali-upper_lars"].status == "open"
