@@ -10,14 +10,69 @@ from overland.validation import DETOUR_LIMIT, DETOUR_SLACK_KM, LENGTH_TOLERANCE_
 
 #: Places the seed articles and the facts sheet name, as a user would type them.
 NAMED = [
-    "Baku", "Derbent", "Yalama", "Boyuk Kasik", "Gardabani", "Sadakhlo", "Ayrum", "Gyumri",
-    "Akhalkalaki", "Horadiz", "Aghband", "Meghri", "Ordubad", "Julfa", "Sadarak", "Dilucu",
-    "Margara", "Kars", "Yerevan", "Tbilisi", "Poti", "Batumi", "Nakhchivan", "Alat", "Aktau",
-    "Kuryk", "Turkmenbashi", "Dostyk", "Alashankou", "Altynkol", "Khorgos", "Almaty", "Beyneu",
-    "Tashkent", "Xi'an", "Urumqi", "Moscow", "Astrakhan", "Novorossiysk", "Port Kavkaz",
-    "Vladikavkaz", "Upper Lars", "Erzurum", "Ankara", "Istanbul", "Mersin", "Jolfa", "Tabriz",
-    "Tehran", "Astara", "Rasht", "Bandar Abbas", "Agarak", "Brest", "Małaszewicze", "Duisburg",
-    "Constanța", "Burgas", "Varna", "Budapest", "Dimitrovgrad", "Igdir", "Dalarik",
+    "Baku",
+    "Derbent",
+    "Yalama",
+    "Boyuk Kasik",
+    "Gardabani",
+    "Sadakhlo",
+    "Ayrum",
+    "Gyumri",
+    "Akhalkalaki",
+    "Horadiz",
+    "Aghband",
+    "Meghri",
+    "Ordubad",
+    "Julfa",
+    "Sadarak",
+    "Dilucu",
+    "Margara",
+    "Kars",
+    "Yerevan",
+    "Tbilisi",
+    "Poti",
+    "Batumi",
+    "Nakhchivan",
+    "Alat",
+    "Aktau",
+    "Kuryk",
+    "Turkmenbashi",
+    "Dostyk",
+    "Alashankou",
+    "Altynkol",
+    "Khorgos",
+    "Almaty",
+    "Beyneu",
+    "Tashkent",
+    "Xi'an",
+    "Urumqi",
+    "Moscow",
+    "Astrakhan",
+    "Novorossiysk",
+    "Port Kavkaz",
+    "Vladikavkaz",
+    "Upper Lars",
+    "Erzurum",
+    "Ankara",
+    "Istanbul",
+    "Mersin",
+    "Jolfa",
+    "Tabriz",
+    "Tehran",
+    "Astara",
+    "Rasht",
+    "Bandar Abbas",
+    "Agarak",
+    "Brest",
+    "Małaszewicze",
+    "Duisburg",
+    "Constanța",
+    "Burgas",
+    "Varna",
+    "Budapest",
+    "Dimitrovgrad",
+    "Igdir",
+    "Dalarik",
 ]
 ALIASES = ["Nakhichevan", "Naxçıvan", "Leninakan", "Türkmenbaşy", "Beyuk-Kyasik", "Xian"]
 
@@ -74,8 +129,15 @@ def test_every_border_link_has_both_crossings(embedded: Network) -> None:
 
 
 def test_every_figure_cites_a_known_source(embedded: Network) -> None:
-    tables = (embedded.places, embedded.links, embedded.crossings, embedded.transfers,
-              embedded.countries, embedded.commodities, embedded.modes)
+    tables = (
+        embedded.places,
+        embedded.links,
+        embedded.crossings,
+        embedded.transfers,
+        embedded.countries,
+        embedded.commodities,
+        embedded.modes,
+    )
     for table in tables:
         for row in table.values():
             assert row.source
@@ -83,14 +145,21 @@ def test_every_figure_cites_a_known_source(embedded: Network) -> None:
             if row.estimate:
                 assert row.note.strip()
     for ev in embedded.events:
-        assert ev.source and all(s in embedded.sources for s in ev.source)
+        assert ev.source
+        assert all(s in embedded.sources for s in ev.source)
 
 
 def test_no_gauge_break_on_the_wheat_train_route(embedded: Network) -> None:
     # RU–AZ–GE–AM is 1520 mm throughout (the November 2025 wheat trains)
-    for lid in ("rail-derbent-samur", "rail-yalama-samur", "rail-boyuk_kasik-gardabani",
-                "rail-sadakhlo-ayrum"):
-        link = embedded.links.get(lid) or embedded.links["-".join(["rail", *lid.split("-")[2:0:-1]])]
+    for lid in (
+        "rail-derbent-samur",
+        "rail-yalama-samur",
+        "rail-boyuk_kasik-gardabani",
+        "rail-sadakhlo-ayrum",
+    ):
+        link = (
+            embedded.links.get(lid) or embedded.links["-".join(["rail", *lid.split("-")[2:0:-1]])]
+        )
         assert link.gauge == "1520", lid
 
 
@@ -109,14 +178,21 @@ def test_gauge_breaks_have_transfers(embedded: Network, place: str) -> None:
 def test_caspian_ferries_wait_and_sail(embedded: Network) -> None:
     for lid in ("ferry-alat-aktau", "ferry-alat-kuryk", "ferry-alat-turkmenbashi"):
         link = embedded.links[lid]
-        assert link.duration_h and 10 <= link.duration_h <= 30
-        assert link.headway_h and link.wait_h is not None
+        assert link.duration_h
+        assert 10 <= link.duration_h <= 30
+        assert link.headway_h
+        assert link.wait_h is not None
 
 
 def test_closed_crossings_of_the_articles(embedded: Network) -> None:
     state = embedded.as_of("2025-10-01")
     closed = set(state.closed_links())
-    for lid in ("rail-akhuryan-dogukapi", "road-margara-alican", "rail-aghband-meghri",
-                "rail-meghri-ordubad", "rail-zugdidi-sukhumi"):
+    for lid in (
+        "rail-akhuryan-dogukapi",
+        "road-margara-alican",
+        "rail-aghband-meghri",
+        "rail-meghri-ordubad",
+        "rail-zugdidi-sukhumi",
+    ):
         assert lid in closed, lid
     assert state.links["road-dariali-upper_lars"].status == "open"

@@ -40,7 +40,9 @@ def test_scenario_without_date_is_at_its_horizon(toy: Network) -> None:
 
 
 def test_unknown_scenario_lists_the_valid_ones(toy: Network) -> None:
-    with pytest.raises(ScenarioError, match="unknown scenario 'reopn'; valid scenarios are: reopen"):
+    with pytest.raises(
+        ScenarioError, match="unknown scenario 'reopn'; valid scenarios are: reopen"
+    ):
         toy.as_of("2030-01-01", "reopn")
 
 

@@ -63,13 +63,17 @@ def _state(net: Network, date: str | None, scenario: str | None) -> NetworkState
     return net.as_of(parse_date(date) if date else None, scenario)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
     if version:
         typer.echo(f"overland {__version__}")
         raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
 
 
 # ---------------------------------------------------------------------------- validate
@@ -141,16 +145,16 @@ def timeline(
             _emit_json({"scenario": scenario, "events": [_event_dict(net, e) for e in events]})
             return 0
         table = Table(
-            "date",
-            "status",
-            "event",
-            "what changed",
-            "source",
             title=(
                 f"Timeline of {net.manifest.title}"
                 + (f" — scenario {scenario}" if scenario else "")
             ),
         )
+        table.add_column("date", no_wrap=True)
+        table.add_column("status")
+        table.add_column("event")
+        table.add_column("what changed")
+        table.add_column("source", overflow="fold")
         for ev in events:
             date_text = (
                 ev.date.isoformat()
@@ -175,14 +179,21 @@ def _print_state(net: Network, state: NetworkState) -> None:
     con = _console()
     label = f"{state.date}" + (f", scenario {state.scenario}" if state.scenario else "")
     con.print(f"[bold]Network state on {label}[/bold]: {len(state.events_applied)} events applied")
-    rules = Table("rule in force", "since", "source", title="Rules")
+    rules = Table(title="Rules")
+    rules.add_column("rule in force", no_wrap=True)
+    rules.add_column("since")
+    rules.add_column("source", overflow="fold")
     for r in state.rules_in_force():
         since = state.last_change("rule", r.id)
         rules.add_row(
             r.title, since.date.isoformat() if since else "base", net.sources[r.source[0]].url
         )
     con.print(rules)
-    closed = Table("closed link", "mode", "since", "why", title="Closed links")
+    closed = Table(title="Closed links")
+    closed.add_column("closed link", no_wrap=True)
+    closed.add_column("mode")
+    closed.add_column("since", no_wrap=True)
+    closed.add_column("why")
     for lid in state.closed_links():
         link = state.links[lid]
         ev = state.last_change("link", lid)
