@@ -196,3 +196,12 @@ def test_closed_crossings_of_the_articles(embedded: Network) -> None:
     ):
         assert lid in closed, lid
     assert state.links["road-dariali-upper_lars"].status == "open"
+
+
+def test_tables_as_dataframes(embedded: Network) -> None:
+    links = embedded.frame("links")
+    assert len(links) == len(embedded.links)
+    assert {"id", "from", "to", "mode", "gauge", "length_km", "source"} <= set(links.columns)
+    places = embedded.frame("places")
+    nakh = places.set_index("id").loc["nakhchivan"]
+    assert "Nakhichevan" in nakh["aliases"].split(";")

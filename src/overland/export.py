@@ -30,18 +30,6 @@ def write_text_atomic(path: Path | str, text: str) -> Path:
     return target
 
 
-def _flat(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return ";".join(str(v) for v in value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _props(model: Any) -> dict[str, Any]:
-    return {k: _flat(v) for k, v in model.model_dump(by_alias=True).items()}
-
-
 def state_geojson(state: NetworkState) -> dict[str, Any]:
     """A GeoJSON FeatureCollection: every place (Point) and link (LineString) with all
     attributes, link status as of the state's date, and each link's border crossings."""
@@ -53,7 +41,7 @@ def state_geojson(state: NetworkState) -> dict[str, Any]:
         )
     features: list[dict[str, Any]] = []
     for place in net.places.values():
-        props = {"feature_type": "place", **_props(place)}
+        props = {"feature_type": "place", **place.record()}
         features.append(
             {
                 "type": "Feature",
@@ -66,7 +54,7 @@ def state_geojson(state: NetworkState) -> dict[str, Any]:
         a, b = net.places[link.from_place], net.places[link.to_place]
         props = {
             "feature_type": "link",
-            **_props(link),
+            **link.record(),
             "from_name": a.name,
             "to_name": b.name,
             "from_country": a.country,
@@ -107,10 +95,10 @@ def write_csv_tables(state: NetworkState, folder: Path | str) -> list[Path]:
     out = Path(folder)
     written = []
     tables: dict[str, list[dict[str, Any]]] = {
-        "places": [_props(p) for p in state.network.places.values()],
-        "links": [_props(v) for v in state.links.values()],
-        "crossings": [_props(v) for v in state.crossings.values()],
-        "transfers": [_props(v) for v in state.transfers.values()],
+        "places": [p.record() for p in state.network.places.values()],
+        "links": [v.record() for v in state.links.values()],
+        "crossings": [v.record() for v in state.crossings.values()],
+        "transfers": [v.record() for v in state.transfers.values()],
     }
     for name, records in tables.items():
         buf = io.StringIO()

@@ -78,12 +78,7 @@ class Network:
     def frame(self, table: str) -> pd.DataFrame:
         """One base table as a new DataFrame (columns as in the CSV file)."""
         rows: Mapping[str, Any] = getattr(self, table)
-        records = [r.model_dump(by_alias=True) for r in rows.values()]
-        df = pd.DataFrame.from_records(records)
-        for col in df.columns:
-            if df[col].map(lambda v: isinstance(v, tuple)).any():
-                df[col] = df[col].map(lambda v: ";".join(v) if isinstance(v, tuple) else v)
-        return df
+        return pd.DataFrame.from_records([r.record() for r in rows.values()])
 
 
 def network_from_package(raw: RawPackage) -> Network:

@@ -86,6 +86,18 @@ class _Row(BaseModel):
         frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True
     )
 
+    def record(self) -> dict[str, Any]:
+        """The row as flat cells, keyed by CSV column: lists joined with ';', dates as text."""
+        return {k: _cell(v) for k, v in self.model_dump(by_alias=True).items()}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
 
 class _Sourced(_Row):
     source: SourceIds = Field(
