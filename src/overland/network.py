@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import NetworkDataError
 from .package import RawPackage, embedded_package_path, read_package
@@ -29,6 +27,9 @@ from .schema import (
 )
 from .timeline import NetworkState, state_as_of
 from .validation import check_package
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Network", "embedded_network", "load_network", "network_from_package"]
 
@@ -77,6 +78,8 @@ class Network:
 
     def frame(self, table: str) -> pd.DataFrame:
         """One base table as a new DataFrame (columns as in the CSV file)."""
+        import pandas as pd  # deferred: only this method needs pandas
+
         rows: Mapping[str, Any] = getattr(self, table)
         return pd.DataFrame.from_records([r.record() for r in rows.values()])
 
