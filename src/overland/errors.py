@@ -13,6 +13,7 @@ from typing import Literal
 __all__ = [
     "BadArgumentError",
     "NetworkDataError",
+    "NoRouteError",
     "OverlandError",
     "Problem",
     "ScenarioError",
@@ -106,6 +107,24 @@ class BadArgumentError(ValueError, OverlandError):
     """An argument (a date, a format, a list) that cannot be used as given."""
 
     type_name = "bad_argument"
+
+
+class NoRouteError(OverlandError):
+    """No route exists; ``blocked_by`` says which rules, closures or preferences block it.
+
+    Each item of ``blocked_by`` is ``{"kind": "rule" | "closure" | "avoid", "id": ...,
+    "why": ...}``.
+    """
+
+    type_name = "no_route"
+
+    def __init__(self, message: str, blocked_by: Sequence[dict[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.blocked_by = tuple(blocked_by)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ScenarioError(BadArgumentError):

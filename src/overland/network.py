@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,6 +31,8 @@ from .validation import check_package
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .graph import Graph
 
 __all__ = ["Network", "embedded_network", "load_network", "network_from_package"]
 
@@ -75,6 +78,13 @@ class Network:
         False
         """
         return state_as_of(self, date, scenario)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The compiled virtual network (built on first use, then reused)."""
+        from .graph import compile_graph
+
+        return compile_graph(self)
 
     def frame(self, table: str) -> pd.DataFrame:
         """One base table as a new DataFrame (columns as in the CSV file)."""

@@ -1,80 +1,33 @@
-"""The ``overland`` command line: a thin adapter over the library.
-
-:func:`main` takes an argument list and returns an exit code; tests call it directly.
-Only here do exceptions become messages and exit codes: 0 success, 1 invalid data or
-failed check, 2 bad usage or arguments.
-"""
+"""Commands about the network package itself: validate, timeline, summary, scenarios,
+export and schema."""
 
 from __future__ import annotations
 
-import json
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from typer.exceptions import Abort, Exit, TyperException
 
-from . import __version__
-from .errors import BadArgumentError, NetworkDataError, OverlandError
-from .export import write_csv_tables, write_geojson
-from .network import Network, load_network
-from .package import embedded_package_path
-from .schema import schema_markdown
-from .timeline import NetworkState, diff_states, parse_date, scenario_horizon, timeline_events
-from .validation import validate_package
-
-__all__ = ["app", "main", "run"]
-
-app = typer.Typer(
-    name="overland",
-    help="Freight-corridor modelling on the South Caucasus / Middle Corridor network.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+from ..errors import BadArgumentError
+from ..export import write_csv_tables, write_geojson
+from ..network import Network
+from ..package import embedded_package_path
+from ..schema import schema_markdown
+from ..timeline import NetworkState, diff_states, parse_date, scenario_horizon, timeline_events
+from ..validation import validate_package
+from ._common import (
+    DateOpt,
+    JsonOpt,
+    PackageOpt,
+    ScenarioOpt,
+    app,
+    console,
+    emit_json,
+    load,
+    state_of,
 )
-
-PackageOpt = Annotated[
-    Path | None,
-    typer.Option("--package", "-p", help="Network package folder (default: the embedded one)."),
-]
-DateOpt = Annotated[str | None, typer.Option("--date", help="Date, YYYY-MM-DD.")]
-ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario name.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
-
-
-def _emit_json(doc: Any) -> None:
-    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
-
-
-def _network(package: Path | None) -> Network:
-    return load_network(package if package is not None else embedded_package_path())
-
-
-def _state(net: Network, date: str | None, scenario: str | None) -> NetworkState:
-    return net.as_of(parse_date(date) if date else None, scenario)
-
-
-@app.callback(invoke_without_command=True)
-def _root(
-    ctx: typer.Context,
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
-) -> None:
-    if version:
-        typer.echo(f"overland {__version__}")
-        raise typer.Exit(0)
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-        raise typer.Exit(2)
-
 
 # ---------------------------------------------------------------------------- validate
 
@@ -88,9 +41,9 @@ def validate(
     target = path if path is not None else embedded_package_path()
     report = validate_package(target)
     if as_json:
-        _emit_json(report.as_dict())
+        emit_json(report.as_dict())
         return 0 if report.ok else 1
-    con = _console()
+    con = console()
     if report.problems:
         table = Table("where", "field", "severity", "problem", show_lines=False)
         for p in report.problems:
@@ -138,11 +91,11 @@ def timeline(
     package: PackageOpt = None,
 ) -> int:
     """List the timeline's events, or (with --date) the network's state on a date."""
-    net = _network(package)
+    net = load(package)
     if date is None:
         events = timeline_events(net, scenario)
         if as_json:
-            _emit_json({"scenario": scenario, "events": [_event_dict(net, e) for e in events]})
+            emit_json({"scenario": scenario, "events": [_event_dict(net, e) for e in events]})
             return 0
         table = Table(
             title=(
@@ -165,18 +118,18 @@ def timeline(
             )
             src = net.sources[ev.source[0]]
             table.add_row(date_text, ev.status, ev.title, _change_text(ev), src.url)
-        _console().print(table)
+        console().print(table)
         return 0
-    state = _state(net, date, scenario)
+    state = state_of(net, date, scenario)
     if as_json:
-        _emit_json(state.as_dict())
+        emit_json(state.as_dict())
         return 0
-    _print_state(net, state)
+    _printstate_of(net, state)
     return 0
 
 
-def _print_state(net: Network, state: NetworkState) -> None:
-    con = _console()
+def _printstate_of(net: Network, state: NetworkState) -> None:
+    con = console()
     label = f"{state.date}" + (f", scenario {state.scenario}" if state.scenario else "")
     con.print(f"[bold]Network state on {label}[/bold]: {len(state.events_applied)} events applied")
     rules = Table(title="Rules")
@@ -258,13 +211,13 @@ def summary(
     package: PackageOpt = None,
 ) -> int:
     """Summarise the network package and its state on a date."""
-    net = _network(package)
-    state = _state(net, date, scenario)
+    net = load(package)
+    state = state_of(net, date, scenario)
     doc = _summary(net, state)
     if as_json:
-        _emit_json(doc)
+        emit_json(doc)
         return 0
-    con = _console()
+    con = console()
     con.print(
         f"[bold]{doc['title']}[/bold] ({doc['package']}): {doc['places']} places in "
         f"{len(doc['places_by_country'])} countries, {doc['links']} links, "
@@ -277,7 +230,7 @@ def summary(
     for mode, v in doc["open_links_by_mode"].items():
         modes.add_row(mode, str(v["links"]), f"{v['km']:,}")
     con.print(modes)
-    _print_state(net, state)
+    _printstate_of(net, state)
     return 0
 
 
@@ -297,7 +250,7 @@ def scenarios(
     package: PackageOpt = None,
 ) -> int:
     """List the shipped scenarios, or compare two of them on a date."""
-    net = _network(package)
+    net = load(package)
     if diff is None:
         rows: list[dict[str, Any]] = []
         for sid, sc in sorted(net.scenarios.items()):
@@ -312,12 +265,12 @@ def scenarios(
                 }
             )
         if as_json:
-            _emit_json({"scenarios": rows})
+            emit_json({"scenarios": rows})
             return 0
         table = Table("scenario", "title", "horizon", "events it adds")
         for r in rows:
             table.add_row(r["id"], r["title"], r["horizon"], ", ".join(r["events"]))
-        _console().print(table)
+        console().print(table)
         return 0
     names = [n.strip() for n in diff.split(",")]
     if len(names) != 2:
@@ -342,13 +295,13 @@ def scenarios(
         "rules_changed": [{"id": i, "a": x, "b": y} for i, x, y in d.rules_changed],
     }
     if as_json:
-        _emit_json(doc)
+        emit_json(doc)
         return 0
     table = Table("element", "id", names[0], names[1], title=f"{names[0]} vs {names[1]} on {day}")
     for kind in ("links", "crossings", "rules"):
         for item in doc[f"{kind}_changed"]:
             table.add_row(kind[:-1], item["id"], str(item["a"]), str(item["b"]))
-    _console().print(table)
+    console().print(table)
     return 0
 
 
@@ -366,8 +319,8 @@ def export(
     """Export places and links (with their status on a date) as GeoJSON or CSV."""
     if fmt not in ("geojson", "csv"):
         raise BadArgumentError(f"unknown export format {fmt!r}; valid: geojson, csv")
-    net = _network(package)
-    state = _state(net, date, scenario)
+    net = load(package)
+    state = state_of(net, date, scenario)
     written = [write_geojson(state, out)] if fmt == "geojson" else write_csv_tables(state, out)
     for p in written:
         typer.echo(str(p))
@@ -381,54 +334,3 @@ def schema(
     """Print the network-package format reference (docs/schema.md)."""
     typer.echo(schema_markdown() if markdown else "")
     return 0
-
-
-# ---------------------------------------------------------------------------- entry points
-
-
-def _wants_json(argv: list[str]) -> bool:
-    return "--json" in argv
-
-
-def _fail(argv: list[str], kind: str, message: str, code: int, **extra: Any) -> int:
-    if _wants_json(argv):
-        _emit_json({"error": {"type": kind, "message": message, **extra}})
-    else:
-        typer.echo(f"error: {message}", err=True)
-    return code
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        result = app(args=args, standalone_mode=False, prog_name="overland")
-    except NetworkDataError as exc:
-        return _fail(
-            args,
-            exc.type_name,
-            str(exc),
-            1,
-            problems=[p.as_dict() for p in exc.problems if p.severity == "error"],
-        )
-    except OverlandError as exc:
-        return _fail(args, getattr(exc, "type_name", "error"), str(exc), 2)
-    except Exit as exc:
-        return int(exc.exit_code)
-    except TyperException as exc:
-        if _wants_json(args) or not hasattr(exc, "show"):
-            return _fail(args, "usage", exc.format_message(), exc.exit_code)
-        exc.show()
-        return int(exc.exit_code)
-    except Abort:
-        return 130
-    return int(result) if isinstance(result, int) else 0
-
-
-def run() -> None:
-    """Console-script entry point."""
-    raise SystemExit(main())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    run()

@@ -1,0 +1,74 @@
+"""What every command shares: the Typer app, common options and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .. import __version__
+from ..network import Network, load_network
+from ..package import embedded_package_path
+from ..timeline import NetworkState, parse_date
+
+__all__ = [
+    "DateOpt",
+    "JsonOpt",
+    "PackageOpt",
+    "ScenarioOpt",
+    "app",
+    "console",
+    "emit_json",
+    "load",
+    "state_of",
+]
+
+app = typer.Typer(
+    name="overland",
+    help="Freight-corridor modelling on the South Caucasus / Middle Corridor network.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+PackageOpt = Annotated[
+    Path | None,
+    typer.Option("--package", "-p", help="Network package folder (default: the embedded one)."),
+]
+DateOpt = Annotated[str | None, typer.Option("--date", help="Date, YYYY-MM-DD.")]
+ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario name.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+
+
+def emit_json(doc: Any) -> None:
+    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+
+
+def load(package: Path | None) -> Network:
+    return load_network(package if package is not None else embedded_package_path())
+
+
+def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
+    return net.as_of(parse_date(date) if date else None, scenario)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"overland {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)

@@ -1,0 +1,3 @@
+"""Commands about routes: route, compare and skim."""
+
+from __future__ import annotations

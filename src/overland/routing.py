@@ -1,0 +1,537 @@
+"""Shortest and alternative routes between two places on a date under a scenario.
+
+``shortest_route`` answers "how do goods get from A to B on date D under scenario S,
+and what does it take?"; when nothing gets through, :class:`~overland.errors.NoRouteError`
+says which rule, closure or preference blocks the way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from .errors import BadArgumentError, NoRouteError
+from .graph import HAUL, BoolArray, FloatArray, Graph, IntArray
+from .kernels import dijkstra, path_edges
+from .places import resolve_place
+from .route import Route, build_route
+from .schema import MODES, Event, Rule
+from .timeline import NetworkState, scenario_events
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["OBJECTIVES", "Query", "alternative_routes", "shortest_route"]
+
+Objective = Literal["time", "cost", "generalized"]
+OBJECTIVES: tuple[str, ...] = ("time", "cost", "generalized")
+DEFAULT_COMMODITY = "general"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A resolved route query: places, state, shipment filters and edge weights."""
+
+    network: Network
+    graph: Graph
+    state: NetworkState
+    origin: str
+    destination: str
+    via: str | None
+    commodity: str
+    objective: str
+    value_of_time: float
+    modes: tuple[str, ...] | None
+    avoid_countries: tuple[str, ...]
+
+    @property
+    def weight(self) -> FloatArray:
+        """Edge weights for the objective."""
+        c = self.graph.costs(self.state)
+        if self.objective == "time":
+            return c.time_h
+        if self.objective == "cost":
+            return c.cost_usd
+        return c.cost_usd + self.value_of_time * c.time_h
+
+
+def _countries(codes: Iterable[str], network: Network, what: str) -> tuple[str, ...]:
+    out = []
+    for raw in codes:
+        code = raw.strip().upper()
+        if not code:
+            continue
+        if code not in network.countries:
+            raise BadArgumentError(
+                f"unknown country {raw!r} in {what}; valid: {', '.join(sorted(network.countries))}"
+            )
+        out.append(code)
+    return tuple(out)
+
+
+def make_query(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    date: dt.date | str | None = None,
+    scenario: str | None = None,
+    commodity: str = DEFAULT_COMMODITY,
+    avoid_countries: Iterable[str] = (),
+    avoid_modes: Iterable[str] = (),
+    modes: Iterable[str] | None = None,
+    via: str | None = None,
+    objective: str = "generalized",
+) -> Query:
+    """Resolve and check every argument of a route query (validation at the edge)."""
+    if objective not in OBJECTIVES:
+        raise BadArgumentError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    if commodity not in network.commodities:
+        valid = ", ".join(sorted(network.commodities))
+        raise BadArgumentError(f"unknown commodity {commodity!r}; valid: {valid}")
+    wanted = set(MODES) if modes is None else {m.strip() for m in modes if m.strip()}
+    for m in [*wanted, *(m.strip() for m in avoid_modes if m.strip())]:
+        if m not in MODES:
+            raise BadArgumentError(f"unknown mode {m!r}; valid: {', '.join(MODES)}")
+    wanted -= {m.strip() for m in avoid_modes}
+    if not wanted:
+        raise BadArgumentError("every mode is excluded; allow at least one of " + ", ".join(MODES))
+    o = resolve_place(network, origin).id
+    d = resolve_place(network, destination).id
+    v = resolve_place(network, via).id if via else None
+    if o == d:
+        raise BadArgumentError(f"origin and destination are the same place ({o!r})")
+    return Query(
+        network=network,
+        graph=network.graph,
+        state=network.as_of(date, scenario),
+        origin=o,
+        destination=d,
+        via=v,
+        commodity=commodity,
+        objective=objective,
+        value_of_time=network.commodities[commodity].value_of_time_usd_per_t_h,
+        modes=None if wanted == set(MODES) else tuple(m for m in MODES if m in wanted),
+        avoid_countries=_countries(avoid_countries, network, "avoid_countries"),
+    )
+
+
+def _solve(q: Query, allowed: BoolArray) -> list[int] | None:
+    """Best path (edge ids) for a query under an edge mask, or None."""
+    g, w = q.graph, q.weight
+    o_nodes = g.nodes_at(q.origin)
+    d_nodes = g.nodes_at(q.destination)
+    targets = np.zeros(g.n_nodes, dtype=np.bool_)
+    if q.via is None:
+        targets[d_nodes] = True
+        dist, pred = dijkstra(g.indptr, g.adj_edge, g.edge_dst, w, allowed, o_nodes, targets)
+        best = d_nodes[np.argmin(dist[d_nodes])]
+        if not np.isfinite(dist[best]):
+            return None
+        return path_edges(pred, g.edge_src, int(best))
+    v_nodes = g.nodes_at(q.via)
+    d1, p1 = dijkstra(g.indptr, g.adj_edge, g.edge_dst, w, allowed, o_nodes)
+    reach = v_nodes[np.isfinite(d1[v_nodes])]
+    if reach.size == 0:
+        return None
+    targets[d_nodes] = True
+    d2, p2 = dijkstra(g.indptr, g.adj_edge, g.edge_dst, w, allowed, reach, targets, d1[reach])
+    best = d_nodes[np.argmin(d2[d_nodes])]
+    if not np.isfinite(d2[best]):
+        return None
+    second = path_edges(p2, g.edge_src, int(best))
+    start = int(g.edge_src[second[0]]) if second else int(best)
+    return path_edges(p1, g.edge_src, start) + second
+
+
+def _route(q: Query, edges: Sequence[int]) -> Route:
+    return build_route(
+        q.graph,
+        q.state,
+        edges,
+        origin=q.origin,
+        destination=q.destination,
+        commodity=q.commodity,
+        objective=q.objective,
+        value_of_time=q.value_of_time,
+    )
+
+
+def shortest_route(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    date: dt.date | str | None = None,
+    scenario: str | None = None,
+    commodity: str = DEFAULT_COMMODITY,
+    avoid_countries: Iterable[str] = (),
+    avoid_modes: Iterable[str] = (),
+    modes: Iterable[str] | None = None,
+    via: str | None = None,
+    objective: str = "generalized",
+) -> Route:
+    """The best route from ``origin`` to ``destination``.
+
+    Parameters
+    ----------
+    network : Network
+        The network (its compiled graph is reused between calls).
+    origin, destination, via : str
+        Place ids, names or aliases in any spelling.
+    date, scenario
+        The state of the network (default: the scenario's horizon, else today).
+    commodity : str
+        Commodity id; its value of time prices hours in the generalized cost.
+    avoid_countries, avoid_modes, modes
+        Shipper preferences: countries never entered, modes never used, or the only
+        modes allowed.
+    objective : {"time", "cost", "generalized"}
+        What is minimised: hours, USD per tonne, or USD per tonne plus value of time.
+
+    Raises
+    ------
+    NoRouteError
+        Saying which rules, closures or preferences block every path.
+
+    Examples
+    --------
+    >>> from overland import embedded_network
+    >>> net = embedded_network()
+    >>> r = shortest_route(net, "Moscow", "Yerevan", date="2025-11-10", modes=["rail"])
+    >>> r.countries
+    ('RU', 'AZ', 'GE', 'AM')
+    """
+    q = make_query(
+        network,
+        origin,
+        destination,
+        date=date,
+        scenario=scenario,
+        commodity=commodity,
+        avoid_countries=avoid_countries,
+        avoid_modes=avoid_modes,
+        modes=modes,
+        via=via,
+        objective=objective,
+    )
+    return _best(q)
+
+
+def _shipment_mask(q: Query) -> tuple[BoolArray, list[Rule]]:
+    o_c = q.network.places[q.origin].country
+    d_c = q.network.places[q.destination].country
+    return q.graph.mask(
+        q.state,
+        origin_country=o_c,
+        destination_country=d_c,
+        avoid_countries=q.avoid_countries,
+        modes=q.modes,
+    )
+
+
+def _best(q: Query) -> Route:
+    allowed, rules = _shipment_mask(q)
+    _check_ends(q, rules)
+    edges = _solve(q, allowed)
+    if edges is None:
+        raise _explain(q, rules)
+    return _route(q, edges)
+
+
+def _check_ends(q: Query, rules: list[Rule]) -> None:
+    net = q.network
+    for pid in (q.origin, q.destination, *([q.via] if q.via else [])):
+        country = net.places[pid].country
+        if country in q.avoid_countries:
+            raise NoRouteError(
+                f"{net.places[pid].name} lies in {net.countries[country].name}, which the "
+                "shipment avoids",
+                [{"kind": "avoid", "id": country, "why": f"{country} is in the avoided countries"}],
+            )
+        for rule in rules:
+            if rule.kind == "transit_ban" and country in rule.countries:
+                raise NoRouteError(
+                    f"{net.places[pid].name} lies in {net.countries[country].name}: "
+                    + _rule_text(q, rule),
+                    [{"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)}],
+                )
+
+
+# ----------------------------------------------------------------------------- explanations
+
+
+def _rule_text(q: Query, rule: Rule) -> str:
+    ev = q.state.last_change("rule", rule.id)
+    since = f" since {ev.date.isoformat()} (event {ev.id})" if ev else ""
+    src = q.network.sources[rule.source[0]]
+    return (
+        f"rule {rule.id!r} — {rule.title} — is in force on {q.state.date}{since}; source: {src.url}"
+    )
+
+
+def _opening_event(q: Query, link_id: str) -> tuple[Event, list[str]] | None:
+    net = q.network
+    for ev in sorted(net.events, key=lambda e: e.date):
+        if ev.status == "happened" or ev.date <= q.state.date:
+            continue
+        if any(
+            c.target == "link" and c.id == link_id and c.set.get("status") == "open"
+            for c in ev.changes
+        ):
+            scen = [
+                s for s in sorted(net.scenarios) if ev.id in {e.id for e in scenario_events(net, s)}
+            ]
+            return ev, scen
+    return None
+
+
+def _closure_text(q: Query, kind: str, element_id: str) -> str:
+    net = q.network
+    if kind == "link":
+        link = q.state.links[element_id]
+        a, b = net.places[link.from_place].name, net.places[link.to_place].name
+        what = f"the {link.mode} link {a}–{b} ({element_id})"
+        if link.status == "planned":
+            opening = _opening_event(q, element_id)
+            if opening:
+                ev, scen = opening
+                where = f" under scenario {', '.join(scen)}" if scen else ""
+                return (
+                    f"{what} is not built on {q.state.date}; planned to open "
+                    f"{ev.date.isoformat()} (event {ev.id}{where})"
+                )
+            return f"{what} is not built on {q.state.date}"
+        last = q.state.last_change("link", element_id)
+        since = f" since {last.date.isoformat()} (event {last.id}: {last.title})" if last else ""
+        return f"{what} is closed{since}"
+    c = q.state.crossings[element_id]
+    last = q.state.last_change("crossing", element_id)
+    since = f" since {last.date.isoformat()} (event {last.id})" if last else ""
+    return f"the border crossing {c.from_country}→{c.to_country} at {c.place} is closed{since}"
+
+
+def _explain(q: Query, rules: list[Rule]) -> NoRouteError:
+    g, net = q.graph, q.network
+    costs = g.costs(q.state)
+    o, d = net.places[q.origin].name, net.places[q.destination].name
+    how = f" by {'/'.join(q.modes)}" if q.modes else ""
+    head = f"no route{how} from {o} to {d} on {q.state.date}"
+    if q.state.scenario:
+        head += f" under scenario {q.state.scenario}"
+    everything_open = np.ones(g.n_edges, dtype=np.bool_)
+    mode_ok = everything_open.copy()
+    if q.modes is not None:
+        mode_ok = (g.edge_kind != HAUL) | np.isin(g.edge_mode, [MODES.index(m) for m in q.modes])
+    avoid_ok = ~g.country_mask(q.avoid_countries) if q.avoid_countries else everything_open
+    rule_ok = everything_open.copy()
+    for rule in rules:
+        rule_ok &= ~g.rule_mask(rule)
+    blocked: list[dict[str, str]] = []
+    reasons: list[str] = []
+
+    # 1. rules alone: with closures and preferences as they are, which rule blocks?
+    base = costs.is_open & mode_ok & avoid_ok
+    if rules and _solve(q, base) is not None:
+        culprits = [r for r in rules if _solve(q, base & _without(g, rules, r)) is not None]
+        for rule in culprits or rules:
+            countries = ", ".join(net.countries[c].name for c in rule.countries)
+            verb = "cross" if rule.kind == "transit_ban" else "cross the border of"
+            reasons.append(f"all remaining paths {verb} {countries}: {_rule_text(q, rule)}")
+            blocked.append({"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)})
+    # 2. preferences
+    if q.avoid_countries and _solve(q, costs.is_open & mode_ok & rule_ok) is not None:
+        names = ", ".join(q.avoid_countries)
+        reasons.append(f"every path enters an avoided country ({names})")
+        blocked += [
+            {"kind": "avoid", "id": c, "why": "avoided by the shipment"} for c in q.avoid_countries
+        ]
+    # 3. closures: what is closed on the best path if everything were open?
+    relaxed = _solve(q, mode_ok & avoid_ok & rule_ok)
+    if relaxed is None and not blocked:
+        relaxed = _solve(q, mode_ok)
+    if relaxed is not None:
+        for e in relaxed:
+            for kind, element in _closed_on_edge(q, e):
+                text = _closure_text(q, kind, element)
+                if not any(b["id"] == element for b in blocked):
+                    reasons.append(text)
+                    blocked.append({"kind": "closure", "id": element, "why": text})
+    if (
+        q.modes is not None
+        and not blocked
+        and _solve(q, costs.is_open & avoid_ok & rule_ok) is not None
+    ):
+        reasons.append(f"a route exists only with modes other than {', '.join(q.modes)}")
+        blocked.append(
+            {"kind": "avoid", "id": ",".join(q.modes), "why": "only these modes are allowed"}
+        )
+    if not blocked:
+        reasons.append("the network has no connection between them in the allowed modes")
+    return NoRouteError(head + ": " + "; ".join(reasons), blocked)
+
+
+def _without(g: Graph, rules: list[Rule], dropped: Rule) -> BoolArray:
+    ok = np.ones(g.n_edges, dtype=np.bool_)
+    for rule in rules:
+        if rule is not dropped:
+            ok &= ~g.rule_mask(rule)
+    return ok
+
+
+def _closed_on_edge(q: Query, e: int) -> list[tuple[str, str]]:
+    g = q.graph
+    out: list[tuple[str, str]] = []
+    if g.edge_kind[e] != HAUL:
+        return out
+    link_id = g.link_ids[g.edge_link[e]]
+    if q.state.links[link_id].status != "open":
+        out.append(("link", link_id))
+    if g.edge_crossing[e] >= 0:
+        cid = g.crossing_ids[g.edge_crossing[e]]
+        if q.state.crossings[cid].status != "open":
+            out.append(("crossing", cid))
+    return out
+
+
+# ----------------------------------------------------------------------------- alternatives
+
+
+def alternative_routes(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    k: int = 3,
+    date: dt.date | str | None = None,
+    scenario: str | None = None,
+    commodity: str = DEFAULT_COMMODITY,
+    avoid_countries: Iterable[str] = (),
+    avoid_modes: Iterable[str] = (),
+    modes: Iterable[str] | None = None,
+    via: str | None = None,
+    objective: str = "generalized",
+    max_overlap: float = 0.6,
+) -> list[Route]:
+    """Up to ``k`` meaningfully different routes, best first.
+
+    A route counts as different when its sequence of countries differs from every
+    route kept so far, or when less than ``max_overlap`` of its length runs on links
+    a kept route uses. Candidates come from avoiding, in turn, each transit country
+    and each border crossing of the routes found, and from penalising the links they
+    use; the best route is always first.
+
+    Raises
+    ------
+    NoRouteError
+        When not even one route exists.
+    """
+    if not 1 <= k <= 50:
+        raise BadArgumentError(f"k must be between 1 and 50, got {k}")
+    q = make_query(
+        network,
+        origin,
+        destination,
+        date=date,
+        scenario=scenario,
+        commodity=commodity,
+        avoid_countries=avoid_countries,
+        avoid_modes=avoid_modes,
+        modes=modes,
+        via=via,
+        objective=objective,
+    )
+    best = _best(q)
+    allowed, _rules = _shipment_mask(q)
+    g = q.graph
+    kept = [best]
+    seen_paths: set[tuple[str, ...]] = {best.links}
+    ends = {network.places[q.origin].country, network.places[q.destination].country}
+    none = np.zeros(g.n_edges, dtype=np.bool_)
+    # each item: a route and the edges banned to find it; bans accumulate down a branch
+    queue: list[tuple[Route, BoolArray]] = [(best, none)]
+    tried: set[bytes] = set()
+    budget = 12 * k + 20  # shortest-path solves at most
+    while queue and len(kept) < k and budget > 0:
+        base, banned = queue.pop(0)
+        bans = [g.country_mask([c]) for c in base.countries if c not in ends]
+        bans += [_crossing_edges(g, b.crossing) for b in base.borders]
+        candidates: list[tuple[Route, BoolArray]] = []
+        for ban in bans:
+            mask = banned | ban
+            key = np.packbits(mask).tobytes()
+            if key in tried or budget <= 0:
+                continue
+            tried.add(key)
+            budget -= 1
+            edges = _solve(q, allowed & ~mask)
+            if edges is not None:
+                candidates.append((_route(q, edges), mask))
+        # penalise the base route's links to find spatially different paths
+        w = q.weight.copy()
+        w[_link_edges(g, base.links)] *= 3.0
+        budget -= 1
+        pen = _solve_weighted(q, allowed & ~banned, w)
+        if pen is not None:
+            candidates.append((_route(q, pen), banned))
+        candidates.sort(key=lambda item: _score(item[0], q.objective))
+        for cand, mask in candidates:
+            if cand.links in seen_paths:
+                continue
+            seen_paths.add(cand.links)
+            queue.append((cand, mask))
+            if _different(cand, kept, g, max_overlap):
+                kept.append(cand)
+                if len(kept) >= k:
+                    break
+    first, rest = kept[0], sorted(kept[1:], key=lambda r: _score(r, q.objective))
+    return [first, *rest]
+
+
+def _score(r: Route, objective: str) -> float:
+    if objective == "time":
+        return r.time_h
+    if objective == "cost":
+        return r.cost_usd_per_t
+    return r.generalized_cost_usd_per_t
+
+
+def _solve_weighted(q: Query, allowed: BoolArray, w: FloatArray) -> list[int] | None:
+    g = q.graph
+    o_nodes, d_nodes = g.nodes_at(q.origin), g.nodes_at(q.destination)
+    targets = np.zeros(g.n_nodes, dtype=np.bool_)
+    targets[d_nodes] = True
+    dist, pred = dijkstra(g.indptr, g.adj_edge, g.edge_dst, w, allowed, o_nodes, targets)
+    best = d_nodes[np.argmin(dist[d_nodes])]
+    if not np.isfinite(dist[best]) or q.via is not None:
+        return None
+    return path_edges(pred, g.edge_src, int(best))
+
+
+def _link_edges(g: Graph, links: Sequence[str]) -> IntArray:
+    idx = [g.link_ids.index(lid) for lid in set(links)]
+    return np.flatnonzero((g.edge_kind == HAUL) & np.isin(g.edge_link, idx))
+
+
+def _crossing_edges(g: Graph, crossing: str) -> BoolArray:
+    ci = g.crossing_ids.index(crossing)
+    link = g.edge_link[np.flatnonzero(g.edge_crossing == ci)[0]]
+    hit: BoolArray = (g.edge_kind == HAUL) & (g.edge_link == link)
+    return hit
+
+
+def _different(cand: Route, kept: list[Route], g: Graph, max_overlap: float) -> bool:
+    """True when ``cand`` differs from every kept route in countries or in most of its km."""
+    km = {lid: g.network.links[lid].length_km for lid in cand.links}
+    total = sum(km.values()) or 1.0
+    for r in kept:
+        if cand.countries == r.countries:
+            used = set(r.links)
+            shared = sum(v for lid, v in km.items() if lid in used)
+            if shared / total >= max_overlap:
+                return False
+    return True
