@@ -11,23 +11,34 @@ from typing import Any
 
 from .timeline import NetworkState
 
-__all__ = ["state_geojson", "write_csv_tables", "write_geojson", "write_text_atomic"]
+__all__ = [
+    "state_geojson",
+    "write_bytes_atomic",
+    "write_csv_tables",
+    "write_geojson",
+    "write_text_atomic",
+]
 
 
-def write_text_atomic(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so that a
+def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename, so that a
     reader never sees a half-written file."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def write_text_atomic(path: Path | str, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`write_bytes_atomic`)."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def state_geojson(state: NetworkState) -> dict[str, Any]:

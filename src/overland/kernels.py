@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["dijkstra", "path_edges"]
+__all__ = ["dijkstra", "path_edges", "tree_sums"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -160,3 +160,44 @@ def path_edges(pred: IntArray, edge_src: IntArray, target: int) -> list[int]:
             raise RuntimeError("predecessor array has a cycle")
     out.reverse()
     return out
+
+
+@njit(cache=True, nogil=True)
+def _tree_sums(
+    order: IntArray, pred: IntArray, edge_src: IntArray, values: FloatArray
+) -> FloatArray:  # pragma: no cover - compiled
+    k, n = values.shape[0], pred.shape[0]
+    out = np.zeros((k, n))
+    for i in range(order.shape[0]):
+        v = order[i]
+        e = pred[v]
+        if e >= 0:
+            u = edge_src[e]
+            for j in range(k):
+                out[j, v] = out[j, u] + values[j, e]
+    return out
+
+
+def tree_sums(
+    dist: FloatArray, pred: IntArray, edge_src: IntArray, values: FloatArray
+) -> FloatArray:
+    """Sum edge ``values`` (shape k x edges) along the shortest-path tree to every node.
+
+    Unreached nodes get 0; callers mask them with ``dist``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([0.0, 1.0, 2.0]); pred = np.array([-1, 0, 2])
+    >>> src = np.array([0, 0, 1]); vals = np.array([[10.0, 50.0, 5.0]])
+    >>> tree_sums(d, pred, src, vals).tolist()
+    [[0.0, 10.0, 15.0]]
+    """
+    reached = np.flatnonzero(np.isfinite(dist))
+    order = reached[np.argsort(dist[reached], kind="stable")]
+    return _tree_sums(
+        order.astype(np.int64),
+        np.asarray(pred, dtype=np.int64),
+        np.asarray(edge_src, dtype=np.int64),
+        np.ascontiguousarray(values, dtype=np.float64),
+    )

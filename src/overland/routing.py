@@ -80,7 +80,7 @@ def make_query(
     *,
     date: dt.date | str | None = None,
     scenario: str | None = None,
-    commodity: str = DEFAULT_COMMODITY,
+    commodity: str | None = None,
     avoid_countries: Iterable[str] = (),
     avoid_modes: Iterable[str] = (),
     modes: Iterable[str] | None = None,
@@ -90,6 +90,12 @@ def make_query(
     """Resolve and check every argument of a route query (validation at the edge)."""
     if objective not in OBJECTIVES:
         raise BadArgumentError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    if commodity is None:
+        commodity = (
+            DEFAULT_COMMODITY
+            if DEFAULT_COMMODITY in network.commodities
+            else next(iter(network.commodities))
+        )
     if commodity not in network.commodities:
         valid = ", ".join(sorted(network.commodities))
         raise BadArgumentError(f"unknown commodity {commodity!r}; valid: {valid}")
@@ -168,7 +174,7 @@ def shortest_route(
     *,
     date: dt.date | str | None = None,
     scenario: str | None = None,
-    commodity: str = DEFAULT_COMMODITY,
+    commodity: str | None = None,
     avoid_countries: Iterable[str] = (),
     avoid_modes: Iterable[str] = (),
     modes: Iterable[str] | None = None,
@@ -185,8 +191,9 @@ def shortest_route(
         Place ids, names or aliases in any spelling.
     date, scenario
         The state of the network (default: the scenario's horizon, else today).
-    commodity : str
-        Commodity id; its value of time prices hours in the generalized cost.
+    commodity : str, optional
+        Commodity id; its value of time prices hours in the generalized cost
+        (default ``general``, or the package's first commodity).
     avoid_countries, avoid_modes, modes
         Shipper preferences: countries never entered, modes never used, or the only
         modes allowed.
@@ -409,7 +416,7 @@ def alternative_routes(
     k: int = 3,
     date: dt.date | str | None = None,
     scenario: str | None = None,
-    commodity: str = DEFAULT_COMMODITY,
+    commodity: str | None = None,
     avoid_countries: Iterable[str] = (),
     avoid_modes: Iterable[str] = (),
     modes: Iterable[str] | None = None,

@@ -1,3 +1,318 @@
 """Commands about routes: route, compare and skim."""
 
 from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..errors import BadArgumentError, NoRouteError
+from ..export import write_bytes_atomic, write_text_atomic
+from ..network import Network
+from ..route import Route
+from ..routing import OBJECTIVES, alternative_routes
+from ..skim import skim as skim_matrix
+from ..timeline import parse_date
+from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+
+CommodityOpt = Annotated[
+    str | None,
+    typer.Option("--commodity", "-c", help="Commodity id (grain, containers, ...)."),
+]
+AvoidOpt = Annotated[
+    str | None, typer.Option("--avoid", help="Countries never entered, e.g. RU,IR.")
+]
+ModesOpt = Annotated[str | None, typer.Option("--modes", help="Only these modes, e.g. rail,ferry.")]
+ObjectiveOpt = Annotated[
+    str, typer.Option("--objective", help="time, cost or generalized (money + value of time).")
+]
+MAX_ALTERNATIVES = 20
+
+
+def _split(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def _modes(text: str | None) -> list[str] | None:
+    items = _split(text)
+    return items or None
+
+
+def _place_name(net: Network, pid: str) -> str:
+    return net.places[pid].name
+
+
+def _route_rows(routes: list[Route]) -> Table:
+    table = Table(title="Routes, best first")
+    for col in ("#", "days", "USD/t", "km", "kg CO2/t", "borders", "gauge chg", "modes"):
+        table.add_column(col, justify="right" if col not in ("modes",) else "left")
+    table.add_column("countries", overflow="fold")
+    for i, r in enumerate(routes, 1):
+        table.add_row(
+            str(i),
+            f"{r.days:.1f}",
+            f"{r.cost_usd_per_t:.0f}",
+            f"{r.distance_km:,.0f}",
+            f"{r.co2_kg_per_t:.0f}",
+            str(len(r.borders)),
+            str(r.gauge_changes),
+            ",".join(r.modes),
+            " → ".join(r.countries),
+        )
+    return table
+
+
+def _details(net: Network, r: Route) -> list[Table]:
+    legs = Table(title="Legs of route #1")
+    for col in ("mode", "gauge", "country", "from", "to", "km", "hours", "USD/t"):
+        legs.add_column(col)
+    for leg in r.legs:
+        legs.add_row(
+            leg.mode,
+            leg.gauge or "",
+            leg.country,
+            _place_name(net, leg.from_place),
+            _place_name(net, leg.to_place),
+            f"{leg.distance_km:,.0f}",
+            f"{leg.time_h:.1f}",
+            f"{leg.cost_usd_per_t:.1f}",
+        )
+    borders = Table(title="Borders (CAREC: time and cost at each border)")
+    for col in ("from", "to", "at", "mode", "dwell h", "P90 h", "USD/t"):
+        borders.add_column(col)
+    for b in r.borders:
+        borders.add_row(
+            b.from_country,
+            b.to_country,
+            _place_name(net, b.place),
+            b.mode,
+            f"{b.dwell_h:.1f}",
+            f"{b.dwell_p90_h:.1f}",
+            f"{b.fee_usd_per_t:.2f}",
+        )
+    transfers = Table(title="Transfers and gauge changes")
+    for col in ("at", "from", "to", "hours", "USD/t"):
+        transfers.add_column(col)
+    for t in r.transfers:
+        transfers.add_row(
+            _place_name(net, t.place),
+            t.from_layer,
+            t.to_layer,
+            f"{t.time_h:.1f}",
+            f"{t.cost_usd_per_t:.1f}",
+        )
+    return [legs, borders, transfers]
+
+
+@app.command()
+def route(
+    origin: Annotated[str, typer.Argument(metavar="FROM", help="Place id, name or alias.")],
+    destination: Annotated[str, typer.Argument(metavar="TO", help="Place id, name or alias.")],
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
+    commodity: CommodityOpt = None,
+    avoid: AvoidOpt = None,
+    modes: ModesOpt = None,
+    via: Annotated[str | None, typer.Option("--via", help="A place the route must pass.")] = None,
+    alternatives: Annotated[
+        int, typer.Option("--alternatives", "-k", help=f"How many routes (1-{MAX_ALTERNATIVES}).")
+    ] = 1,
+    objective: ObjectiveOpt = "generalized",
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Write a time/cost–distance chart (.svg/.png).")
+    ] = None,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """Best route(s) between two places: days, USD/t, km, borders, gauge changes."""
+    if not 1 <= alternatives <= MAX_ALTERNATIVES:
+        raise BadArgumentError(
+            f"--alternatives must be between 1 and {MAX_ALTERNATIVES}, got {alternatives}"
+        )
+    net = load(package)
+    routes = alternative_routes(
+        net,
+        origin,
+        destination,
+        k=alternatives,
+        date=parse_date(date) if date else None,
+        scenario=scenario,
+        commodity=commodity,
+        avoid_countries=_split(avoid),
+        modes=_modes(modes),
+        via=via,
+        objective=objective,
+    )
+    if chart is not None:
+        from ..chart import route_chart
+
+        a, b = _place_name(net, routes[0].origin), _place_name(net, routes[0].destination)
+        route_chart(routes, chart, title=f"{a} → {b}, {routes[0].date}")
+    if as_json:
+        emit_json({"routes": [r.to_dict() for r in routes]})
+        return 0
+    con = console()
+    r0 = routes[0]
+    con.print(
+        f"[bold]{_place_name(net, r0.origin)} → {_place_name(net, r0.destination)}[/bold]"
+        f" on {r0.date}"
+        + (f", scenario {r0.scenario}" if r0.scenario else "")
+        + f"; {r0.commodity}, minimising {r0.objective}"
+    )
+    con.print(_route_rows(routes))
+    for t in _details(net, r0):
+        if t.row_count:
+            con.print(t)
+    ind = r0.indicators()
+    con.print(
+        f"speed with delay {ind['speed_with_delay_kmh']} km/h, without delay "
+        f"{ind['speed_without_delay_kmh']} km/h; share of time at borders "
+        f"{ind['border_time_share']:.0%}"
+    )
+    return 0
+
+
+def _compare_rows(
+    net: Network,
+    origin: str,
+    destination: str,
+    dates: list[str],
+    scenarios: list[str | None],
+    **kw: Any,
+) -> list[dict[str, Any]]:
+    from ..routing import shortest_route
+
+    rows: list[dict[str, Any]] = []
+    for sc in scenarios:
+        for d in dates or [None]:  # type: ignore[list-item]
+            day = parse_date(d) if d else None
+            label = " / ".join(x for x in (d, sc) if x) or "today"
+            try:
+                r = shortest_route(net, origin, destination, date=day, scenario=sc, **kw)
+            except NoRouteError as exc:
+                rows.append(
+                    {
+                        "label": label,
+                        "date": d,
+                        "scenario": sc,
+                        "exists": False,
+                        "reason": str(exc),
+                        "blocked_by": list(exc.blocked_by),
+                    }
+                )
+                continue
+            rows.append(
+                {
+                    "label": label,
+                    "date": r.date.isoformat(),
+                    "scenario": sc,
+                    "exists": True,
+                    "route": r.to_dict(),
+                }
+            )
+    return rows
+
+
+@app.command()
+def compare(
+    origin: Annotated[str, typer.Argument(metavar="FROM")],
+    destination: Annotated[str, typer.Argument(metavar="TO")],
+    dates: Annotated[str | None, typer.Option("--dates", help="D1,D2,...")] = None,
+    scenarios: Annotated[
+        str | None, typer.Option("--scenarios", help="S1,S2,... ('none' for no scenario)")
+    ] = None,
+    commodity: CommodityOpt = None,
+    avoid: AvoidOpt = None,
+    modes: ModesOpt = None,
+    objective: ObjectiveOpt = "generalized",
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """The best route of one pair on several dates and/or scenarios, side by side."""
+    net = load(package)
+    date_list = _split(dates)
+    for d in date_list:
+        parse_date(d)
+    scen: list[str | None] = [None if s.lower() == "none" else s for s in _split(scenarios)]
+    if not scen:
+        scen = [None]
+    if not date_list and scen == [None]:
+        raise BadArgumentError("give --dates D1,D2,... and/or --scenarios S1,S2,...")
+    rows = _compare_rows(
+        net,
+        origin,
+        destination,
+        date_list,
+        scen,
+        commodity=commodity,
+        avoid_countries=_split(avoid),
+        modes=_modes(modes),
+        objective=objective,
+    )
+    if as_json:
+        emit_json({"origin": origin, "destination": destination, "rows": rows})
+        return 0
+    table = Table(title=f"{origin} → {destination}")
+    for col in ("case", "exists?", "days", "USD/t", "km", "borders", "gauge chg"):
+        table.add_column(col)
+    table.add_column("countries / reason", overflow="fold")
+    for row in rows:
+        if not row["exists"]:
+            table.add_row(row["label"], "no", "", "", "", "", "", row["reason"])
+            continue
+        r = row["route"]
+        table.add_row(
+            row["label"],
+            "yes",
+            f"{r['days']:.1f}",
+            f"{r['cost_usd_per_t']:.0f}",
+            f"{r['distance_km']:,.0f}",
+            str(len(r["borders"])),
+            str(r["gauge_changes"]),
+            " → ".join(r["countries"]),
+        )
+    console().print(table)
+    return 0
+
+
+@app.command()
+def skim(
+    out: Annotated[Path, typer.Option("--out", "-o", help="matrix.csv or matrix.parquet")],
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
+    commodity: CommodityOpt = None,
+    avoid: AvoidOpt = None,
+    modes: ModesOpt = None,
+    objective: ObjectiveOpt = "generalized",
+    package: PackageOpt = None,
+) -> int:
+    """Time, cost and distance of the best route between every pair of places."""
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise BadArgumentError(f"--out must end in .csv or .parquet, got {out.name!r}")
+    if objective not in OBJECTIVES:
+        raise BadArgumentError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    net = load(package)
+    s = skim_matrix(
+        net,
+        date=parse_date(date) if date else None,
+        scenario=scenario,
+        commodity=commodity,
+        objective=objective,
+        modes=_modes(modes),
+        avoid_countries=_split(avoid),
+    )
+    frame = s.to_frame()
+    if suffix == ".csv":
+        write_text_atomic(out, frame.to_csv(index=False))
+    else:
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        write_bytes_atomic(out, buf.getvalue())
+    typer.echo(
+        f"{out}: {len(frame)} origin–destination pairs of {len(s.places)} places on {s.date}"
+    )
+    return 0
