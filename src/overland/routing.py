@@ -357,8 +357,19 @@ def _explain(q: Query, rules: list[Rule]) -> NoRouteError:
         blocked += [
             {"kind": "avoid", "id": c, "why": "avoided by the shipment"} for c in q.avoid_countries
         ]
-    # 3. closures: what is closed on the best path if everything were open?
+    # 3. closures: what is closed on the best path if closures were lifted? When rules
+    #    also stand in the way, lift both and name the rules that path would break.
+    found_rule = any(b["kind"] == "rule" for b in blocked)
     relaxed = _solve(q, mode_ok & avoid_ok & rule_ok)
+    if relaxed is None and not found_rule:
+        relaxed = _solve(q, mode_ok & avoid_ok)
+        if relaxed is not None:
+            hit = np.zeros(g.n_edges, dtype=np.bool_)
+            hit[relaxed] = True
+            for rule in rules:
+                if (g.rule_mask(rule) & hit).any():
+                    reasons.append(_rule_text(q, rule))
+                    blocked.append({"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)})
     if relaxed is None and not blocked:
         relaxed = _solve(q, mode_ok)
     if relaxed is not None:

@@ -1,0 +1,310 @@
+"""Routes: hand-checked on the toy network, and the articles' claims on the embedded one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from overland import Network
+from overland.cli import main
+from overland.errors import BadArgumentError, NoRouteError, UnknownPlaceError
+from overland.places import resolve_place
+from overland.routing import alternative_routes, shortest_route
+from overland.skim import skim
+
+# ----------------------------------------------------------------------------- toy, by hand
+# toy defaults: rail 50 km/h, 0.04 USD/t-km, 20 g CO2/t-km
+
+
+def test_toy_border_dwell_and_fee_add_up(toy: Network) -> None:
+    r = shortest_route(toy, "Yerevan", "Tbilisi", date="2025-11-10")
+    assert r.places == ("yerevan", "gyumri", "ayrum", "sadakhlo", "tbilisi")
+    km = 150 + 140 + 13 + 66
+    assert r.distance_km == pytest.approx(km)
+    assert r.time_h == pytest.approx(km / 50 + 6)  # AM->GE dwell 6 h
+    assert r.cost_usd_per_t == pytest.approx(km * 0.04 + 2)  # fee 2 USD/t
+    assert r.co2_kg_per_t == pytest.approx(km * 20 / 1000)
+    assert [(b.from_country, b.to_country, b.place, b.dwell_h) for b in r.borders] == [
+        ("AM", "GE", "ayrum", 6.0)
+    ]
+    assert r.gauge_changes == 0
+    assert r.moving_time_h == pytest.approx(km / 50)
+    assert r.indicators()["speed_without_delay_kmh"] == pytest.approx(50.0)
+
+
+def test_toy_gauge_change_is_priced(toy: Network) -> None:
+    r = shortest_route(toy, "Yerevan", "Kars", date="1990-01-01")
+    assert r.gauge_changes == 1
+    assert [(t.place, t.from_layer, t.to_layer) for t in r.transfers] == [
+        ("gyumri", "rail_1520", "rail_1435")
+    ]
+    assert r.time_h == pytest.approx(240 / 50 + 12 + 8)
+    assert r.cost_usd_per_t == pytest.approx(240 * 0.04 + 5 + 1)
+    steps = [s.kind for s in r.steps]
+    assert steps == ["start", "haul", "transfer", "haul", "border"]
+    assert r.steps[-1].time_h == pytest.approx(r.time_h)
+    assert r.steps[-1].cost_usd_per_t == pytest.approx(r.cost_usd_per_t)
+
+
+def test_toy_closure_is_explained(toy: Network) -> None:
+    with pytest.raises(NoRouteError) as info:
+        shortest_route(toy, "Yerevan", "Kars", date="2000-01-01")
+    err = info.value
+    assert "gyumri-kars" in str(err)
+    assert "closed since 1993-07-12" in str(err)
+    assert {"kind": "closure", "id": "gyumri-kars"}.items() <= err.blocked_by[0].items()
+    assert shortest_route(toy, "Yerevan", "Kars", date="2030-06-01", scenario="reopen")
+
+
+def test_toy_transit_ban_depends_on_the_shipment(toy: Network) -> None:
+    # Tbilisi -> Baku is not Armenian cargo: allowed during the ban
+    assert shortest_route(toy, "Tbilisi", "Baku", date="2025-10-01").countries == ("GE", "AZ")
+    with pytest.raises(NoRouteError) as info:
+        shortest_route(toy, "Yerevan", "Baku", date="2025-10-01")
+    assert info.value.blocked_by[0]["id"] == "az-ban"
+    r = shortest_route(toy, "Yerevan", "Baku", date="2025-11-10")
+    km = 150 + 140 + 13 + 66 + 40 + 10 + 500
+    assert r.time_h == pytest.approx(km / 50 + 6 + 10)
+    assert r.cost_usd_per_t == pytest.approx(km * 0.04 + 2 + 3)
+    assert r.countries == ("AM", "GE", "AZ")
+
+
+def test_toy_objectives_and_value_of_time(toy: Network) -> None:
+    r = shortest_route(toy, "Yerevan", "Tbilisi", date="2025-11-10", objective="time")
+    vot = toy.commodities["grain"].value_of_time_usd_per_t_h
+    assert r.generalized_cost_usd_per_t == pytest.approx(r.cost_usd_per_t + vot * r.time_h)
+
+
+# ----------------------------------------------------------------------------- the articles
+
+
+def test_wheat_train_route_before_and_after_the_ban(embedded: Network) -> None:
+    with pytest.raises(NoRouteError) as info:
+        shortest_route(embedded, "Moscow", "Yerevan", date="2025-10-01", modes=["rail"], via="Baku")
+    err = info.value
+    assert any(b["kind"] == "rule" and b["id"] == "az-transit-ban-armenia" for b in err.blocked_by)
+    assert "Azerbaijan" in str(err)
+    r = shortest_route(embedded, "Moscow", "Yerevan", date="2025-11-10", modes=["rail"])
+    assert r.countries == ("RU", "AZ", "GE", "AM")
+    assert len(r.borders) == 3
+    assert r.gauge_changes == 0
+    assert "ayrum" in r.places
+
+
+def test_1995_rail_blocked_everywhere_but_far_away(embedded: Network) -> None:
+    # avoiding Türkiye, Armenia was cut off from Russia by rail in 1995
+    with pytest.raises(NoRouteError) as info:
+        shortest_route(
+            embedded, "Moscow", "Yerevan", date="1995-01-01", modes=["rail"], avoid_countries=["TR"]
+        )
+    kinds = {b["kind"] for b in info.value.blocked_by}
+    ids = {b["id"] for b in info.value.blocked_by}
+    assert "rule" in kinds
+    assert "az-transit-ban-armenia" in ids
+    assert any(i.startswith("rail-") for i in ids)  # the Abkhazia line closures
+
+
+def test_kazakh_wheat_reaches_armenia_after_the_ban(embedded: Network) -> None:
+    r = shortest_route(embedded, "Astana", "Yerevan", date="2025-11-10", commodity="grain")
+    assert "AZ" in r.countries
+    assert r.countries[-1] == "AM"
+
+
+def test_baku_nakhchivan_avoiding_iran(embedded: Network) -> None:
+    today = shortest_route(
+        embedded, "Baku", "Nakhchivan", date="2026-03-31", avoid_countries=["IR"]
+    )
+    assert "TR" in today.countries  # via Georgia and Türkiye
+    tripp = shortest_route(embedded, "Baku", "Nakhchivan", scenario="tripp", avoid_countries=["IR"])
+    assert tripp.countries == ("AZ", "AM", "AZ")
+    assert tripp.modes == ("rail",)
+    assert tripp.time_h < today.time_h / 2
+    assert tripp.distance_km < today.distance_km
+
+
+def test_central_asia_to_europe_without_russia_or_iran(embedded: Network) -> None:
+    r = shortest_route(
+        embedded,
+        "Almaty",
+        "Duisburg",
+        date="2026-03-31",
+        avoid_countries=["RU", "IR"],
+        avoid_modes=["sea"],
+    )
+    assert not {"RU", "IR"} & set(r.countries)
+    assert {"AZ", "GE"} <= set(r.countries)
+    assert "ferry" in r.modes
+
+
+def test_margara_opens_armenia_to_turkey(embedded: Network) -> None:
+    neighbours = ["GE", "IR", "AZ"]  # today Armenia reaches Türkiye only through these
+    with pytest.raises(NoRouteError) as info:
+        shortest_route(embedded, "Yerevan", "Kars", date="2026-03-31", avoid_countries=neighbours)
+    assert "tr-am-border-closed" in {b["id"] for b in info.value.blocked_by}
+    r = shortest_route(embedded, "Yerevan", "Kars", scenario="margara", avoid_countries=neighbours)
+    assert r.countries == ("AM", "TR")
+    via_iran = shortest_route(
+        embedded, "Yerevan", "Kars", date="2026-03-31", avoid_countries=["GE"]
+    )
+    assert via_iran.countries[:2] == ("AM", "IR")
+
+
+def test_alternatives_differ(embedded: Network) -> None:
+    routes = alternative_routes(embedded, "Astana", "Yerevan", k=5, date="2025-11-10")
+    assert 2 <= len(routes) <= 5
+    assert routes[0].generalized_cost_usd_per_t == min(r.generalized_cost_usd_per_t for r in routes)
+    for i, a in enumerate(routes):
+        for b in routes[i + 1 :]:
+            same_countries = a.countries == b.countries
+            shared = set(a.links) & set(b.links)
+            share = sum(embedded.links[x].length_km for x in shared) / a.distance_km
+            assert not same_countries or share < 0.6
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Nakhichevan", "nakhchivan"),
+        ("Naxçıvan", "nakhchivan"),
+        ("leninakan", "gyumri"),
+        ("Türkmenbaşy", "turkmenbashi"),
+        ("XIAN", "xian"),
+        ("Xi'an", "xian"),
+        ("Beyuk-Kyasik", "boyuk_kasik"),
+    ],
+)
+def test_place_names(embedded: Network, query: str, expected: str) -> None:
+    assert resolve_place(embedded, query).id == expected
+
+
+def test_unknown_place_suggests(embedded: Network) -> None:
+    with pytest.raises(UnknownPlaceError) as info:
+        resolve_place(embedded, "Nakhichevan City")
+    assert "Nakhchivan" in info.value.suggestions
+
+
+def test_bad_arguments(embedded: Network) -> None:
+    with pytest.raises(BadArgumentError, match="unknown mode 'train'"):
+        shortest_route(embedded, "Baku", "Tbilisi", modes=["train"])
+    with pytest.raises(BadArgumentError, match="unknown country 'XX'"):
+        shortest_route(embedded, "Baku", "Tbilisi", avoid_countries=["XX"])
+    with pytest.raises(BadArgumentError, match="same place"):
+        shortest_route(embedded, "Baku", "baku")
+    with pytest.raises(BadArgumentError, match="unknown commodity"):
+        shortest_route(embedded, "Baku", "Tbilisi", commodity="gold")
+
+
+def test_skim_matches_single_routes(embedded: Network) -> None:
+    names = ["Baku", "Tbilisi", "Yerevan", "Aktau", "Kars"]
+    s = skim(embedded, places=names, date="2025-10-01")
+    assert not np.isfinite(s.time_h[0, 2])  # Baku -> Yerevan under the ban
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if i == j or not np.isfinite(s.time_h[i, j]):
+                continue
+            r = shortest_route(embedded, a, b, date="2025-10-01")
+            assert s.time_h[i, j] == pytest.approx(r.time_h)
+            assert s.cost_usd_per_t[i, j] == pytest.approx(r.cost_usd_per_t)
+            assert s.distance_km[i, j] == pytest.approx(r.distance_km)
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_cli_route_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["route", "Moscow", "Yerevan", "--date", "2025-11-10", "--modes", "rail", "--json"])
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    r = doc["routes"][0]
+    for key in (
+        "places",
+        "countries",
+        "borders",
+        "gauge_changes",
+        "modes",
+        "distance_km",
+        "time_h",
+        "cost_usd_per_t",
+        "co2_kg_per_t",
+    ):
+        assert key in r
+    assert r["countries"] == ["RU", "AZ", "GE", "AM"]
+    assert [b["from"] + b["to"] for b in r["borders"]] == ["RUAZ", "AZGE", "GEAM"]
+    assert all(isinstance(b["dwell_h"], float) and b["place"] for b in r["borders"])
+
+
+def test_cli_no_route_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "route",
+            "Moscow",
+            "Yerevan",
+            "--date",
+            "2025-10-01",
+            "--modes",
+            "rail",
+            "--via",
+            "Baku",
+            "--json",
+        ]
+    )
+    assert code == 2
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["error"]["type"] == "no_route"
+    assert doc["error"]["blocked_by"][0]["kind"] in ("rule", "closure", "avoid")
+
+
+def test_cli_unknown_place(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["route", "Nakhichevan City", "Baku", "--json"]) == 2
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["error"]["type"] == "unknown_place"
+    assert "Nakhchivan" in doc["error"]["suggestions"]
+
+
+def test_cli_alternatives_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["route", "Baku", "Tbilisi", "--alternatives", "21", "--json"]) == 2
+    assert "between 1 and 20" in json.loads(capsys.readouterr().out)["error"]["message"]
+
+
+def test_cli_compare(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "compare",
+                "Moscow",
+                "Yerevan",
+                "--dates",
+                "2025-10-01,2025-11-10",
+                "--modes",
+                "rail",
+                "--avoid",
+                "TR",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["exists"] for r in rows] == [False, True]
+    assert rows[1]["route"]["countries"] == ["RU", "AZ", "GE", "AM"]
+
+
+def test_cli_chart_and_skim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    svg = tmp_path / "chart.svg"
+    assert main(["route", "Baku", "Kars", "-k", "2", "--chart", str(svg)]) == 0
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    out = tmp_path / "skim.parquet"
+    assert main(["skim", "--out", str(out), "--date", "2025-11-10"]) == 0
+    capsys.readouterr()
+    df = pd.read_parquet(out)
+    assert {"origin", "destination", "time_h", "cost_usd_per_t", "distance_km"} <= set(df.columns)
+    assert len(df) > 30_000
+    assert main(["skim", "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert not (tmp_path / "x.xlsx").exists()
