@@ -1,0 +1,81 @@
+"""The main job: ``overland report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..export import write_text_atomic
+from ..report import build_report, report_html
+from ._common import JsonOpt, PackageOpt, app, console, emit_json, load
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for index.html.")] = Path(
+        "overland-report"
+    ),
+    outlines: Annotated[
+        Path | None,
+        typer.Option(
+            "--outlines", help="world-atlas countries-*.json (default: web/node_modules)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """Answer the seed articles' questions: routes, maps and charts in one HTML page."""
+    net = load(package)
+    rep = build_report(net, outlines_path=outlines)
+    target = write_text_atomic(out / "index.html", report_html(rep, net))
+    if as_json:
+        emit_json(
+            {
+                "report": str(target),
+                "cases": [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "rows": [
+                            {
+                                "label": r.label,
+                                "exists": r.route is not None,
+                                "route": r.route.to_dict() if r.route else None,
+                                "reason": r.reason,
+                            }
+                            for r in c.rows
+                        ],
+                    }
+                    for c in rep.cases
+                ],
+                "notes": list(rep.notes),
+            }
+        )
+        return 0
+    con = console()
+    for case in rep.cases:
+        table = Table(title=case.title, title_justify="left")
+        for col in ("case", "days", "USD/t", "km"):
+            table.add_column(col, justify="left" if col == "case" else "right")
+        table.add_column("countries / why not", overflow="fold")
+        for row in case.rows:
+            r = row.route
+            if r is None:
+                reason = (row.reason or "")[:160]
+                table.add_row(row.label, "—", "—", "—", f"no route: {reason}")
+            else:
+                table.add_row(
+                    row.label,
+                    f"{r.days:.1f}",
+                    f"{r.cost_usd_per_t:.0f}",
+                    f"{r.distance_km:,.0f}",
+                    " → ".join(r.countries),
+                )
+        con.print(table)
+    for note in rep.notes:
+        con.print(f"[yellow]note:[/yellow] {note}")
+    con.print(f"report written to {target}")
+    return 0

@@ -1,0 +1,91 @@
+"""Country outlines from the ``world-atlas`` TopoJSON files (Natural Earth, via npm).
+
+The files are installed at setup time from the npm registry into
+``web/node_modules/world-atlas`` (nothing third-party is committed); this module only
+decodes TopoJSON into lon/lat rings for drawing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["CountryOutline", "default_atlas_path", "read_outlines"]
+
+Ring = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class CountryOutline:
+    """One country's polygons: each polygon is a list of rings (outer first)."""
+
+    name: str
+    polygons: tuple[tuple[Ring, ...], ...]
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        """(lon_min, lat_min, lon_max, lat_max)."""
+        xs = [x for poly in self.polygons for ring in poly for x, _ in ring]
+        ys = [y for poly in self.polygons for ring in poly for _, y in ring]
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def default_atlas_path() -> Path:
+    """Where the setup script installs ``countries-50m.json`` (repository checkouts)."""
+    root = Path(__file__).resolve().parents[2]
+    return root / "web" / "node_modules" / "world-atlas" / "countries-50m.json"
+
+
+def _decode_arcs(topo: dict[str, object]) -> list[Ring]:
+    transform = topo.get("transform")
+    arcs_raw = topo["arcs"]
+    assert isinstance(arcs_raw, list)
+    out: list[Ring] = []
+    if isinstance(transform, dict):
+        (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+        for arc in arcs_raw:
+            x = y = 0
+            ring: Ring = []
+            for dx, dy in arc:
+                x += dx
+                y += dy
+                ring.append((x * sx + tx, y * sy + ty))
+            out.append(ring)
+    else:
+        out = [[(float(a), float(b)) for a, b in arc] for arc in arcs_raw]
+    return out
+
+
+def _ring(indices: list[int], arcs: list[Ring]) -> Ring:
+    ring: Ring = []
+    for i in indices:
+        pts = arcs[i] if i >= 0 else list(reversed(arcs[~i]))
+        ring.extend(pts[1:] if ring else pts)
+    return ring
+
+
+def read_outlines(path: Path | str | None = None) -> list[CountryOutline]:
+    """All countries of a world-atlas ``countries-*.json`` file.
+
+    Raises ``FileNotFoundError`` naming the setup step when the file is missing.
+    """
+    target = Path(path) if path is not None else default_atlas_path()
+    if not target.is_file():
+        raise FileNotFoundError(
+            f"country outlines not found at {target}; run scripts/setup (it installs the "
+            "world-atlas package from the npm registry)"
+        )
+    topo = json.loads(target.read_text(encoding="utf-8"))
+    arcs = _decode_arcs(topo)
+    out = []
+    for geom in topo["objects"]["countries"]["geometries"]:
+        name = (geom.get("properties") or {}).get("name", str(geom.get("id", "")))
+        if geom["type"] == "Polygon":
+            polys = [geom["arcs"]]
+        elif geom["type"] == "MultiPolygon":
+            polys = geom["arcs"]
+        else:
+            continue
+        polygons = tuple(tuple(_ring(r, arcs) for r in poly) for poly in polys)
+        out.append(CountryOutline(name=name, polygons=polygons))
+    return out

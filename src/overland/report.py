@@ -1,0 +1,420 @@
+"""The peace-and-connectivity report: the seed articles' questions, answered with routes.
+
+:func:`build_report` runs the cases (routes across dates and scenarios);
+:func:`report_html` renders them as one self-contained HTML page with inline SVG maps
+and time/cost–distance charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import NoRouteError
+from .outlines import CountryOutline, read_outlines
+from .route import Route
+from .routing import shortest_route
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["CASES", "Case", "CaseRow", "Report", "build_report", "report_html"]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One query of a case and its answer (a route, or why there is none)."""
+
+    label: str
+    query: dict[str, Any]
+    route: Route | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """A question from the articles with its answers, map and chart."""
+
+    id: str
+    title: str
+    question: str
+    rows: tuple[CaseRow, ...]
+    map_svg: str = ""
+    chart_svg: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """All cases, plus what the report was built from."""
+
+    network_title: str
+    built: dt.date
+    cases: tuple[Case, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# Each case: (id, title, question, [(label, query kwargs)]). Dates are explicit so that the
+# report reads the same whenever it is built; scenario rows use the scenario's horizon.
+NOW = "2026-03-31"
+CASES: tuple[tuple[str, str, str, list[tuple[str, dict[str, Any]]]], ...] = (
+    (
+        "wheat",
+        "Russian and Kazakh wheat to Armenia, before and after the transit ban",
+        "Could grain reach Armenia by rail through Azerbaijan before 21 October 2025, and what "
+        "does the route of the November 2025 wheat trains look like?",
+        [
+            (
+                "Moscow→Yerevan by rail via Baku, 2025-10-01",
+                {
+                    "origin": "Moscow",
+                    "destination": "Yerevan",
+                    "date": "2025-10-01",
+                    "modes": ["rail"],
+                    "via": "Baku",
+                    "commodity": "grain",
+                },
+            ),
+            (
+                "Moscow→Yerevan by rail, 2025-10-01 (any way)",
+                {
+                    "origin": "Moscow",
+                    "destination": "Yerevan",
+                    "date": "2025-10-01",
+                    "modes": ["rail"],
+                    "commodity": "grain",
+                },
+            ),
+            (
+                "Moscow→Yerevan by rail, 2025-11-10",
+                {
+                    "origin": "Moscow",
+                    "destination": "Yerevan",
+                    "date": "2025-11-10",
+                    "modes": ["rail"],
+                    "commodity": "grain",
+                },
+            ),
+            (
+                "Dimitrovgrad→Yerevan by rail, 2025-11-10 (first wheat train)",
+                {
+                    "origin": "Dimitrovgrad",
+                    "destination": "Yerevan",
+                    "date": "2025-11-10",
+                    "modes": ["rail"],
+                    "commodity": "grain",
+                },
+            ),
+            (
+                "Astana→Yerevan, 2025-10-01",
+                {
+                    "origin": "Astana",
+                    "destination": "Yerevan",
+                    "date": "2025-10-01",
+                    "modes": ["rail", "ferry"],
+                    "commodity": "grain",
+                },
+            ),
+            (
+                "Astana→Yerevan, 2025-11-10",
+                {
+                    "origin": "Astana",
+                    "destination": "Yerevan",
+                    "date": "2025-11-10",
+                    "modes": ["rail", "ferry"],
+                    "commodity": "grain",
+                },
+            ),
+        ],
+    ),
+    (
+        "nakhchivan",
+        "Baku to Nakhchivan: through Iran, through Georgia and Türkiye, or through the TRIPP",
+        "How does mainland Azerbaijan reach its Nakhchivan exclave today, and what does the "
+        "TRIPP through southern Armenia change?",
+        [
+            (
+                f"today ({NOW}), any way",
+                {"origin": "Baku", "destination": "Nakhchivan", "date": NOW},
+            ),
+            (
+                f"today ({NOW}), avoiding Iran",
+                {
+                    "origin": "Baku",
+                    "destination": "Nakhchivan",
+                    "date": NOW,
+                    "avoid_countries": ["IR"],
+                },
+            ),
+            (
+                "TRIPP (scenario tripp)",
+                {
+                    "origin": "Baku",
+                    "destination": "Nakhchivan",
+                    "scenario": "tripp",
+                    "avoid_countries": ["IR"],
+                },
+            ),
+        ],
+    ),
+    (
+        "eurasia",
+        "West China and Central Asia to Europe: Northern, Middle, Iranian and sea corridors",
+        "Which corridor carries China–Europe freight, and can it go overland without Russia "
+        "or Iran before and after the TRIPP?",
+        [
+            (
+                "Northern: Xi'an→Duisburg via Moscow",
+                {
+                    "origin": "Xi'an",
+                    "destination": "Duisburg",
+                    "date": NOW,
+                    "via": "Moscow",
+                    "modes": ["rail"],
+                    "commodity": "containers",
+                },
+            ),
+            (
+                "Middle Corridor: no RU, no IR, no deep sea",
+                {
+                    "origin": "Xi'an",
+                    "destination": "Duisburg",
+                    "date": NOW,
+                    "avoid_countries": ["RU", "IR"],
+                    "modes": ["rail", "ferry", "road"],
+                    "commodity": "containers",
+                },
+            ),
+            (
+                "Via Iran: through Tehran, no RU or AZ",
+                {
+                    "origin": "Xi'an",
+                    "destination": "Duisburg",
+                    "date": NOW,
+                    "via": "Tehran",
+                    "avoid_countries": ["RU", "AZ"],
+                    "modes": ["rail", "ferry", "road"],
+                    "commodity": "containers",
+                },
+            ),
+            (
+                "By sea from Shanghai",
+                {
+                    "origin": "Xi'an",
+                    "destination": "Duisburg",
+                    "date": NOW,
+                    "modes": ["rail", "sea"],
+                    "via": "Shanghai",
+                    "commodity": "containers",
+                },
+            ),
+            (
+                "Almaty→Duisburg overland without RU or IR, today",
+                {
+                    "origin": "Almaty",
+                    "destination": "Duisburg",
+                    "date": NOW,
+                    "avoid_countries": ["RU", "IR"],
+                    "avoid_modes": ["sea"],
+                    "commodity": "containers",
+                },
+            ),
+            (
+                "… with TRIPP, Margara and Kars–Dilucu (open-caucasus)",
+                {
+                    "origin": "Almaty",
+                    "destination": "Duisburg",
+                    "scenario": "open-caucasus",
+                    "avoid_countries": ["RU", "IR"],
+                    "avoid_modes": ["sea"],
+                    "commodity": "containers",
+                },
+            ),
+        ],
+    ),
+    (
+        "armenia",
+        "Armenia's access to Türkiye, Georgia's ports, Iran and Europe under 'margara'",
+        "What would reopening the Türkiye–Armenia border (Margara road, Kars–Gyumri railway) "
+        "change for Armenian trade?",
+        [
+            (
+                f"Yerevan→Kars today ({NOW})",
+                {"origin": "Yerevan", "destination": "Kars", "date": NOW},
+            ),
+            (
+                "Yerevan→Kars, margara",
+                {"origin": "Yerevan", "destination": "Kars", "scenario": "margara"},
+            ),
+            (
+                f"Yerevan→Poti today ({NOW})",
+                {"origin": "Yerevan", "destination": "Poti", "date": NOW},
+            ),
+            (
+                f"Yerevan→Tabriz today ({NOW})",
+                {"origin": "Yerevan", "destination": "Tabriz", "date": NOW},
+            ),
+            (
+                f"Yerevan→Duisburg today ({NOW})",
+                {
+                    "origin": "Yerevan",
+                    "destination": "Duisburg",
+                    "date": NOW,
+                    "avoid_modes": ["sea"],
+                },
+            ),
+            (
+                "Yerevan→Duisburg, margara",
+                {
+                    "origin": "Yerevan",
+                    "destination": "Duisburg",
+                    "scenario": "margara",
+                    "avoid_modes": ["sea"],
+                },
+            ),
+        ],
+    ),
+)
+
+
+def _run(network: Network, query: dict[str, Any]) -> tuple[Route | None, str | None]:
+    kw = dict(query)
+    origin, destination = kw.pop("origin"), kw.pop("destination")
+    try:
+        return shortest_route(network, origin, destination, **kw), None
+    except NoRouteError as exc:
+        return None, str(exc)
+
+
+def build_report(
+    network: Network,
+    *,
+    outlines: Sequence[CountryOutline] | None = None,
+    outlines_path: Path | None = None,
+    today: dt.date | None = None,
+) -> Report:
+    """Run every case; draw maps (when outlines are available) and charts."""
+    from .chart import route_chart_svg
+    from .maps import route_map_svg
+
+    notes: list[str] = []
+    if outlines is None:
+        try:
+            outlines = read_outlines(outlines_path)
+        except FileNotFoundError as exc:
+            outlines = []
+            notes.append(str(exc))
+    cases = []
+    for cid, title, question, queries in CASES:
+        rows = []
+        for label, query in queries:
+            route, reason = _run(network, query)
+            rows.append(CaseRow(label, query, route, reason))
+        found = [r for r in rows if r.route is not None]
+        routes = [r.route for r in found if r.route is not None]
+        labels = [f"#{rows.index(r) + 1}" for r in found]
+        map_svg = chart_svg = ""
+        if routes:
+            state = network.as_of(routes[-1].date, routes[-1].scenario)
+            if outlines:
+                map_svg = route_map_svg(state, routes, outlines, title=title, labels=labels)
+            chart_svg = route_chart_svg(routes, title=title)
+        cases.append(Case(cid, title, question, tuple(rows), map_svg, chart_svg))
+    return Report(network.manifest.title, today or dt.date.today(), tuple(cases), tuple(notes))
+
+
+# ----------------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1f2933;
+background:#fafaf7}
+header{background:#1f3a5f;color:white;padding:1.2rem 2rem}
+header h1{margin:0 0 .3rem 0;font-size:1.5rem}
+main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
+section{background:white;border:1px solid #e3e3dc;border-radius:8px;padding:1rem 1.4rem;
+margin:1.4rem 0}
+h2{font-size:1.2rem;margin:.2rem 0 .4rem}
+.q{color:#52606d;font-style:italic;margin:.2rem 0 .8rem}
+table{border-collapse:collapse;width:100%;font-size:.86rem;margin:.6rem 0}
+th,td{border-bottom:1px solid #e4e7eb;padding:.3rem .45rem;text-align:left;vertical-align:top}
+th{background:#f3f4f0}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.no{color:#9b2c2c}
+.fig svg{width:100%;height:auto}
+.figs{display:grid;grid-template-columns:1fr;gap:.8rem}
+.note{color:#9b2c2c}
+footer{color:#52606d;font-size:.8rem;max-width:1100px;margin:0 auto;padding:0 2rem 2rem}
+"""
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _row_html(i: int, row: CaseRow) -> str:
+    r = row.route
+    if r is None:
+        return (
+            f"<tr><td>#{i}</td><td>{_esc(row.label)}</td><td class='no'>no</td>"
+            f"<td colspan='6' class='no'>{_esc(row.reason)}</td></tr>"
+        )
+    borders = ", ".join(f"{b.from_country}→{b.to_country}" for b in r.borders)
+    return (
+        f"<tr><td>#{i}</td><td>{_esc(row.label)}</td><td>yes</td>"
+        f"<td class='n'>{r.days:.1f}</td><td class='n'>{r.cost_usd_per_t:.0f}</td>"
+        f"<td class='n'>{r.distance_km:,.0f}</td><td>{_esc(' → '.join(r.countries))}</td>"
+        f"<td>{_esc(borders)}</td><td class='n'>{r.gauge_changes}</td></tr>"
+    )
+
+
+def report_html(report: Report, network: Network) -> str:
+    """The report as one self-contained HTML document (no external resources)."""
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>Overland — {_esc(report.network_title)}</title><style>{_CSS}</style></head>",
+        "<body><header><h1>Peace and connectivity in the South Caucasus</h1>",
+        f"<div>{_esc(report.network_title)} · built {report.built.isoformat()} by Overland · "
+        "routes minimise money + value of time per tonne</div></header><main>",
+    ]
+    for note in report.notes:
+        parts.append(f"<p class='note'>{_esc(note)}</p>")
+    for case in report.cases:
+        parts.append(f"<section id='{case.id}'><h2>{_esc(case.title)}</h2>")
+        parts.append(
+            f"<p class='q'>{_esc(case.question)}</p><table><thead><tr><th></th>"
+            "<th>case</th><th>route?</th><th>days</th><th>USD/t</th><th>km</th>"
+            "<th>countries</th><th>borders</th><th>gauge changes</th></tr></thead><tbody>"
+        )
+        parts += [_row_html(i, row) for i, row in enumerate(case.rows, 1)]
+        parts.append("</tbody></table><div class='figs'>")
+        if case.map_svg:
+            parts.append(f"<div class='fig map'>{_strip_xml(case.map_svg)}</div>")
+        if case.chart_svg:
+            parts.append(f"<div class='fig chart'>{_strip_xml(case.chart_svg)}</div>")
+        parts.append("</div></section>")
+    parts.append(
+        "<section id='timeline'><h2>Events on the timeline</h2><table><thead><tr>"
+        "<th>date</th><th>status</th><th>event</th><th>source</th></tr></thead><tbody>"
+    )
+    for ev in network.events:
+        src = network.sources[ev.source[0]]
+        parts.append(
+            f"<tr><td>{ev.date.isoformat()}</td><td>{ev.status}</td>"
+            f"<td>{_esc(ev.title)}</td><td><a href='{_esc(src.url)}'>"
+            f"{_esc(src.title[:60])}</a></td></tr>"
+        )
+    parts.append(
+        "</tbody></table></section></main><footer>Figures: see docs/data.md; every "
+        "number in the network cites a source, estimates are marked.</footer>"
+        "</body></html>"
+    )
+    return "\n".join(parts)
+
+
+def _strip_xml(svg: str) -> str:
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
