@@ -17,7 +17,7 @@ __all__ = ["route_chart", "route_chart_svg"]
 _COLOURS = ("#1f5aa6", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207")
 
 
-def _figure(routes: Sequence[Route], title: str):  # type: ignore[no-untyped-def]
+def _figure(routes: Sequence[Route], title: str, labels: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -27,7 +27,8 @@ def _figure(routes: Sequence[Route], title: str):  # type: ignore[no-untyped-def
     ax_t, ax_c = fig.subplots(2, 1, sharex=True)
     for i, r in enumerate(routes):
         colour = _COLOURS[i % len(_COLOURS)]
-        label = f"#{i + 1}: {'–'.join(r.countries)} ({r.days:.1f} d, {r.cost_usd_per_t:.0f} USD/t)"
+        tag = labels[i] if labels else f"#{i + 1}"
+        label = f"{tag}: {'–'.join(r.countries)} ({r.days:.1f} d, {r.cost_usd_per_t:.0f} USD/t)"
         xs = [s.distance_km for s in r.steps]
         ax_t.plot(xs, [s.time_h / 24 for s in r.steps], color=colour, lw=1.8, label=label)
         ax_c.plot(xs, [s.cost_usd_per_t for s in r.steps], color=colour, lw=1.8)
@@ -55,9 +56,11 @@ def _figure(routes: Sequence[Route], title: str):  # type: ignore[no-untyped-def
     return fig
 
 
-def route_chart_svg(routes: Sequence[Route], title: str = "") -> str:
-    """The chart as an SVG document (text)."""
-    fig = _figure(routes, title)
+def route_chart_svg(
+    routes: Sequence[Route], title: str = "", labels: Sequence[str] | None = None
+) -> str:
+    """The chart as an SVG document (text); ``labels`` name the routes (default #1, #2...)."""
+    fig = _figure(routes, title, labels)
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
     return buf.getvalue()

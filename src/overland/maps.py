@@ -64,9 +64,14 @@ def route_map_svg(
     for link in state.links.values():
         if link.status != "open" or link.mode == "sea":
             continue
-        a, b = net.places[link.from_place], net.places[link.to_place]
+        pa, pb = net.places[link.from_place], net.places[link.to_place]
         ax.plot(
-            [a.lon, b.lon], [a.lat, b.lat], MODE_STYLE[link.mode], color="#b8b8b8", lw=0.6, zorder=2
+            [pa.lon, pb.lon],
+            [pa.lat, pb.lat],
+            MODE_STYLE[link.mode],
+            color="#b8b8b8",
+            lw=0.6,
+            zorder=2,
         )
     for i, r in enumerate(routes):
         colour = COLOURS[i % len(COLOURS)]

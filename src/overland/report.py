@@ -321,7 +321,7 @@ def build_report(
             state = network.as_of(routes[-1].date, routes[-1].scenario)
             if outlines:
                 map_svg = route_map_svg(state, routes, outlines, title=title, labels=labels)
-            chart_svg = route_chart_svg(routes, title=title)
+            chart_svg = route_chart_svg(routes, title=title, labels=labels)
         cases.append(Case(cid, title, question, tuple(rows), map_svg, chart_svg))
     return Report(network.manifest.title, today or dt.date.today(), tuple(cases), tuple(notes))
 

@@ -1,0 +1,125 @@
+"""The main job: ``overland report`` answers the articles' questions, with maps and charts
+that a real browser shows."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from overland.cli import main
+from overland.outlines import default_atlas_path, read_outlines
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """Run ``overland report --json`` once for the module: its folder and its JSON."""
+    out = tmp_path_factory.mktemp("report")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["report", "--out", str(out), "--json"]) == 0
+    return out, json.loads(buf.getvalue())
+
+
+@pytest.fixture
+def report_dir(built: tuple[Path, dict[str, Any]]) -> Path:
+    return built[0]
+
+
+def test_outlines_are_installed_and_decode() -> None:
+    outlines = read_outlines()
+    names = {c.name for c in outlines}
+    assert {"Armenia", "Azerbaijan", "Georgia", "Turkey", "Iran", "Kazakhstan"} <= names
+    arm = next(c for c in outlines if c.name == "Armenia")
+    lon0, lat0, lon1, lat1 = arm.bbox()
+    assert 43 < lon0 < lon1 < 47
+    assert 38 < lat0 < lat1 < 42
+
+
+def test_report_answers_the_questions(report_dir: Path) -> None:
+    page = (report_dir / "index.html").read_text(encoding="utf-8")
+    for section in ("wheat", "nakhchivan", "eurasia", "armenia", "timeline"):
+        assert f"id='{section}'" in page
+    assert page.count("<svg") >= 8  # a map and a chart per case
+    assert "az-transit-ban-armenia" in page
+    # self-contained: nothing is fetched from the network when the page is opened
+    for needle in ("<script", "<link", "src=", "url(http", "@import"):
+        assert needle not in page, needle
+
+
+def test_report_json_rows(built: tuple[Path, dict[str, Any]]) -> None:
+    doc = built[1]
+    cases = {c["id"]: c for c in doc["cases"]}
+    wheat = cases["wheat"]["rows"]
+    assert wheat[0]["exists"] is False
+    assert "az-transit-ban-armenia" in wheat[0]["reason"]
+    assert wheat[2]["route"]["countries"] == ["RU", "AZ", "GE", "AM"]
+    nakh = cases["nakhchivan"]["rows"]
+    assert nakh[2]["route"]["countries"] == ["AZ", "AM", "AZ"]
+    assert nakh[2]["route"]["time_h"] < nakh[1]["route"]["time_h"]
+    eurasia = cases["eurasia"]["rows"]
+    assert all(r["exists"] for r in eurasia)
+    middle = eurasia[1]["route"]["countries"]
+    assert "RU" not in middle
+    assert "IR" not in middle
+    armenia = cases["armenia"]["rows"]
+    assert armenia[1]["route"]["countries"] == ["AM", "TR"]
+    assert armenia[1]["route"]["time_h"] < armenia[0]["route"]["time_h"]
+    assert doc["notes"] == []  # outlines were found
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_renders_in_a_real_browser(report_dir: Path, tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: scripts/test installs Debian's chromium")
+        pytest.skip("chromium not installed (scripts/test installs it when run as root)")
+    shot = tmp_path / "report.png"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--hide-scrollbars",
+    ]
+    url = (report_dir / "index.html").resolve().as_uri()
+    subprocess.run(
+        [browser, *flags, "--window-size=1200,2400", f"--screenshot={shot}", url],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", url],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        text=True,
+    ).stdout
+    assert dom.count("<svg") >= 8
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    img = mpimg.imread(shot)
+    assert img.shape[0] >= 2000
+    assert img.shape[1] >= 1000
+    # a rendered page with maps and charts has many distinct colours, not a blank page
+    colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) > 500
+    assert default_atlas_path().is_file()
