@@ -77,7 +77,27 @@ class Network:
         >>> net.as_of("2025-11-10").rules[ban].in_force
         False
         """
-        return state_as_of(self, date, scenario)
+        if date is None:
+            return state_as_of(self, date, scenario)
+        key = (date, scenario)
+        hit = self._states.get(key)
+        if hit is None:
+            hit = state_as_of(self, date, scenario)
+            if len(self._states) >= 256:
+                self._states.clear()
+            self._states[key] = hit
+        return hit
+
+    @cached_property
+    def place_names(self) -> Mapping[str, str]:
+        """Every place id, name and alias, spelling-folded, -> place id (built once)."""
+        from .places import place_names
+
+        return MappingProxyType(dict(place_names(self)))
+
+    @cached_property
+    def _states(self) -> dict[tuple[object, object], NetworkState]:
+        return {}
 
     @cached_property
     def graph(self) -> Graph:

@@ -60,7 +60,7 @@ def resolve_place(network: Network, query: str) -> Place:
     >>> resolve_place(embedded_network(), "Nakhichevan").id
     'nakhchivan'
     """
-    names = place_names(network)
+    names = network.place_names
     key = name_key(query)
     if key in names:
         return network.places[names[key]]
