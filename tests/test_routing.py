@@ -308,3 +308,11 @@ def test_cli_chart_and_skim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert len(df) > 30_000
     assert main(["skim", "--out", str(tmp_path / "x.xlsx")]) == 2
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_route_json_fields_are_documented(embedded: Network) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "json.md").read_text(encoding="utf-8")
+    section = doc.split("## `overland route FROM TO --json`")[1].split("## ")[0]
+    documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
+    r = shortest_route(embedded, "Baku", "Kars", date="2025-11-10").to_dict()
+    assert documented == set(r)
