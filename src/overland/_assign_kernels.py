@@ -1,0 +1,412 @@
+"""Compiled kernels of traffic assignment (numba): volume-delay functions, shortest-path
+trees that respect zones that may not be passed through, all-or-nothing loading, and the
+path-based gradient-projection sweep.
+
+Internal module: :mod:`overland.assignment` is the public surface.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+BPR, CONICAL, QUEUE = 0, 1, 2
+QUEUE_MU = 0.95  # the queue function is extended linearly beyond this volume/capacity
+_GL_X = np.array(
+    [-0.906179845938664, -0.538469310105683, 0.0, 0.538469310105683, 0.906179845938664]
+)
+_GL_W = np.array(
+    [0.236926885056189, 0.478628670499366, 0.568888888888889, 0.478628670499366, 0.236926885056189]
+)
+
+
+@njit(cache=True, nogil=True)
+def vdf_time(
+    code: int, fft: float, cap: float, a: float, p: float, x: float
+) -> float:  # pragma: no cover
+    r = x / cap
+    if code == BPR:
+        if a == 0.0:
+            return fft
+        return fft * (1.0 + a * r**p)
+    if code == CONICAL:
+        beta = (2.0 * a - 1.0) / (2.0 * a - 2.0)
+        u = 1.0 - r
+        return fft * (2.0 + math.sqrt(a * a * u * u + beta * beta) - a * u - beta)
+    # queue (Davidson), linear beyond QUEUE_MU
+    if r < QUEUE_MU:
+        return fft * (1.0 + a * r / (1.0 - r))
+    tm = fft * (1.0 + a * QUEUE_MU / (1.0 - QUEUE_MU))
+    dm = fft * a / ((1.0 - QUEUE_MU) ** 2)
+    return tm + dm * (r - QUEUE_MU)
+
+
+@njit(cache=True, nogil=True)
+def vdf_deriv(
+    code: int, fft: float, cap: float, a: float, p: float, x: float
+) -> float:  # pragma: no cover
+    r = x / cap
+    if code == BPR:
+        if a == 0.0 or p == 0.0:
+            return 0.0
+        if p < 1.0 and r <= 0.0:
+            return 0.0
+        return fft * a * p * r ** (p - 1.0) / cap
+    if code == CONICAL:
+        beta = (2.0 * a - 1.0) / (2.0 * a - 2.0)
+        u = 1.0 - r
+        return fft / cap * (a - a * a * u / math.sqrt(a * a * u * u + beta * beta))
+    if r < QUEUE_MU:
+        return fft * a / ((1.0 - r) ** 2) / cap
+    return fft * a / ((1.0 - QUEUE_MU) ** 2) / cap
+
+
+@njit(cache=True, nogil=True)
+def vdf_integral(
+    code: int, fft: float, cap: float, a: float, p: float, x: float
+) -> float:  # pragma: no cover
+    if x <= 0.0:
+        return 0.0
+    if code == BPR:
+        if a == 0.0:
+            return fft * x
+        return fft * (x + a * cap * (x / cap) ** (p + 1.0) / (p + 1.0))
+    if code == QUEUE and x / cap < QUEUE_MU:
+        r = x / cap
+        return fft * (x + a * cap * (-r - math.log(1.0 - r)))
+    # Gauss-Legendre on [0, x] (conical; the linear part of the queue function)
+    s = 0.0
+    for i in range(5):
+        xi = 0.5 * x * (_GL_X[i] + 1.0)
+        s += _GL_W[i] * vdf_time(code, fft, cap, a, p, xi)
+    return 0.5 * x * s
+
+
+@njit(cache=True, nogil=True)
+def link_times(code, fft, cap, a, p, x, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    for i in range(x.shape[0]):
+        out[i] = vdf_time(code[i], fft[i], cap[i], a[i], p[i], x[i])
+
+
+@njit(cache=True, nogil=True)
+def beckmann(code, fft, cap, a, p, x, fixed):  # type: ignore[no-untyped-def]  # pragma: no cover
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += vdf_integral(code[i], fft[i], cap[i], a[i], p[i], x[i]) + fixed[i] * x[i]
+    return s
+
+
+@njit(cache=True, nogil=True)
+def sp_tree(indptr, adj, dst, w, allowed, no_through, source):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Single-source Dijkstra; nodes flagged ``no_through`` are never passed through."""
+    n = indptr.shape[0] - 1
+    dist = np.full(n, np.inf)
+    pred = np.full(n, -1, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    cap = adj.shape[0] + 2
+    hk = np.empty(cap)
+    hv = np.empty(cap, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    m = 0
+    size = 1
+    dist[source] = 0.0
+    hk[0] = 0.0
+    hv[0] = source
+    while size > 0:
+        d = hk[0]
+        u = hv[0]
+        size -= 1
+        if size > 0:
+            key = hk[size]
+            val = hv[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and hk[c + 1] < hk[c]:
+                    c += 1
+                if hk[c] >= key:
+                    break
+                hk[i] = hk[c]
+                hv[i] = hv[c]
+                i = c
+            hk[i] = key
+            hv[i] = val
+        if done[u]:
+            continue
+        done[u] = True
+        order[m] = u
+        m += 1
+        if no_through[u] and u != source:
+            continue
+        for k in range(indptr[u], indptr[u + 1]):
+            e = adj[k]
+            if not allowed[e]:
+                continue
+            v = dst[e]
+            nd = d + w[e]
+            if nd < dist[v]:
+                dist[v] = nd
+                pred[v] = e
+                i = size
+                size += 1
+                while i > 0:
+                    par = (i - 1) >> 1
+                    if hk[par] <= nd:
+                        break
+                    hk[i] = hk[par]
+                    hv[i] = hv[par]
+                    i = par
+                hk[i] = nd
+                hv[i] = v
+    return dist, pred, order[:m]
+
+
+@njit(cache=True, nogil=True)
+def load_tree(pred, src, order, node_demand, flows):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Add the all-or-nothing load of one origin's demand along its shortest-path tree."""
+    acc = node_demand.copy()
+    for i in range(order.shape[0] - 1, 0, -1):
+        v = order[i]
+        e = pred[v]
+        if e >= 0 and acc[v] != 0.0:
+            flows[e] += acc[v]
+            acc[src[e]] += acc[v]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def aon(indptr, adj, src, dst, w, allowed, no_through, origins, demand, zone_node):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """All-or-nothing flows and SPTT for origins (rows of ``demand`` over zone nodes)."""
+    n_links = src.shape[0]
+    n_nodes = indptr.shape[0] - 1
+    n_threads = 8
+    chunks = np.zeros((n_threads, n_links))
+    sptt = np.zeros(n_threads)
+    n_o = origins.shape[0]
+    for t in prange(n_threads):
+        for k in range(t, n_o, n_threads):
+            o = origins[k]
+            dist, pred, order = sp_tree(indptr, adj, dst, w, allowed, no_through, zone_node[o])
+            nd = np.zeros(n_nodes)
+            for d in range(demand.shape[1]):
+                q = demand[o, d]
+                if q > 0.0 and d != o:
+                    node = zone_node[d]
+                    nd[node] += q
+                    sptt[t] += q * dist[node]
+            load_tree(pred, src, order, nd, chunks[t])
+    flows = np.zeros(n_links)
+    for t in range(n_threads):
+        flows += chunks[t]
+    return flows, sptt.sum()
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def all_to_all(indptr, adj, dst, w, allowed, no_through, sources):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Distances from every source (rows) to every node, in parallel over sources."""
+    n = indptr.shape[0] - 1
+    out = np.empty((sources.shape[0], n))
+    for i in prange(sources.shape[0]):
+        dist, _pred, _order = sp_tree(indptr, adj, dst, w, allowed, no_through, sources[i])
+        out[i] = dist
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _refresh(code, fft, cap, a, p, x, t, dt, e):  # type: ignore[no-untyped-def]  # pragma: no cover
+    t[e] = vdf_time(code[e], fft[e], cap[e], a[e], p[e], x[e])
+    dt[e] = vdf_deriv(code[e], fft[e], cap[e], a[e], p[e], x[e])
+
+
+@njit(cache=True, nogil=True)
+def gp_sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
+    g_first,
+    g_class,
+    g_source,
+    g_ptr,  # groups: (class, origin) -> ODs
+    od_dest_node,
+    od_q,
+    od_paths,
+    od_np,  # ODs and their path slots
+    p_start,
+    p_len,
+    p_flow,
+    lk,
+    tops,  # path store; tops = [next path, next link]
+    indptr,
+    adj,
+    src,
+    dst,
+    allowed,
+    no_through,  # graph (allowed: class x links)
+    code,
+    fft,
+    cap,
+    a,
+    p,
+    fixed,  # VDFs; fixed: class x links
+    x,
+    xc,
+    t,
+    dt,
+    mark,
+    stamp,  # link state; scratch
+    n_inner,  # passes over a group's ODs per sweep
+):
+    """One Gauss-Seidel sweep of path-based gradient projection over groups from
+    ``g_first``. Returns the first group not processed (== number of groups when done);
+    an earlier value means a store is full and must grow before calling again."""
+    n_groups = g_class.shape[0]
+    maxp = od_paths.shape[1]
+    w = np.empty(src.shape[0])
+    for g in range(g_first, n_groups):
+        c = g_class[g]
+        for e in range(w.shape[0]):
+            w[e] = t[e] + fixed[c, e]
+        dist, pred, _order = sp_tree(indptr, adj, dst, w, allowed[c], no_through, g_source[g])
+        # room for one new path per OD of this group?
+        need_links = 0
+        for k in range(g_ptr[g], g_ptr[g + 1]):
+            v = od_dest_node[k]
+            while pred[v] >= 0:
+                need_links += 1
+                v = src[pred[v]]
+        if (
+            tops[0] + (g_ptr[g + 1] - g_ptr[g]) > p_start.shape[0]
+            or tops[1] + need_links > lk.shape[0]
+        ):
+            return g
+        for rep in range(n_inner):
+            for k in range(g_ptr[g], g_ptr[g + 1]):
+                dnode = od_dest_node[k]
+                sp = dist[dnode]
+                if not np.isfinite(sp):
+                    continue
+                n_k = od_np[k]
+                best = -1
+                best_c = np.inf
+                for i in range(n_k):
+                    pid = od_paths[k, i]
+                    cost = 0.0
+                    for j in range(p_start[pid], p_start[pid] + p_len[pid]):
+                        cost += w[lk[j]]
+                    if cost < best_c:
+                        best_c = cost
+                        best = i
+                if rep == 0 and (best < 0 or best_c > sp * (1.0 + 1e-12) + 1e-14):
+                    if n_k >= maxp:
+                        # drop the emptiest slot to make room
+                        worst = 0
+                        for i in range(1, n_k):
+                            if p_flow[od_paths[k, i]] < p_flow[od_paths[k, worst]]:
+                                worst = i
+                        if p_flow[od_paths[k, worst]] > 0.0:
+                            continue
+                        od_paths[k, worst] = od_paths[k, n_k - 1]
+                        n_k -= 1
+                    pid = tops[0]
+                    tops[0] += 1
+                    L = 0
+                    v = dnode
+                    while pred[v] >= 0:
+                        L += 1
+                        v = src[pred[v]]
+                    start = tops[1]
+                    tops[1] += L
+                    v = dnode
+                    j = start + L - 1
+                    while pred[v] >= 0:
+                        lk[j] = pred[v]
+                        j -= 1
+                        v = src[pred[v]]
+                    p_start[pid] = start
+                    p_len[pid] = L
+                    p_flow[pid] = 0.0
+                    od_paths[k, n_k] = pid
+                    new_c = 0.0
+                    for jj in range(start, start + L):
+                        new_c += w[lk[jj]]
+                    if new_c < best_c or best < 0:
+                        best = n_k
+                    n_k += 1
+                    if n_k == 1:
+                        q = od_q[k]
+                        p_flow[pid] = q
+                        for jj in range(start, start + L):
+                            e = lk[jj]
+                            x[e] += q
+                            xc[c, e] += q
+                            _refresh(code, fft, cap, a, p, x, t, dt, e)
+                            w[e] = t[e] + fixed[c, e]
+                od_np[k] = n_k
+                if best < 0:
+                    continue
+                bpid = od_paths[k, best]
+                # shift flow from every other path to the basic one (Newton step)
+                for i in range(n_k):
+                    if i == best:
+                        continue
+                    pid = od_paths[k, i]
+                    fp = p_flow[pid]
+                    if fp <= 0.0:
+                        continue
+                    stamp[0] += 2
+                    sb = stamp[0]
+                    for j in range(p_start[bpid], p_start[bpid] + p_len[bpid]):
+                        mark[lk[j]] = sb
+                    cp = 0.0
+                    cb = 0.0
+                    h = 0.0
+                    for j in range(p_start[pid], p_start[pid] + p_len[pid]):
+                        e = lk[j]
+                        if mark[e] == sb:
+                            mark[e] = sb + 1  # on both paths
+                        else:
+                            cp += w[e]
+                            h += dt[e]
+                    for j in range(p_start[bpid], p_start[bpid] + p_len[bpid]):
+                        e = lk[j]
+                        if mark[e] == sb:
+                            cb += w[e]
+                            h += dt[e]
+                    dc = cp - cb
+                    if dc <= 0.0:
+                        continue
+                    step = fp if h <= 0.0 else min(fp, dc / h)
+                    p_flow[pid] = fp - step
+                    p_flow[bpid] += step
+                    for j in range(p_start[pid], p_start[pid] + p_len[pid]):
+                        e = lk[j]
+                        if mark[e] != sb + 1:
+                            x[e] -= step
+                            xc[c, e] -= step
+                            if x[e] < 0.0:
+                                x[e] = 0.0
+                            _refresh(code, fft, cap, a, p, x, t, dt, e)
+                            w[e] = t[e] + fixed[c, e]
+                    for j in range(p_start[bpid], p_start[bpid] + p_len[bpid]):
+                        e = lk[j]
+                        if mark[e] == sb:
+                            x[e] += step
+                            xc[c, e] += step
+                            _refresh(code, fft, cap, a, p, x, t, dt, e)
+                            w[e] = t[e] + fixed[c, e]
+                # drop empty paths (keep the basic one)
+                i = 0
+                while i < od_np[k]:
+                    pid = od_paths[k, i]
+                    if p_flow[pid] <= 0.0 and od_np[k] > 1:
+                        od_paths[k, i] = od_paths[k, od_np[k] - 1]
+                        od_np[k] -= 1
+                    else:
+                        i += 1
+    return n_groups
+
+
+@njit(cache=True, nogil=True)
+def link_derivs(code, fft, cap, a, p, x, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    for i in range(x.shape[0]):
+        out[i] = vdf_deriv(code[i], fft[i], cap[i], a[i], p[i], x[i])

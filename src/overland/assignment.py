@@ -1,0 +1,616 @@
+"""Static traffic assignment: all-or-nothing, MSA, Frank–Wolfe, conjugate and
+bi-conjugate Frank–Wolfe, and path-based gradient projection (``gp``), multi-class.
+
+The relative gap is ``(TSTT - SPTT) / TSTT`` at the current flows, where TSTT is the
+total cost of the assigned flows and SPTT the cost of loading all demand on current
+shortest paths (intrazonal demand excluded). The objective is the Beckmann integral
+plus the flow-independent (toll, distance) costs.
+
+Examples
+--------
+>>> from overland.assignment import AssignmentSpec, LinkTable, assign
+>>> import numpy as np
+>>> links = LinkTable.from_arrays(init=[0, 0], term=[1, 1], capacity=[1.0, 1.0],
+...                               fft=[1.0, 2.0], b=[1.0, 1.0], power=[1.0, 1.0], nodes=2)
+>>> r = assign(links, np.array([[0.0, 3.0], [0.0, 0.0]]), AssignmentSpec(algorithm="gp"))
+>>> [round(v, 6) for v in r.link_flow]  # times equalise: 1 + x1 = 2 + x2, x1 + x2 = 3
+[2.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import _assign_kernels as K
+from .errors import BadArgumentError, OverlandError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .tntp import TntpNetwork
+
+__all__ = [
+    "ALGORITHMS",
+    "VDFS",
+    "AssignmentClass",
+    "AssignmentResult",
+    "AssignmentSpec",
+    "ConvergenceError",
+    "LinkTable",
+    "assign",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+ALGORITHMS = ("aon", "msa", "fw", "cfw", "bfw", "gp")
+VDFS = {"bpr": K.BPR, "conical": K.CONICAL, "queue": K.QUEUE}
+Progress = Callable[[int, float], None]
+
+
+class ConvergenceError(OverlandError):
+    """The assignment stopped before reaching its target gap (with ``strict=True``)."""
+
+    type_name = "not_converged"
+
+    def __init__(self, iterations: int, gap: float, target: float) -> None:
+        super().__init__(
+            f"assignment stopped after {iterations} iterations at relative gap {gap:.3e}, "
+            f"above the target {target:.1e}"
+        )
+        self.iterations = iterations
+        self.gap = gap
+
+
+class AssignmentClass(BaseModel):
+    """A user class (commodity): its demand, cost weights and allowed links."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    name: str = "all"
+    demand: FloatArray = Field(repr=False)
+    toll_weight: float = 0.0
+    distance_weight: float = 0.0
+    allowed: BoolArray | None = Field(None, repr=False)
+
+
+class AssignmentSpec(BaseModel):
+    """How to assign: algorithm, stopping rule and options (frozen)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    algorithm: Literal["aon", "msa", "fw", "cfw", "bfw", "gp"] = "bfw"
+    target_gap: float = Field(1e-4, gt=0, le=1)
+    max_iterations: int = Field(1000, ge=1, le=1_000_000)
+    toll_weight: float = 0.0
+    distance_weight: float = 0.0
+    strict: bool = False
+    max_paths: int = Field(24, ge=2, le=256)
+    inner_iterations: int = Field(3, ge=1, le=50)
+
+
+@dataclass(frozen=True)
+class LinkTable:
+    """Links of an assignment network: 0-based ends, VDF parameters and fixed costs."""
+
+    nodes: int
+    init: IntArray
+    term: IntArray
+    capacity: FloatArray
+    fft: FloatArray
+    b: FloatArray
+    power: FloatArray
+    vdf: IntArray
+    toll: FloatArray
+    length: FloatArray
+    zones: int = 0
+    first_thru_node: int = 1
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        init: Sequence[int],
+        term: Sequence[int],
+        capacity: Sequence[float],
+        fft: Sequence[float],
+        b: Sequence[float],
+        power: Sequence[float],
+        nodes: int,
+        vdf: str = "bpr",
+        zones: int = 0,
+        first_thru_node: int = 1,
+    ) -> LinkTable:
+        """Links from plain sequences (all links use one VDF)."""
+        n = len(init)
+        if vdf not in VDFS:
+            raise BadArgumentError(f"unknown vdf {vdf!r}; valid: {', '.join(VDFS)}")
+        return cls(
+            nodes,
+            np.asarray(init, np.int64),
+            np.asarray(term, np.int64),
+            np.asarray(capacity, float),
+            np.asarray(fft, float),
+            np.asarray(b, float),
+            np.asarray(power, float),
+            np.full(n, VDFS[vdf], np.int64),
+            np.zeros(n),
+            np.zeros(n),
+            zones or nodes,
+            first_thru_node,
+        )
+
+    @classmethod
+    def from_tntp(cls, net: TntpNetwork) -> LinkTable:
+        """Links of a TNTP network (BPR)."""
+        n = net.n_links
+        return cls(
+            net.nodes,
+            net.init,
+            net.term,
+            net.capacity,
+            net.fft,
+            net.b,
+            net.power,
+            np.full(n, K.BPR, np.int64),
+            net.toll,
+            net.length,
+            net.zones,
+            net.first_thru_node,
+        )
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    """Flows, costs and convergence of an assignment."""
+
+    link_flow: FloatArray
+    link_time: FloatArray
+    class_flow: dict[str, FloatArray]
+    od_cost: dict[str, FloatArray]
+    history: list[tuple[int, float, float, float]]  # iteration, gap, objective, seconds
+    converged: bool
+    relative_gap: float
+    iterations: int
+    objective: float
+    seconds: float
+    algorithm: str
+    links: LinkTable = field(repr=False)
+
+    @property
+    def convergence(self) -> pd.DataFrame:
+        """Gap and objective per iteration."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.history, columns=["iteration", "relative_gap", "objective", "seconds"]
+        )
+
+    @property
+    def links_frame(self) -> pd.DataFrame:
+        """One row per link: from, to (1-based), flow, cost (time)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "from": self.links.init + 1,
+                "to": self.links.term + 1,
+                "flow": self.link_flow,
+                "cost": self.link_time,
+            }
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """The summary printed by ``overland assign --json``."""
+        return {
+            "converged": self.converged,
+            "relative_gap": self.relative_gap,
+            "iterations": self.iterations,
+            "objective": self.objective,
+            "seconds": round(self.seconds, 4),
+            "algorithm": self.algorithm,
+        }
+
+
+@dataclass
+class _Problem:
+    links: LinkTable
+    classes: list[AssignmentClass]
+    fixed: FloatArray  # class x links
+    allowed: BoolArray  # class x links
+    indptr: IntArray
+    adj: IntArray
+    no_through: BoolArray
+    zone_node: IntArray
+    a: FloatArray
+    p: FloatArray
+
+    def times(self, x: FloatArray) -> FloatArray:
+        out = np.empty_like(x)
+        L = self.links
+        K.link_times(L.vdf, L.fft, L.capacity, self.a, self.p, x, out)
+        return out
+
+    def objective(self, xc: FloatArray) -> float:
+        L = self.links
+        x = xc.sum(axis=0)
+        base = K.beckmann(L.vdf, L.fft, L.capacity, self.a, self.p, x, np.zeros_like(x))
+        return float(base + (self.fixed * xc).sum())
+
+    def aon(self, t: FloatArray) -> tuple[FloatArray, float, list[FloatArray]]:
+        """AON flows per class (class x links), SPTT, and OD shortest costs per class."""
+        L = self.links
+        flows = np.zeros((len(self.classes), len(L.init)))
+        sptt = 0.0
+        costs = []
+        for c, cls in enumerate(self.classes):
+            w = t + self.fixed[c]
+            origins = np.flatnonzero(cls.demand.sum(axis=1) > 0).astype(np.int64)
+            f, s = K.aon(
+                self.indptr,
+                self.adj,
+                L.init,
+                L.term,
+                w,
+                self.allowed[c],
+                self.no_through,
+                origins,
+                cls.demand,
+                self.zone_node,
+            )
+            flows[c] = f
+            sptt += s
+            costs.append(w)
+        return flows, sptt, costs
+
+
+def _problem(links: LinkTable, classes: list[AssignmentClass]) -> _Problem:
+    n_links = len(links.init)
+    order = np.argsort(links.init, kind="stable").astype(np.int64)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(links.init, minlength=links.nodes))])
+    no_through = np.zeros(links.nodes, dtype=np.bool_)
+    no_through[: max(0, links.first_thru_node - 1)] = True
+    zones = classes[0].demand.shape[0]
+    fixed = np.vstack(
+        [c.toll_weight * links.toll + c.distance_weight * links.length for c in classes]
+    )
+    allowed = np.vstack(
+        [np.ones(n_links, np.bool_) if c.allowed is None else c.allowed for c in classes]
+    )
+    # BPR with power < 1 has an unbounded derivative at zero; b = 0 makes it constant
+    p = np.where(links.b == 0, 1.0, links.power)
+    return _Problem(
+        links,
+        classes,
+        fixed,
+        allowed,
+        indptr.astype(np.int64),
+        order,
+        no_through,
+        np.arange(zones, dtype=np.int64),
+        links.b.astype(float),
+        p,
+    )
+
+
+def _check(links: LinkTable, classes: list[AssignmentClass]) -> None:
+    for c in classes:
+        d = c.demand
+        if d.ndim != 2 or d.shape[0] != d.shape[1]:
+            raise BadArgumentError(f"class {c.name!r}: demand must be a square matrix")
+        if d.shape[0] > links.nodes:
+            raise BadArgumentError(
+                f"class {c.name!r}: {d.shape[0]} zones but only {links.nodes} nodes"
+            )
+        if (d < 0).any() or not np.isfinite(d).all():
+            raise BadArgumentError(f"class {c.name!r}: demand must be finite and >= 0")
+        if c.allowed is not None and c.allowed.shape != links.init.shape:
+            raise BadArgumentError(
+                f"class {c.name!r}: allowed has {c.allowed.shape[0]} "
+                f"entries for {len(links.init)} links"
+            )
+
+
+def assign(
+    links: LinkTable,
+    demand: FloatArray | Sequence[AssignmentClass],
+    spec: AssignmentSpec | None = None,
+    *,
+    progress: Progress | None = None,
+) -> AssignmentResult:
+    """User-equilibrium (or all-or-nothing) assignment of ``demand`` on ``links``.
+
+    ``demand`` is a zones × zones matrix (one class) or a list of
+    :class:`AssignmentClass`. ``progress(iteration, gap)`` is called after each iteration.
+    """
+    spec = spec or AssignmentSpec()
+    if isinstance(demand, np.ndarray):
+        classes = [
+            AssignmentClass(
+                demand=np.asarray(demand, float),
+                toll_weight=spec.toll_weight,
+                distance_weight=spec.distance_weight,
+            )
+        ]
+    else:
+        classes = list(demand)
+    if not classes:
+        raise BadArgumentError("no demand class given")
+    _check(links, classes)
+    prob = _problem(links, classes)
+    t0 = time.perf_counter()
+    if spec.algorithm == "gp":
+        xc, history = _gp(prob, spec, progress, t0)
+    else:
+        xc, history = _link_based(prob, spec, progress, t0)
+    x = xc.sum(axis=0)
+    t = prob.times(x)
+    _f, sptt, costs = prob.aon(t)
+    tstt = float((xc * (t[None, :] + prob.fixed)).sum())
+    gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
+    seconds = time.perf_counter() - t0
+    converged = gap <= spec.target_gap or spec.algorithm == "aon"
+    if spec.strict and not converged:
+        raise ConvergenceError(len(history), gap, spec.target_gap)
+    od = {}
+    for c, cls in enumerate(classes):
+        zones = cls.demand.shape[0]
+        od[cls.name] = K.all_to_all(
+            prob.indptr,
+            prob.adj,
+            links.term,
+            costs[c],
+            prob.allowed[c],
+            prob.no_through,
+            np.arange(zones, dtype=np.int64),
+        )[:, :zones]
+    return AssignmentResult(
+        link_flow=x,
+        link_time=t,
+        class_flow={cls.name: xc[i] for i, cls in enumerate(classes)},
+        od_cost=od,
+        history=history,
+        converged=bool(converged),
+        relative_gap=float(gap),
+        iterations=len(history),
+        objective=prob.objective(xc),
+        seconds=seconds,
+        algorithm=spec.algorithm,
+        links=links,
+    )
+
+
+def _gap(prob: _Problem, xc: FloatArray) -> tuple[float, FloatArray, float]:
+    t = prob.times(xc.sum(axis=0))
+    y, sptt, _ = prob.aon(t)
+    tstt = float((xc * (t[None, :] + prob.fixed)).sum())
+    return ((tstt - sptt) / tstt if tstt > 0 else 0.0), y, tstt
+
+
+def _line_search(prob: _Problem, xc: FloatArray, d: FloatArray) -> float:
+    """Exact step on the Beckmann objective along ``d`` (bisection on its derivative)."""
+
+    def slope(lam: float) -> float:
+        t = prob.times((xc + lam * d).sum(axis=0))
+        return float(((t[None, :] + prob.fixed) * d).sum())
+
+    if slope(1.0) <= 0:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        if slope(mid) > 0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 1e-12:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _link_based(
+    prob: _Problem, spec: AssignmentSpec, progress: Progress | None, t0: float
+) -> tuple[FloatArray, list[tuple[int, float, float, float]]]:
+    t = prob.times(np.zeros(len(prob.links.init)))
+    xc, _, _ = prob.aon(t)
+    history: list[tuple[int, float, float, float]] = []
+    if spec.algorithm == "aon":
+        gap, _, _ = _gap(prob, xc)
+        history.append((1, gap, prob.objective(xc), time.perf_counter() - t0))
+        return xc, history
+    s1: FloatArray | None = None  # previous target point s_{k-1}
+    s2: FloatArray | None = None  # s_{k-2}
+    lam_prev = 1.0
+    for it in range(1, spec.max_iterations + 1):
+        gap, y, _ = _gap(prob, xc)
+        history.append((it, gap, prob.objective(xc), time.perf_counter() - t0))
+        if progress:
+            progress(it, gap)
+        if gap <= spec.target_gap:
+            break
+        if spec.algorithm == "msa":
+            lam = 1.0 / (it + 1)
+            xc = xc + lam * (y - xc)
+            continue
+        target = y
+        if spec.algorithm in ("cfw", "bfw") and s1 is not None:
+            der = _derivs(prob, xc.sum(axis=0))
+            if spec.algorithm == "cfw" or s2 is None:
+                target = _cfw_target(xc, y, s1, der)
+            else:
+                target = _bfw_target(xc, y, s1, s2, lam_prev, der)
+        lam = _line_search(prob, xc, target - xc)
+        xc = xc + lam * (target - xc)
+        s2, s1, lam_prev = s1, target, lam
+    return xc, history
+
+
+def _cfw_target(xc: FloatArray, y: FloatArray, s1: FloatArray, der: FloatArray) -> FloatArray:
+    """Conjugate Frank–Wolfe target point (Mitradjieva & Lindberg 2013)."""
+    x = xc.sum(axis=0)
+    a = s1.sum(axis=0) - x
+    num = float((der * a * (y.sum(axis=0) - x)).sum())
+    den = float((der * a * (y.sum(axis=0) - s1.sum(axis=0))).sum())
+    alpha = num / den if den != 0 else 0.0
+    alpha = min(max(alpha, 0.0), 0.99999)
+    return alpha * s1 + (1.0 - alpha) * y
+
+
+def _bfw_target(
+    xc: FloatArray, y: FloatArray, s1: FloatArray, s2: FloatArray, lam: float, der: FloatArray
+) -> FloatArray:
+    """Bi-conjugate Frank–Wolfe target point (Mitradjieva & Lindberg 2013)."""
+    x = xc.sum(axis=0)
+    t1, t2 = s1.sum(axis=0), s2.sum(axis=0)
+    x_ = lam * t1 + (1.0 - lam) * t2 - x
+    y_ = y.sum(axis=0) - x
+    z_ = t1 - x
+    w_ = t2 - t1
+    den_mu = float((der * x_ * w_).sum())
+    mu = -float((der * x_ * y_).sum()) / den_mu if den_mu != 0 else 0.0
+    mu = max(0.0, mu)
+    den_nu = float((der * z_ * z_).sum())
+    nu = 0.0
+    if den_nu != 0:
+        nu = -float((der * z_ * y_).sum()) / den_nu + mu * float((der * z_ * w_).sum()) / den_nu
+    nu = max(0.0, nu)
+    beta0 = 1.0 / (1.0 + nu + mu)
+    return beta0 * y + nu * beta0 * s1 + mu * beta0 * s2
+
+
+def _derivs(prob: _Problem, x: FloatArray) -> FloatArray:
+    L = prob.links
+    out = np.empty_like(x)
+    K.link_derivs(L.vdf, L.fft, L.capacity, prob.a, prob.p, x, out)
+    return out
+
+
+def _gp(
+    prob: _Problem, spec: AssignmentSpec, progress: Progress | None, t0: float
+) -> tuple[FloatArray, list[tuple[int, float, float, float]]]:
+    L = prob.links
+    n_links = len(L.init)
+    # groups = (class, origin); ODs grouped by them
+    g_class, g_source, g_ptr = [], [], [0]
+    od_dest, od_q = [], []
+    for c, cls in enumerate(prob.classes):
+        dem = cls.demand
+        for o in range(dem.shape[0]):
+            dests = np.flatnonzero(dem[o] > 0)
+            dests = dests[dests != o]
+            if dests.size == 0:
+                continue
+            g_class.append(c)
+            g_source.append(prob.zone_node[o])
+            od_dest.extend(prob.zone_node[dests].tolist())
+            od_q.extend(dem[o, dests].tolist())
+            g_ptr.append(len(od_dest))
+    n_od = len(od_dest)
+    gc = np.array(g_class, np.int64)
+    gs = np.array(g_source, np.int64)
+    gp_ = np.array(g_ptr, np.int64)
+    odd = np.array(od_dest, np.int64)
+    odq = np.array(od_q, float)
+    od_paths = np.full((n_od, spec.max_paths), -1, np.int64)
+    od_np = np.zeros(n_od, np.int64)
+    cap_p = max(1024, 4 * n_od)
+    cap_l = max(4096, 40 * n_od)
+    p_start = np.zeros(cap_p, np.int64)
+    p_len = np.zeros(cap_p, np.int64)
+    p_flow = np.zeros(cap_p)
+    lk = np.zeros(cap_l, np.int64)
+    tops = np.zeros(2, np.int64)
+    x = np.zeros(n_links)
+    xc = np.zeros((len(prob.classes), n_links))
+    t = prob.times(x)
+    dt = _derivs(prob, x)
+    mark = np.zeros(n_links, np.int64)
+    stamp = np.zeros(1, np.int64)
+    history: list[tuple[int, float, float, float]] = []
+    n_groups = len(g_class)
+    for it in range(1, spec.max_iterations + 1):
+        g = 0
+        while g < n_groups:
+            g = K.gp_sweep(
+                g,
+                gc,
+                gs,
+                gp_,
+                odd,
+                odq,
+                od_paths,
+                od_np,
+                p_start,
+                p_len,
+                p_flow,
+                lk,
+                tops,
+                prob.indptr,
+                prob.adj,
+                L.init,
+                L.term,
+                prob.allowed,
+                prob.no_through,
+                L.vdf,
+                L.fft,
+                L.capacity,
+                prob.a,
+                prob.p,
+                prob.fixed,
+                x,
+                xc,
+                t,
+                dt,
+                mark,
+                stamp,
+                spec.inner_iterations,
+            )
+            if g < n_groups:  # a store is full: compact live paths, then grow
+                p_start, p_len, p_flow, lk = _compact(
+                    od_paths, od_np, p_start, p_len, p_flow, lk, tops
+                )
+        # re-synchronise costs with flows to avoid drift, then measure the gap
+        x = np.maximum(xc.sum(axis=0), 0.0)
+        t = prob.times(x)
+        dt = _derivs(prob, x)
+        gap, _, _ = _gap(prob, xc)
+        history.append((it, gap, prob.objective(xc), time.perf_counter() - t0))
+        if progress:
+            progress(it, gap)
+        if gap <= spec.target_gap:
+            break
+    return xc, history
+
+
+def _compact(
+    od_paths: IntArray,
+    od_np: IntArray,
+    p_start: IntArray,
+    p_len: IntArray,
+    p_flow: FloatArray,
+    lk: IntArray,
+    tops: IntArray,
+) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+    """Rewrite the path store with live paths only, with room to grow."""
+    live = [(k, i, od_paths[k, i]) for k in range(od_paths.shape[0]) for i in range(od_np[k])]
+    n_links = int(sum(p_len[pid] for _, _, pid in live))
+    cap_p = max(2 * len(live), p_start.shape[0])
+    cap_l = max(2 * n_links, lk.shape[0])
+    ns, nl, nf = np.zeros(cap_p, np.int64), np.zeros(cap_p, np.int64), np.zeros(cap_p)
+    nk = np.zeros(cap_l, np.int64)
+    top = 0
+    for new, (k, i, pid) in enumerate(live):
+        L = p_len[pid]
+        nk[top : top + L] = lk[p_start[pid] : p_start[pid] + L]
+        ns[new], nl[new], nf[new] = top, L, p_flow[pid]
+        od_paths[k, i] = new
+        top += L
+    tops[0], tops[1] = len(live), top
+    return ns, nl, nf, nk
