@@ -30,7 +30,7 @@ def vdf_time(
     if code == BPR:
         if a == 0.0:
             return fft
-        return fft * (1.0 + a * r**p)
+        return fft * (1.0 + a * math.pow(r, p))
     if code == CONICAL:
         beta = (2.0 * a - 1.0) / (2.0 * a - 2.0)
         u = 1.0 - r
@@ -53,7 +53,7 @@ def vdf_deriv(
             return 0.0
         if p < 1.0 and r <= 0.0:
             return 0.0
-        return fft * a * p * r ** (p - 1.0) / cap
+        return fft * a * p * math.pow(r, p - 1.0) / cap
     if code == CONICAL:
         beta = (2.0 * a - 1.0) / (2.0 * a - 2.0)
         u = 1.0 - r
@@ -72,7 +72,7 @@ def vdf_integral(
     if code == BPR:
         if a == 0.0:
             return fft * x
-        return fft * (x + a * cap * (x / cap) ** (p + 1.0) / (p + 1.0))
+        return fft * (x + a * cap * math.pow(x / cap, p + 1.0) / (p + 1.0))
     if code == QUEUE and x / cap < QUEUE_MU:
         r = x / cap
         return fft * (x + a * cap * (-r - math.log(1.0 - r)))
@@ -309,25 +309,25 @@ def gp_sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
                         n_k -= 1
                     pid = tops[0]
                     tops[0] += 1
-                    L = 0
+                    n_l = 0
                     v = dnode
                     while pred[v] >= 0:
-                        L += 1
+                        n_l += 1
                         v = src[pred[v]]
                     start = tops[1]
-                    tops[1] += L
+                    tops[1] += n_l
                     v = dnode
-                    j = start + L - 1
+                    j = start + n_l - 1
                     while pred[v] >= 0:
                         lk[j] = pred[v]
                         j -= 1
                         v = src[pred[v]]
                     p_start[pid] = start
-                    p_len[pid] = L
+                    p_len[pid] = n_l
                     p_flow[pid] = 0.0
                     od_paths[k, n_k] = pid
                     new_c = 0.0
-                    for jj in range(start, start + L):
+                    for jj in range(start, start + n_l):
                         new_c += w[lk[jj]]
                     if new_c < best_c or best < 0:
                         best = n_k
@@ -335,7 +335,7 @@ def gp_sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
                     if n_k == 1:
                         q = od_q[k]
                         p_flow[pid] = q
-                        for jj in range(start, start + L):
+                        for jj in range(start, start + n_l):
                             e = lk[jj]
                             x[e] += q
                             xc[c, e] += q

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import _assign_kernels as K
+from . import _assign_kernels as kern
 from .errors import BadArgumentError, OverlandError
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 ALGORITHMS = ("aon", "msa", "fw", "cfw", "bfw", "gp")
-VDFS = {"bpr": K.BPR, "conical": K.CONICAL, "queue": K.QUEUE}
+VDFS = {"bpr": kern.BPR, "conical": kern.CONICAL, "queue": kern.QUEUE}
 Progress = Callable[[int, float], None]
 
 
@@ -159,7 +159,7 @@ class LinkTable:
             net.fft,
             net.b,
             net.power,
-            np.full(n, K.BPR, np.int64),
+            np.full(n, kern.BPR, np.int64),
             net.toll,
             net.length,
             net.zones,
@@ -234,30 +234,30 @@ class _Problem:
 
     def times(self, x: FloatArray) -> FloatArray:
         out = np.empty_like(x)
-        L = self.links
-        K.link_times(L.vdf, L.fft, L.capacity, self.a, self.p, x, out)
+        lt = self.links
+        kern.link_times(lt.vdf, lt.fft, lt.capacity, self.a, self.p, x, out)
         return out
 
     def objective(self, xc: FloatArray) -> float:
-        L = self.links
+        lt = self.links
         x = xc.sum(axis=0)
-        base = K.beckmann(L.vdf, L.fft, L.capacity, self.a, self.p, x, np.zeros_like(x))
+        base = kern.beckmann(lt.vdf, lt.fft, lt.capacity, self.a, self.p, x, np.zeros_like(x))
         return float(base + (self.fixed * xc).sum())
 
     def aon(self, t: FloatArray) -> tuple[FloatArray, float, list[FloatArray]]:
         """AON flows per class (class x links), SPTT, and OD shortest costs per class."""
-        L = self.links
-        flows = np.zeros((len(self.classes), len(L.init)))
+        lt = self.links
+        flows = np.zeros((len(self.classes), len(lt.init)))
         sptt = 0.0
         costs = []
         for c, cls in enumerate(self.classes):
             w = t + self.fixed[c]
             origins = np.flatnonzero(cls.demand.sum(axis=1) > 0).astype(np.int64)
-            f, s = K.aon(
+            f, s = kern.aon(
                 self.indptr,
                 self.adj,
-                L.init,
-                L.term,
+                lt.init,
+                lt.term,
                 w,
                 self.allowed[c],
                 self.no_through,
@@ -362,7 +362,7 @@ def assign(
     od = {}
     for c, cls in enumerate(classes):
         zones = cls.demand.shape[0]
-        od[cls.name] = K.all_to_all(
+        od[cls.name] = kern.all_to_all(
             prob.indptr,
             prob.adj,
             links.term,
@@ -486,17 +486,17 @@ def _bfw_target(
 
 
 def _derivs(prob: _Problem, x: FloatArray) -> FloatArray:
-    L = prob.links
+    lt = prob.links
     out = np.empty_like(x)
-    K.link_derivs(L.vdf, L.fft, L.capacity, prob.a, prob.p, x, out)
+    kern.link_derivs(lt.vdf, lt.fft, lt.capacity, prob.a, prob.p, x, out)
     return out
 
 
 def _gp(
     prob: _Problem, spec: AssignmentSpec, progress: Progress | None, t0: float
 ) -> tuple[FloatArray, list[tuple[int, float, float, float]]]:
-    L = prob.links
-    n_links = len(L.init)
+    lt = prob.links
+    n_links = len(lt.init)
     # groups = (class, origin); ODs grouped by them
     g_class, g_source, g_ptr = [], [], [0]
     od_dest, od_q = [], []
@@ -538,7 +538,7 @@ def _gp(
     for it in range(1, spec.max_iterations + 1):
         g = 0
         while g < n_groups:
-            g = K.gp_sweep(
+            g = kern.gp_sweep(
                 g,
                 gc,
                 gs,
@@ -554,13 +554,13 @@ def _gp(
                 tops,
                 prob.indptr,
                 prob.adj,
-                L.init,
-                L.term,
+                lt.init,
+                lt.term,
                 prob.allowed,
                 prob.no_through,
-                L.vdf,
-                L.fft,
-                L.capacity,
+                lt.vdf,
+                lt.fft,
+                lt.capacity,
                 prob.a,
                 prob.p,
                 prob.fixed,
@@ -607,10 +607,10 @@ def _compact(
     nk = np.zeros(cap_l, np.int64)
     top = 0
     for new, (k, i, pid) in enumerate(live):
-        L = p_len[pid]
-        nk[top : top + L] = lk[p_start[pid] : p_start[pid] + L]
-        ns[new], nl[new], nf[new] = top, L, p_flow[pid]
+        lt = p_len[pid]
+        nk[top : top + lt] = lk[p_start[pid] : p_start[pid] + lt]
+        ns[new], nl[new], nf[new] = top, lt, p_flow[pid]
         od_paths[k, i] = new
-        top += L
+        top += lt
     tops[0], tops[1] = len(live), top
     return ns, nl, nf, nk

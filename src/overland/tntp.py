@@ -76,7 +76,7 @@ def _lines(path: Path) -> list[str]:
         raise TntpError(path, None, f"cannot read: {exc.strerror}") from None
 
 
-def _metadata(path: Path, lines: list[str]) -> tuple[dict[str, str], int]:
+def _metadata(lines: list[str]) -> tuple[dict[str, str], int]:
     meta: dict[str, str] = {}
     for i, line in enumerate(lines):
         m = _META.match(line)
@@ -108,7 +108,7 @@ def read_net(path: Path | str) -> TntpNetwork:
     """Read a ``*_net.tntp`` file."""
     p = Path(path)
     lines = _lines(p)
-    meta, start = _metadata(p, lines)
+    meta, start = _metadata(lines)
     header: list[str] | None = None
     rows: list[list[float]] = []
     for no, raw in enumerate(lines[start:], start + 1):
@@ -187,7 +187,7 @@ def read_trips(path: Path | str, zones: int | None = None) -> FloatArray:
     """Read a ``*_trips.tntp`` file into a dense zones × zones demand matrix."""
     p = Path(path)
     lines = _lines(p)
-    meta, start = _metadata(p, lines)
+    meta, start = _metadata(lines)
     n = zones or _meta_int(p, meta, "NUMBER OF ZONES", 0)
     if n <= 0:
         raise TntpError(p, None, "number of zones unknown (no <NUMBER OF ZONES>)")
@@ -225,7 +225,7 @@ def read_flows(path: Path | str) -> dict[tuple[int, int], tuple[float, float]]:
     """Read a best-known ``*_flow.tntp`` file: (from, to) 1-based -> (volume, cost)."""
     p = Path(path)
     lines = _lines(p)
-    _meta, start = _metadata(p, lines)
+    _meta, start = _metadata(lines)
     out: dict[tuple[int, int], tuple[float, float]] = {}
     for no, raw in enumerate(lines[start:], start + 1):
         line = raw.replace(";", " ").strip()
