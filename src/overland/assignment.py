@@ -45,6 +45,7 @@ __all__ = [
     "ConvergenceError",
     "LinkTable",
     "assign",
+    "relative_gap_of",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -385,6 +386,25 @@ def assign(
         algorithm=spec.algorithm,
         links=links,
     )
+
+
+def relative_gap_of(
+    links: LinkTable,
+    demand: FloatArray,
+    flows: FloatArray,
+    *,
+    toll_weight: float = 0.0,
+    distance_weight: float = 0.0,
+) -> tuple[float, float]:
+    """Relative gap and objective of given link flows (one class), computed as
+    :func:`assign` does — for comparing other tools' results on the same footing."""
+    cls = AssignmentClass(
+        demand=np.asarray(demand, float), toll_weight=toll_weight, distance_weight=distance_weight
+    )
+    prob = _problem(links, [cls])
+    xc = np.asarray(flows, float)[None, :]
+    gap, _, _ = _gap(prob, xc)
+    return gap, prob.objective(xc)
 
 
 def _gap(prob: _Problem, xc: FloatArray) -> tuple[float, FloatArray, float]:
