@@ -267,3 +267,33 @@ def test_cli_assign(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(out.read_text().splitlines()) == 77
     assert main(["assign", "--tntp", str(tmp_path), "--json"]) == 2
     assert "no *_net.tntp" in json.loads(capsys.readouterr().out)["error"]["message"]
+
+
+def test_link_skims_on_the_toy() -> None:
+    from overland.assignment import link_skims
+
+    links = _two_links()
+    s = link_skims(links, links.fft, values={"distance": np.array([5.0, 7.0])})
+    assert s["cost"][0, 1] == 1.0
+    assert s["distance"][0, 1] == 5.0
+    assert np.isinf(s["cost"][1, 0])
+    assert s["cost"][0, 0] == 0.0
+
+
+@needs_tntp
+def test_link_skims_match_scipy_and_threads_agree() -> None:
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    from overland.assignment import link_skims
+
+    assert TNTP is not None
+    net = read_net(find_tntp_files(TNTP / "SiouxFalls")["net"])
+    links = LinkTable.from_tntp(net)
+    one = link_skims(links, links.fft, values={"length": links.length}, threads=1)
+    two = link_skims(links, links.fft, values={"length": links.length}, threads=2)
+    mat = sp.csr_matrix((links.fft, (links.init, links.term)), shape=(net.nodes, net.nodes))
+    ref = dijkstra(mat, directed=True, indices=np.arange(net.zones))[:, : net.zones]
+    assert one["cost"] == pytest.approx(ref)
+    assert two["cost"] == pytest.approx(one["cost"])
+    assert two["length"] == pytest.approx(one["length"])

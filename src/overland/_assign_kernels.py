@@ -410,3 +410,28 @@ def gp_sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
 def link_derivs(code, fft, cap, a, p, x, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     for i in range(x.shape[0]):
         out[i] = vdf_deriv(code[i], fft[i], cap[i], a[i], p[i], x[i])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def skim_sums(indptr, adj, src, dst, w, allowed, no_through, sources, targets, values):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """For every source (in parallel): the shortest-path cost to each target node and the
+    sums of ``values`` (k x links) along those paths. Returns (k + 1) x sources x targets."""
+    k = values.shape[0]
+    out = np.full((k + 1, sources.shape[0], targets.shape[0]), np.inf)
+    for i in prange(sources.shape[0]):
+        dist, pred, order = sp_tree(indptr, adj, dst, w, allowed, no_through, sources[i])
+        acc = np.zeros((k, dist.shape[0]))
+        for j in range(1, order.shape[0]):
+            v = order[j]
+            e = pred[v]
+            if e >= 0:
+                u = src[e]
+                for q in range(k):
+                    acc[q, v] = acc[q, u] + values[q, e]
+        for t in range(targets.shape[0]):
+            node = targets[t]
+            if np.isfinite(dist[node]):
+                out[0, i, t] = dist[node]
+                for q in range(k):
+                    out[q + 1, i, t] = acc[q, node]
+    return out
