@@ -419,7 +419,7 @@ def link_skims(
     ok = np.ones(len(links.init), np.bool_) if allowed is None else allowed
     before = numba.get_num_threads()
     if threads is not None:
-        numba.set_num_threads(max(1, min(threads, int(numba.config.NUMBA_NUM_THREADS))))
+        numba.set_num_threads(max(1, min(threads, int(numba.config.NUMBA_NUM_THREADS))))  # type: ignore[attr-defined]
     try:
         zones_arr = np.arange(n, dtype=np.int64)
         out = kern.skim_sums(
