@@ -551,8 +551,8 @@ def _bfw_target(
     mu = max(0.0, mu)
     den_nu = float((der * z_ * z_).sum())
     nu = 0.0
-    if den_nu != 0:
-        nu = -float((der * z_ * y_).sum()) / den_nu + mu * float((der * z_ * w_).sum()) / den_nu
+    if den_nu != 0 and lam < 1.0:
+        nu = -float((der * z_ * y_).sum()) / den_nu + mu * lam / (1.0 - lam)
     nu = max(0.0, nu)
     beta0 = 1.0 / (1.0 + nu + mu)
     return beta0 * y + nu * beta0 * s1 + mu * beta0 * s2
