@@ -297,3 +297,70 @@ def test_link_skims_match_scipy_and_threads_agree() -> None:
     assert one["cost"] == pytest.approx(ref)
     assert two["cost"] == pytest.approx(one["cost"])
     assert two["length"] == pytest.approx(one["length"])
+
+
+# ----------------------------------------------------------------------------- network package
+
+DEMAND = Path(__file__).parent / "fixtures" / "demand" / "toy_demand.csv"
+
+
+def test_network_assignment_applies_rules_per_od(toy_path: Path) -> None:
+    from overland import load_network
+    from overland.netassign import assign_network, read_demand
+
+    net = load_network(toy_path)
+    rows = read_demand(DEMAND, net)
+    during = assign_network(net, rows, date="2025-10-01")
+    assert during.result.unserved == {"grain": 0.0, "grain|az-ban": 1000.0}
+    flows = during.links_frame().set_index("link")["tonnes"]
+    assert flows["tbilisi-gardabani"] == pytest.approx(500.0)
+    assert flows["ayrum-sadakhlo"] == pytest.approx(200.0)  # Leninakan = Gyumri -> Tbilisi
+    after = assign_network(net, rows, date="2025-11-10")
+    assert sum(after.result.unserved.values()) == 0.0
+    flows = after.links_frame().set_index("link")["tonnes"]
+    assert flows["tbilisi-gardabani"] == pytest.approx(1500.0)
+    assert flows["yerevan-gyumri"] == pytest.approx(1000.0)
+
+
+def test_demand_errors_are_listed(toy_path: Path, tmp_path: Path) -> None:
+    from overland import NetworkDataError, load_network
+    from overland.netassign import read_demand
+
+    bad = tmp_path / "d.csv"
+    bad.write_text(
+        "origin,destination,commodity,tonnes_per_year\nYerevn,Baku,grain,10\nBaku,Tbilisi,gold,x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(NetworkDataError) as info:
+        read_demand(bad, load_network(toy_path))
+    where = {(p.row, p.field) for p in info.value.problems}
+    assert where == {(2, "origin"), (3, "commodity"), (3, "tonnes_per_year")}
+
+
+def test_cli_assign_package(
+    toy_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "flows.csv"
+    assert (
+        main(
+            [
+                "assign",
+                "-p",
+                str(toy_path),
+                "--demand",
+                str(DEMAND),
+                "--date",
+                "2025-11-10",
+                "--out",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["converged"] is True
+    assert {r["link"] for r in doc["links"]} >= {"yerevan-gyumri", "tbilisi-gardabani"}
+    assert out.read_text().startswith("link,tonnes,capacity,volume_capacity")
+    assert main(["assign", "--json"]) == 2
+    assert "either --tntp" in json.loads(capsys.readouterr().out)["error"]["message"]

@@ -195,8 +195,9 @@ def aon(indptr, adj, src, dst, w, allowed, no_through, origins, demand, zone_nod
                 q = demand[o, d]
                 if q > 0.0 and d != o:
                     node = zone_node[d]
-                    nd[node] += q
-                    sptt[t] += q * dist[node]
+                    if np.isfinite(dist[node]):  # unreachable demand is reported, not loaded
+                        nd[node] += q
+                        sptt[t] += q * dist[node]
             load_tree(pred, src, order, nd, chunks[t])
     flows = np.zeros(n_links)
     for t in range(n_threads):

@@ -185,6 +185,7 @@ class AssignmentResult:
     seconds: float
     algorithm: str
     links: LinkTable = field(repr=False)
+    unserved: dict[str, float] = field(default_factory=dict)  # demand with no path, per class
 
     @property
     def convergence(self) -> pd.DataFrame:
@@ -218,6 +219,7 @@ class AssignmentResult:
             "objective": self.objective,
             "seconds": round(self.seconds, 4),
             "algorithm": self.algorithm,
+            "unserved": self.unserved,
         }
 
 
@@ -373,7 +375,12 @@ def assign(
             prob.no_through,
             np.arange(zones, dtype=np.int64),
         )[:, :zones]
+    unserved = {
+        cls.name: float(cls.demand[~np.isfinite(od[cls.name]) & (cls.demand > 0)].sum())
+        for cls in classes
+    }
     return AssignmentResult(
+        unserved=unserved,
         link_flow=x,
         link_time=t,
         class_flow={cls.name: xc[i] for i, cls in enumerate(classes)},

@@ -13,7 +13,7 @@ from ..assignment import ALGORITHMS, AssignmentSpec, LinkTable, assign
 from ..errors import BadArgumentError
 from ..export import write_text_atomic
 from ..tntp import find_tntp_files, read_net, read_trips
-from ._common import JsonOpt, app, console, emit_json
+from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
 
 # toll and distance weights that make the TNTP best-known objectives reproducible
 TNTP_WEIGHTS = {"chicagosketch": (0.02, 0.04), "chicagoregional": (0.1, 0.25)}
@@ -21,7 +21,18 @@ TNTP_WEIGHTS = {"chicagosketch": (0.02, 0.04), "chicagoregional": (0.1, 0.25)}
 
 @app.command(name="assign")
 def assign_cmd(
-    tntp: Annotated[Path, typer.Option("--tntp", help="Folder of a TNTP network.")],
+    tntp: Annotated[Path | None, typer.Option("--tntp", help="Folder of a TNTP network.")] = None,
+    demand_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--demand",
+            help="Demand CSV for a network package (origin, destination, "
+            "commodity, tonnes_per_year).",
+        ),
+    ] = None,
+    package: PackageOpt = None,
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
     algorithm: Annotated[
         str, typer.Option("--algorithm", help="aon, msa, fw, cfw, bfw or gp (path-based).")
     ] = "gp",
@@ -37,7 +48,10 @@ def assign_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Fail if not converged.")] = False,
     as_json: JsonOpt = False,
 ) -> int:
-    """Assign a TNTP network's demand to user equilibrium and report the convergence."""
+    """Assign demand to user equilibrium: a TNTP network (--tntp) or a network package
+    with a demand table (--demand), and report the convergence."""
+    if (tntp is None) == (demand_file is None):
+        raise BadArgumentError("give either --tntp DIR or --demand FILE (with --package)")
     if algorithm not in ALGORITHMS:
         raise BadArgumentError(f"unknown algorithm {algorithm!r}; valid: {', '.join(ALGORITHMS)}")
     if not 0 < gap <= 1:
@@ -46,6 +60,11 @@ def assign_cmd(
         raise BadArgumentError(f"--max-iter must be >= 1, got {max_iter}")
     if out is not None and out.suffix.lower() != ".csv":
         raise BadArgumentError(f"--out must end in .csv, got {out.name!r}")
+    if demand_file is not None:
+        return _assign_package(
+            demand_file, package, date, scenario, algorithm, gap, max_iter, out, strict, as_json
+        )
+    assert tntp is not None
     files = find_tntp_files(tntp)
     if "trips" not in files:
         raise BadArgumentError(f"{tntp} has no *_trips.tntp file: nothing to assign")
@@ -92,4 +111,45 @@ def assign_cmd(
         f"{result.relative_gap:.3e}, objective {result.objective:,.6f}, "
         f"{result.seconds:.2f} s ({algorithm})"
     )
+    return 0
+
+
+def _assign_package(
+    demand_file: Path,
+    package: Path | None,
+    date: str | None,
+    scenario: str | None,
+    algorithm: str,
+    gap: float,
+    max_iter: int,
+    out: Path | None,
+    strict: bool,
+    as_json: bool,
+) -> int:
+    from ..netassign import assign_network, read_demand
+    from ..timeline import parse_date
+
+    net = load(package)
+    rows = read_demand(demand_file, net)
+    spec = AssignmentSpec(
+        algorithm=algorithm,
+        target_gap=gap,
+        max_iterations=max_iter,
+        strict=strict,
+    )
+    day = parse_date(date).isoformat() if date else None
+    na = assign_network(net, rows, spec, date=day, scenario=scenario)
+    frame = na.links_frame()
+    if out is not None:
+        write_text_atomic(out, frame.to_csv(index=False))
+    if as_json:
+        emit_json({**na.result.as_dict(), "links": frame.to_dict(orient="records")})
+        return 0
+    res = na.result
+    console().print(
+        f"{net.manifest.name}: {'converged' if res.converged else 'NOT converged'} "
+        f"— {res.iterations} iterations, relative gap {res.relative_gap:.3e}; "
+        f"unserved t/yr: {res.unserved}"
+    )
+    console().print(frame.sort_values("tonnes", ascending=False).head(20).to_string(index=False))
     return 0

@@ -1,0 +1,258 @@
+"""Assignment of a demand table on a network package (the corridor network).
+
+The compiled virtual network (place × layer) becomes a :class:`LinkTable`: one zone node
+per place, connected to every layer at the place by free connectors, and never passed
+through. Link cost is generalized time: congested hours plus money divided by the
+commodity's value of time, so every commodity is a class with its own fixed costs.
+Rules that depend on the shipment (the transit ban on cargo to or from Armenia) split a
+commodity into classes by the rules that apply to its origin–destination pairs.
+Volume–delay: BPR (0.15, 4) on lines and roads, the queue function on ferries and sea
+links; links without a capacity are uncongested.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .assignment import (
+    VDFS,
+    AssignmentClass,
+    AssignmentResult,
+    AssignmentSpec,
+    FloatArray,
+    LinkTable,
+    assign,
+)
+from .errors import NetworkDataError, Problem
+from .graph import HAUL
+from .places import resolve_place
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .network import Network
+
+__all__ = ["DemandRow", "NetworkAssignment", "assign_network", "read_demand"]
+
+UNCONGESTED = 1e15
+BPR_B, BPR_POWER, QUEUE_J = 0.15, 4.0, 0.5
+
+
+@dataclass(frozen=True)
+class DemandRow:
+    """Tonnes per year of one commodity between two places."""
+
+    origin: str
+    destination: str
+    commodity: str
+    tonnes_per_year: float
+
+
+def read_demand(path: Path | str, network: Network) -> list[DemandRow]:
+    """Read a demand CSV (origin, destination, commodity, tonnes_per_year); every problem
+    is reported at once with its row."""
+    p = Path(path)
+    problems: list[Problem] = []
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NetworkDataError(
+            problems=(Problem(p.name, f"cannot read: {exc}"),), path=str(p)
+        ) from None
+    reader = csv.DictReader(io.StringIO(text))
+    need = ["origin", "destination", "commodity", "tonnes_per_year"]
+    missing = [c for c in need if c not in (reader.fieldnames or [])]
+    if missing:
+        raise NetworkDataError(
+            problems=(
+                Problem(
+                    p.name,
+                    "missing column(s) " + ", ".join(missing) + "; expected " + ",".join(need),
+                    row=1,
+                ),
+            ),
+            path=str(p),
+        )
+    rows = []
+    for i, rec in enumerate(reader, start=2):
+        ok = True
+        ends = []
+        for fld in ("origin", "destination"):
+            try:
+                ends.append(resolve_place(network, rec[fld] or "").id)
+            except KeyError as exc:
+                problems.append(Problem(p.name, str(exc).strip("\"'"), row=i, field=fld))
+                ok = False
+        com = (rec["commodity"] or "").strip()
+        if com not in network.commodities:
+            problems.append(
+                Problem(
+                    p.name,
+                    f"unknown commodity {com!r}; valid: {', '.join(sorted(network.commodities))}",
+                    row=i,
+                    field="commodity",
+                )
+            )
+            ok = False
+        try:
+            t = float(rec["tonnes_per_year"])
+            if not t >= 0 or t == float("inf"):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(
+                Problem(
+                    p.name,
+                    f"tonnes_per_year must be a number >= 0, got {rec['tonnes_per_year']!r}",
+                    row=i,
+                    field="tonnes_per_year",
+                )
+            )
+            ok = False
+        if ok:
+            rows.append(DemandRow(ends[0], ends[1], com, t))
+    if problems:
+        raise NetworkDataError(problems=tuple(problems), path=str(p))
+    return rows
+
+
+@dataclass(frozen=True)
+class NetworkAssignment:
+    """An assignment on a network package: the raw result and its link mapping."""
+
+    result: AssignmentResult
+    link_ids: tuple[str | None, ...]  # per assignment link: the network link id (None: not)
+    edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
+    capacity: FloatArray
+
+    def links_frame(self) -> pd.DataFrame:
+        """Tonnes per year on each network link (both directions and gauges summed)."""
+        import pandas as pd
+
+        df = pd.DataFrame(
+            {
+                "link": self.link_ids,
+                "tonnes": self.result.link_flow,
+                "hours": self.result.link_time,
+                "capacity": self.capacity,
+            }
+        )
+        df = df[df["link"].notna()]
+        out = df.groupby("link", sort=True).agg(
+            tonnes=("tonnes", "sum"), capacity=("capacity", "max")
+        )
+        out["volume_capacity"] = np.where(
+            out["capacity"] < UNCONGESTED, out["tonnes"] / out["capacity"], 0.0
+        )
+        return out.reset_index()
+
+
+def assign_network(
+    network: Network,
+    demand: list[DemandRow],
+    spec: AssignmentSpec | None = None,
+    *,
+    date: str | None = None,
+    scenario: str | None = None,
+) -> NetworkAssignment:
+    """Equilibrium assignment of ``demand`` on the network as of ``date``/``scenario``."""
+    state = network.as_of(date, scenario)
+    g = network.graph
+    costs = g.costs(state)
+    places = g.place_ids
+    n_zones = len(places)
+    open_edges = np.flatnonzero(costs.is_open)
+    init = [int(g.edge_src[e]) + n_zones for e in open_edges]
+    term = [int(g.edge_dst[e]) + n_zones for e in open_edges]
+    fft = [float(costs.time_h[e]) for e in open_edges]
+    cap, vdf, link_ids, edges = [], [], [], []
+    for e in open_edges:
+        if g.edge_kind[e] == HAUL:
+            lid = g.link_ids[g.edge_link[e]]
+            link = state.links[lid]
+            cap.append(link.capacity_t_per_year or UNCONGESTED)
+            vdf.append(VDFS["queue"] if link.mode in ("ferry", "sea") else VDFS["bpr"])
+            link_ids.append(lid)
+        else:
+            cap.append(UNCONGESTED)
+            vdf.append(VDFS["bpr"])
+            link_ids.append(None)
+        edges.append(int(e))
+    money = [float(costs.cost_usd[e]) for e in open_edges]
+    # connectors: zone -> every layer node at the place, and back
+    for node in range(g.n_nodes):
+        z = int(g.node_place[node])
+        for a, b in ((z, node + n_zones), (node + n_zones, z)):
+            init.append(a)
+            term.append(b)
+            fft.append(0.0)
+            cap.append(UNCONGESTED)
+            vdf.append(VDFS["bpr"])
+            link_ids.append(None)
+            edges.append(-1)
+            money.append(0.0)
+    vdf_arr = np.array(vdf, np.int64)
+    alpha = np.where(vdf_arr == VDFS["queue"], QUEUE_J, BPR_B)
+    alpha = np.where(np.array(cap) >= UNCONGESTED, 0.0, alpha).astype(float)
+    links = LinkTable(
+        n_zones + g.n_nodes,
+        np.array(init, np.int64),
+        np.array(term, np.int64),
+        np.array(cap, float),
+        np.array(fft, float),
+        alpha,
+        np.full(len(init), BPR_POWER),
+        vdf_arr,
+        np.array(money, float),
+        np.zeros(len(init)),
+        n_zones,
+        n_zones + 1,
+    )
+    classes = _classes(network, state, demand, g, open_edges, len(init), n_zones)
+    result = assign(links, classes, spec or AssignmentSpec(algorithm="gp", target_gap=1e-6))
+    return NetworkAssignment(result, tuple(link_ids), tuple(edges), links.capacity)
+
+
+def _classes(
+    network: Network,
+    state: object,
+    demand: list[DemandRow],
+    g: object,
+    open_edges: np.ndarray,
+    n_links: int,
+    n_zones: int,
+) -> list[AssignmentClass]:
+    from .graph import Graph
+    from .timeline import NetworkState
+
+    assert isinstance(g, Graph)
+    assert isinstance(state, NetworkState)
+    index = g.place_index
+    rules = list(state.rules_in_force())
+    groups: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+    for row in demand:
+        oc = network.places[row.origin].country
+        dc = network.places[row.destination].country
+        key = (row.commodity, tuple(r.id for r in rules if r.applies_to.matches(oc, dc)))
+        mat = groups.setdefault(key, np.zeros((n_zones, n_zones)))
+        mat[index[row.origin], index[row.destination]] += row.tonnes_per_year
+    classes = []
+    for (commodity, rule_ids), mat in sorted(groups.items()):
+        allowed = np.ones(n_links, np.bool_)
+        for r in rules:
+            if r.id in rule_ids:
+                allowed[: len(open_edges)] &= ~g.rule_mask(r)[open_edges]
+        vot = network.commodities[commodity].value_of_time_usd_per_t_h
+        name = commodity + ("|" + "+".join(rule_ids) if rule_ids else "")
+        # money converts to hours at the commodity's value of time (toll weight 1 / VoT)
+        classes.append(
+            AssignmentClass(
+                name=name, demand=mat, toll_weight=1.0 / max(vot, 1e-9), allowed=allowed
+            )
+        )
+    return classes
