@@ -12,6 +12,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .kernels import _dijkstra
+
 BPR, CONICAL, QUEUE = 0, 1, 2
 QUEUE_MU = 0.95  # the queue function is extended linearly beyond this volume/capacity
 _GL_X = np.array(
@@ -100,69 +102,21 @@ def beckmann(code, fft, cap, a, p, x, fixed):  # type: ignore[no-untyped-def]  #
 
 @njit(cache=True, nogil=True)
 def sp_tree(indptr, adj, dst, w, allowed, no_through, source):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Single-source Dijkstra; nodes flagged ``no_through`` are never passed through."""
-    n = indptr.shape[0] - 1
-    dist = np.full(n, np.inf)
-    pred = np.full(n, -1, dtype=np.int64)
-    done = np.zeros(n, dtype=np.bool_)
-    cap = adj.shape[0] + 2
-    hk = np.empty(cap)
-    hv = np.empty(cap, dtype=np.int64)
-    order = np.empty(n, dtype=np.int64)
-    m = 0
-    size = 1
-    dist[source] = 0.0
-    hk[0] = 0.0
-    hv[0] = source
-    while size > 0:
-        d = hk[0]
-        u = hv[0]
-        size -= 1
-        if size > 0:
-            key = hk[size]
-            val = hv[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and hk[c + 1] < hk[c]:
-                    c += 1
-                if hk[c] >= key:
-                    break
-                hk[i] = hk[c]
-                hv[i] = hv[c]
-                i = c
-            hk[i] = key
-            hv[i] = val
-        if done[u]:
-            continue
-        done[u] = True
-        order[m] = u
-        m += 1
-        if no_through[u] and u != source:
-            continue
-        for k in range(indptr[u], indptr[u + 1]):
-            e = adj[k]
-            if not allowed[e]:
-                continue
-            v = dst[e]
-            nd = d + w[e]
-            if nd < dist[v]:
-                dist[v] = nd
-                pred[v] = e
-                i = size
-                size += 1
-                while i > 0:
-                    par = (i - 1) >> 1
-                    if hk[par] <= nd:
-                        break
-                    hk[i] = hk[par]
-                    hv[i] = hv[par]
-                    i = par
-                hk[i] = nd
-                hv[i] = v
-    return dist, pred, order[:m]
+    """Single-source Dijkstra; nodes flagged ``no_through`` are never passed through.
+    Returns distances, predecessor edges and the nodes in the order they were settled."""
+    sources = np.full(1, source, dtype=np.int64)
+    return _dijkstra(
+        indptr,
+        adj,
+        dst,
+        w,
+        allowed,
+        sources,
+        np.zeros(1),
+        np.zeros(1, dtype=np.bool_),
+        False,
+        no_through,
+    )
 
 
 @njit(cache=True, nogil=True)

@@ -61,11 +61,14 @@ def _dijkstra(
     source_dist: FloatArray,
     targets: BoolArray,
     stop_at_target: bool,
-) -> tuple[FloatArray, IntArray]:  # pragma: no cover - compiled
+    no_through: BoolArray,
+) -> tuple[FloatArray, IntArray, IntArray]:  # pragma: no cover - compiled
     n = indptr.shape[0] - 1
     dist = np.full(n, np.inf)
     pred = np.full(n, -1, dtype=np.int64)
     done = np.zeros(n, dtype=np.bool_)
+    order = np.empty(n, dtype=np.int64)
+    m = 0
     cap = adj_edge.shape[0] + sources.shape[0] + 1
     hk = np.empty(cap, dtype=np.float64)
     hv = np.empty(cap, dtype=np.int64)
@@ -87,8 +90,12 @@ def _dijkstra(
         if done[u]:
             continue
         done[u] = True
+        order[m] = u
+        m += 1
         if stop_at_target and targets[u]:
             break
+        if no_through[u] and pred[u] >= 0:
+            continue  # a node that may end or start a path but not carry one through
         for k in range(indptr[u], indptr[u + 1]):
             e = adj_edge[k]
             if not allowed[e]:
@@ -101,7 +108,7 @@ def _dijkstra(
                 hk[size], hv[size] = nd, v
                 size += 1
                 _sift_up(hk, hv, size - 1)
-    return dist, pred
+    return dist, pred, order[:m]
 
 
 def dijkstra(
@@ -135,7 +142,7 @@ def dijkstra(
     tgt = targets if targets is not None else np.zeros(n, dtype=np.bool_)
     src = np.asarray(sources, dtype=np.int64)
     init = np.zeros(src.shape[0]) if source_dist is None else source_dist
-    return _dijkstra(
+    dist, pred, _order = _dijkstra(
         np.asarray(indptr, dtype=np.int64),
         np.asarray(adj_edge, dtype=np.int64),
         np.asarray(edge_dst, dtype=np.int64),
@@ -145,7 +152,9 @@ def dijkstra(
         np.asarray(init, dtype=np.float64),
         np.asarray(tgt, dtype=np.bool_),
         stop,
+        np.zeros(n, dtype=np.bool_),
     )
+    return dist, pred
 
 
 def path_edges(pred: IntArray, edge_src: IntArray, target: int) -> list[int]:
