@@ -1,0 +1,407 @@
+"""HTTP API and map page: a thin FastAPI adapter over the library.
+
+``create_app(config)`` builds the app; tests drive it in-process. Every error is a JSON
+problem body ``{"error": {"type", "message", ...}}`` with a 4xx status — never a 500 for
+bad input. The map page and its front-end libraries are served by the same process
+(libraries from ``web/node_modules``, installed from npm at setup time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import (
+    BadArgumentError,
+    NetworkDataError,
+    NoRouteError,
+    OverlandError,
+    ScenarioError,
+    UnknownPlaceError,
+)
+from .export import state_geojson
+from .network import Network, load_network
+from .package import embedded_package_path
+from .places import name_key
+from .routing import alternative_routes, shortest_route
+from .schema import MODES
+from .skim import skim
+from .timeline import parse_date, scenario_horizon, timeline_events
+
+__all__ = ["ServerConfig", "create_app"]
+
+log = logging.getLogger("overland.api")
+WEB = Path(__file__).parent / "web"
+
+
+def _default_assets() -> Path:
+    return Path(__file__).resolve().parents[2] / "web" / "node_modules"
+
+
+class ServerConfig(BaseModel):
+    """Everything the server needs, passed in (no globals, no environment reads)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    package: Path | None = None
+    assets: Path = Field(default_factory=_default_assets)
+    max_body_bytes: int = Field(64_000, ge=1_000)
+    max_alternatives: int = Field(20, ge=1, le=50)
+    max_skim_places: int = Field(60, ge=2)
+    cors_origins: tuple[str, ...] = ()
+
+
+class RouteQuery(BaseModel):
+    """A route request (the POST body; GET takes the same fields as query parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str = Field(min_length=1, max_length=100)
+    destination: str = Field(min_length=1, max_length=100)
+    date: dt.date | None = None
+    scenario: str | None = Field(None, max_length=64)
+    commodity: str | None = Field(None, max_length=64)
+    avoid: list[str] = Field(default_factory=list, max_length=30)
+    modes: list[Literal["rail", "road", "ferry", "sea"]] | None = None
+    via: str | None = Field(None, max_length=100)
+    k: int = Field(3, ge=1, le=50)
+    objective: Literal["time", "cost", "generalized"] = "generalized"
+
+
+class SkimQuery(BaseModel):
+    """A skim request: a set of places and the state to skim on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    places: list[str] = Field(min_length=2, max_length=500)
+    date: dt.date | None = None
+    scenario: str | None = Field(None, max_length=64)
+    objective: Literal["time", "cost", "generalized"] = "generalized"
+
+
+def _problem(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"type": kind, "message": message, **extra}}, status_code=status)
+
+
+def create_app(config: ServerConfig | None = None) -> FastAPI:
+    """The API and the map page for one network package."""
+    cfg = config or ServerConfig()
+    network: Network = load_network(cfg.package or embedded_package_path())
+    app = FastAPI(
+        title="Overland",
+        version="0.1.0",
+        description="Freight-corridor routes, timeline and network of the "
+        f"{network.manifest.title} package.",
+    )
+    if cfg.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(cfg.cors_origins), allow_methods=["GET", "POST"]
+        )
+
+    @app.middleware("http")
+    async def limits_and_log(request: Request, call_next: Any) -> Response:
+        t0 = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > cfg.max_body_bytes:
+            return _problem(413, "too_large", f"request body over {cfg.max_body_bytes} bytes")
+        response: Response = await call_next(request)
+        log.info(
+            "%s %s %s %.1f ms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - t0) * 1000,
+        )
+        return response
+
+    @app.exception_handler(NoRouteError)
+    async def no_route(_r: Request, exc: NoRouteError) -> JSONResponse:
+        return _problem(404, exc.type_name, str(exc), blocked_by=list(exc.blocked_by))
+
+    @app.exception_handler(UnknownPlaceError)
+    async def unknown_place(_r: Request, exc: UnknownPlaceError) -> JSONResponse:
+        return _problem(404, exc.type_name, str(exc), suggestions=list(exc.suggestions))
+
+    @app.exception_handler(OverlandError)
+    async def overland_error(_r: Request, exc: OverlandError) -> JSONResponse:
+        status = (
+            422 if isinstance(exc, BadArgumentError | ScenarioError | NetworkDataError) else 400
+        )
+        return _problem(status, getattr(exc, "type_name", "error"), str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"where": ".".join(str(x) for x in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        text = "; ".join(f"{p['where']}: {p['message']}" for p in problems)
+        return _problem(422, "bad_request", text, problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _problem(exc.status_code, "http", str(exc.detail))
+
+    def _date(value: str | None) -> dt.date | None:
+        return parse_date(value) if value else None
+
+    # ------------------------------------------------------------------ endpoints
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        """Liveness and what is loaded."""
+        return {"ok": True, "package": network.manifest.name, "places": len(network.places)}
+
+    @app.get("/api/places")
+    def places(
+        q: Annotated[str, Query(max_length=100)] = "",
+        limit: Annotated[int, Query(ge=1, le=500)] = 500,
+    ) -> dict[str, Any]:
+        """Places whose id, name or alias contains ``q`` (any spelling)."""
+        key = name_key(q)
+        out = []
+        for p in network.places.values():
+            names = [p.id, p.name, *p.aliases]
+            if not key or any(key in name_key(n) for n in names):
+                out.append(
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "aliases": list(p.aliases),
+                        "country": p.country,
+                        "lat": p.lat,
+                        "lon": p.lon,
+                        "kind": p.kind,
+                    }
+                )
+        return {"places": out[:limit]}
+
+    @app.get("/api/scenarios")
+    def scenarios() -> dict[str, Any]:
+        """The shipped scenarios with their horizon and the events they add."""
+        return {
+            "scenarios": [
+                {
+                    "id": sid,
+                    "title": sc.title,
+                    "horizon": scenario_horizon(network, sid).isoformat(),
+                    "events": [
+                        e.id for e in timeline_events(network, sid) if e.status != "happened"
+                    ],
+                }
+                for sid, sc in sorted(network.scenarios.items())
+            ]
+        }
+
+    @app.get("/api/commodities")
+    def commodities() -> dict[str, Any]:
+        """Commodity classes."""
+        return {
+            "commodities": [
+                {"id": c.id, "name": c.name, "unit": c.unit} for c in network.commodities.values()
+            ]
+        }
+
+    @app.get("/api/timeline")
+    def timeline(scenario: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+        """Timeline events (with a scenario: its planned events too) and their sources."""
+        events = timeline_events(network, scenario)
+        return {
+            "scenario": scenario,
+            "events": [
+                {
+                    "id": e.id,
+                    "date": e.date.isoformat(),
+                    "date_precision": e.date_precision,
+                    "status": e.status,
+                    "title": e.title,
+                    "sources": [
+                        {"title": network.sources[s].title, "url": network.sources[s].url}
+                        for s in e.source
+                    ],
+                }
+                for e in events
+            ],
+        }
+
+    @app.get("/api/network")
+    def network_geojson(
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """Places and links as GeoJSON, each link with its status on the date."""
+        state = network.as_of(_date(date), scenario)
+        doc = state_geojson(state)
+        doc["properties"]["rules_in_force"] = [
+            {"id": r.id, "title": r.title} for r in state.rules_in_force()
+        ]
+        return doc
+
+    def _routes(q: RouteQuery) -> dict[str, Any]:
+        if q.k > cfg.max_alternatives:
+            raise BadArgumentError(f"k must be between 1 and {cfg.max_alternatives}, got {q.k}")
+        kw: dict[str, Any] = {
+            "date": q.date,
+            "scenario": q.scenario,
+            "commodity": q.commodity,
+            "avoid_countries": q.avoid,
+            "modes": q.modes,
+            "via": q.via,
+            "objective": q.objective,
+        }
+        if q.k == 1:
+            routes = [shortest_route(network, q.origin, q.destination, **kw)]
+        else:
+            routes = alternative_routes(network, q.origin, q.destination, k=q.k, **kw)
+        places_of = network.places
+        return {
+            "routes": [
+                {
+                    **r.to_dict(),
+                    "steps": [
+                        {
+                            "kind": s.kind,
+                            "label": s.label,
+                            "place": s.place,
+                            "distance_km": round(s.distance_km, 2),
+                            "time_h": round(s.time_h, 3),
+                            "cost_usd_per_t": round(s.cost_usd_per_t, 3),
+                        }
+                        for s in r.steps
+                    ],
+                    "coordinates": [[places_of[p].lon, places_of[p].lat] for p in r.places],
+                }
+                for r in routes
+            ]
+        }
+
+    @app.get("/api/route")
+    def route_get(
+        origin: Annotated[str, Query(alias="from", min_length=1, max_length=100)],
+        destination: Annotated[str, Query(alias="to", min_length=1, max_length=100)],
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+        commodity: Annotated[str | None, Query(max_length=64)] = None,
+        avoid: Annotated[str, Query(max_length=200, description="CC,CC")] = "",
+        modes: Annotated[str, Query(max_length=100, description="rail,ferry")] = "",
+        via: Annotated[str | None, Query(max_length=100)] = None,
+        k: Annotated[int, Query(ge=1, le=50)] = 3,
+        objective: Annotated[Literal["time", "cost", "generalized"], Query()] = "generalized",
+    ) -> dict[str, Any]:
+        """Best route and up to ``k`` alternatives with their full breakdown."""
+        mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+        for m in mode_list:
+            if m not in MODES:
+                raise BadArgumentError(f"unknown mode {m!r}; valid: {', '.join(MODES)}")
+        q = RouteQuery(
+            origin=origin,
+            destination=destination,
+            date=_date(date),
+            scenario=scenario,
+            commodity=commodity,
+            avoid=[a.strip() for a in avoid.split(",") if a.strip()],
+            modes=mode_list or None,
+            via=via,
+            k=k,
+            objective=objective,
+        )
+        return _routes(q)
+
+    @app.post("/api/route")
+    def route_post(q: RouteQuery) -> dict[str, Any]:
+        """The same as GET /api/route, with a JSON body."""
+        return _routes(q)
+
+    @app.get("/api/compare")
+    def compare(
+        origin: Annotated[str, Query(alias="from", min_length=1, max_length=100)],
+        destination: Annotated[str, Query(alias="to", min_length=1, max_length=100)],
+        dates: Annotated[str, Query(max_length=200, description="D1,D2")] = "",
+        scenarios: Annotated[str, Query(max_length=300, description="S1,none")] = "",
+        modes: Annotated[str, Query(max_length=100)] = "",
+        avoid: Annotated[str, Query(max_length=200)] = "",
+    ) -> dict[str, Any]:
+        """The best route on several dates and/or scenarios, side by side."""
+        date_list: list[str | None] = [d.strip() for d in dates.split(",") if d.strip()] or [None]
+        scen = [
+            None if s.strip().lower() == "none" else s.strip()
+            for s in scenarios.split(",")
+            if s.strip()
+        ] or [None]
+        if len(date_list) * len(scen) > 12:
+            raise BadArgumentError("at most 12 date/scenario combinations")
+        mode_list = [m.strip() for m in modes.split(",") if m.strip()] or None
+        rows: list[dict[str, Any]] = []
+        for sc in scen:
+            for d in date_list:
+                try:
+                    r = shortest_route(
+                        network,
+                        origin,
+                        destination,
+                        date=_date(d),
+                        scenario=sc,
+                        modes=mode_list,
+                        avoid_countries=[a for a in avoid.split(",") if a],
+                    )
+                    rows.append(
+                        {
+                            "date": r.date.isoformat(),
+                            "scenario": sc,
+                            "exists": True,
+                            "route": r.to_dict(),
+                        }
+                    )
+                except NoRouteError as exc:
+                    rows.append(
+                        {
+                            "date": d,
+                            "scenario": sc,
+                            "exists": False,
+                            "reason": str(exc),
+                            "blocked_by": list(exc.blocked_by),
+                        }
+                    )
+        return {"rows": rows}
+
+    @app.post("/api/skim")
+    def skim_post(q: SkimQuery) -> dict[str, Any]:
+        """Time, cost and distance between a set of places (at most max_skim_places)."""
+        if len(q.places) > cfg.max_skim_places:
+            raise BadArgumentError(
+                f"at most {cfg.max_skim_places} places per skim, got {len(q.places)}"
+            )
+        s = skim(network, places=q.places, date=q.date, scenario=q.scenario, objective=q.objective)
+
+        def clean(m: Any) -> list[list[float | None]]:
+            return [[None if v == float("inf") else round(float(v), 4) for v in row] for row in m]
+
+        return {
+            "places": list(s.places),
+            "date": s.date.isoformat(),
+            "time_h": clean(s.time_h),
+            "cost_usd_per_t": clean(s.cost_usd_per_t),
+            "distance_km": clean(s.distance_km),
+        }
+
+    # ------------------------------------------------------------------ page and assets
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEB / "index.html")
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+    if cfg.assets.is_dir():
+        app.mount("/vendor", StaticFiles(directory=cfg.assets), name="vendor")
+    return app
