@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -89,6 +89,41 @@ class SkimQuery(BaseModel):
     objective: Literal["time", "cost", "generalized"] = "generalized"
 
 
+class _LimitsAndLog:
+    """Pure ASGI middleware: refuse oversized bodies (413) and log every request."""
+
+    def __init__(self, app: Any, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_body:
+            response = _problem(413, "too_large", f"request body over {self.max_body} bytes")
+            await response(scope, receive, send)
+            return
+        status = {"code": 0}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+        log.info(
+            "%s %s %s %.1f ms",
+            scope["method"],
+            scope["path"],
+            status["code"],
+            (time.perf_counter() - t0) * 1000,
+        )
+
+
 def _problem(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": {"type": kind, "message": message, **extra}}, status_code=status)
 
@@ -110,21 +145,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=list(cfg.cors_origins), allow_methods=["GET", "POST"]
         )
 
-    @app.middleware("http")
-    async def limits_and_log(request: Request, call_next: Any) -> Response:
-        t0 = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > cfg.max_body_bytes:
-            return _problem(413, "too_large", f"request body over {cfg.max_body_bytes} bytes")
-        response: Response = await call_next(request)
-        log.info(
-            "%s %s %s %.1f ms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - t0) * 1000,
-        )
-        return response
+    app.add_middleware(_LimitsAndLog, max_body=cfg.max_body_bytes)
 
     @app.exception_handler(NoRouteError)
     async def no_route(_r: Request, exc: NoRouteError) -> JSONResponse:
@@ -286,8 +307,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             ]
         }
 
-    @app.get("/api/route")
-    def route_get(
+    @app.get("/api/route", response_model=None)
+    async def route_get(
         origin: Annotated[str, Query(alias="from", min_length=1, max_length=100)],
         destination: Annotated[str, Query(alias="to", min_length=1, max_length=100)],
         date: Annotated[str | None, Query(max_length=10)] = None,
@@ -298,7 +319,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         via: Annotated[str | None, Query(max_length=100)] = None,
         k: Annotated[int, Query(ge=1, le=50)] = 3,
         objective: Annotated[Literal["time", "cost", "generalized"], Query()] = "generalized",
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         """Best route and up to ``k`` alternatives with their full breakdown."""
         mode_list = [m.strip() for m in modes.split(",") if m.strip()]
         for m in mode_list:
@@ -316,7 +337,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             k=k,
             objective=objective,
         )
-        return _routes(q)
+        return JSONResponse(_routes(q))
 
     @app.post("/api/route")
     def route_post(q: RouteQuery) -> dict[str, Any]:

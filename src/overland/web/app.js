@@ -8,7 +8,7 @@ const END = new Date("2030-12-31T00:00:00Z");
 const DAY = 86400000;
 const COLOURS = ["#1f5aa6", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207"];
 const COUNTRIES = ["RU", "IR", "AZ", "GE", "AM", "TR", "KZ", "TM", "UZ", "CN", "BY", "UA"];
-const state = { places: [], byId: {}, routes: [], selected: 0, queried: false, chart: null };
+const state = { places: [], byId: {}, horizons: {}, routes: [], selected: 0, queried: false, chart: null };
 
 const $ = (id) => document.getElementById(id);
 const iso = (d) => d.toISOString().slice(0, 10);
@@ -242,7 +242,13 @@ async function init() {
   slider.addEventListener("input", () => { $("date-label").textContent = currentDate(); });
   slider.addEventListener("change", onDateChange);
   $("date-text").addEventListener("change", () => { if ($("date-text").value) setDate($("date-text").value, true); });
-  $("scenario").addEventListener("change", async () => { await loadEvents(); await onDateChange(); });
+  $("scenario").addEventListener("change", async () => {
+    // a scenario opens at its horizon (the date of its last event); the slider still moves
+    const horizon = state.horizons[$("scenario").value];
+    if (horizon) setDate(horizon, false);
+    await loadEvents();
+    await onDateChange();
+  });
   $("route-btn").addEventListener("click", runRoute);
   $("compare-btn").addEventListener("click", runCompare);
   for (const m of ["rail", "road", "ferry", "sea"]) {
@@ -257,6 +263,7 @@ async function init() {
   for (const p of state.places) state.byId[p.id] = p;
   $("place-list").innerHTML = state.places.map((p) => `<option value="${esc(p.name)}">`).join("");
   for (const s of scenarios.scenarios) {
+    state.horizons[s.id] = s.horizon;
     const opt = `<option value="${esc(s.id)}">${esc(s.id)} (to ${esc(s.horizon)})</option>`;
     $("scenario").insertAdjacentHTML("beforeend", opt);
     $("compare-scenario").insertAdjacentHTML("beforeend", opt);

@@ -1,0 +1,138 @@
+"""End to end: the map page in a real headless Chromium (Debian's), driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: scripts/test installs Debian's chromium")
+        pytest.skip("chromium not installed (scripts/test installs it when run as root)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    import uvicorn
+
+    from overland.api import ServerConfig, create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(ServerConfig()), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "server did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _non_blank(png: Path) -> int:
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    img = mpimg.imread(png)
+    return len(np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0))
+
+
+def _slide(page: object, date: str) -> None:
+    page.evaluate(  # type: ignore[attr-defined]
+        """(date) => {
+            const el = document.getElementById('date');
+            const start = new Date('1988-01-02T00:00:00Z');
+            el.value = String(Math.round((new Date(date + 'T00:00:00Z') - start) / 86400000));
+            el.dispatchEvent(new Event('input'));
+            el.dispatchEvent(new Event('change'));
+        }""",
+        date,
+    )
+
+
+def test_map_page_end_to_end(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    browser_path = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(server + "/")
+        expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=30_000)
+
+        # Moscow -> Yerevan by rail, avoiding Türkiye: blocked on 2025-10-01 ...
+        _slide(page, "2025-10-01")
+        expect(page.locator("#date-label")).to_have_text("2025-10-01")
+        expect(page.locator("#rules")).to_have_attribute(
+            "data-rules", "az-transit-ban-armenia,tr-am-border-closed"
+        )
+        page.fill("#origin", "Moscow")
+        page.fill("#destination", "Yerevan")
+        for mode in ("road", "ferry", "sea"):
+            page.uncheck(f"#modes input[value={mode}]")
+        page.check("#avoid input[value=TR]")
+        page.click("#route-btn")
+        results = page.locator("#results")
+        expect(results).to_have_attribute("data-state", "none", timeout=20_000)
+        expect(results).to_contain_text("az-transit-ban-armenia")
+        page.screenshot(path=str(ARTIFACTS / "moscow-yerevan-2025-10-01.png"))
+
+        # ... and the route through Azerbaijan and Georgia appears on 2025-11-10
+        _slide(page, "2025-11-10")
+        expect(results).to_have_attribute("data-state", "ok", timeout=20_000)
+        expect(results).to_have_attribute("data-countries", "RU-AZ-GE-AM")
+        expect(page.locator("#breakdown")).to_contain_text("3 borders, 0 gauge changes")
+        shot = ARTIFACTS / "moscow-yerevan-2025-11-10.png"
+        page.screenshot(path=str(shot))
+        assert _non_blank(shot) > 200
+
+        # Baku -> Nakhchivan avoiding Iran under the TRIPP scenario
+        page.select_option("#scenario", "tripp")
+        page.uncheck("#avoid input[value=TR]")
+        page.check("#avoid input[value=IR]")
+        page.fill("#origin", "Baku")
+        page.fill("#destination", "Nakhchivan")
+        page.click("#route-btn")
+        expect(results).to_have_attribute("data-countries", "AZ-AM-AZ", timeout=20_000)
+        shot = ARTIFACTS / "baku-nakhchivan-tripp.png"
+        page.screenshot(path=str(shot))
+        assert _non_blank(shot) > 200
+
+        # compare: the same pair without the scenario, side by side
+        page.click("#compare-btn")
+        page.fill("#compare-date", "2026-03-31")
+        page.click("#compare-btn")
+        expect(page.locator("#comparison")).to_be_visible(timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / "baku-nakhchivan-compare.png"))
+        browser.close()
+    assert errors == []
