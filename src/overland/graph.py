@@ -185,6 +185,8 @@ def compile_graph(network: Network) -> Graph:
     transfer_ids = tuple(network.transfers)
     rows: list[tuple[int, int, int, int, bool, int, int, int]] = []
     for li, link in enumerate(network.links.values()):
+        if not link.is_freight:
+            continue  # utility layers are analysed on their own (overland.utilities)
         a, b = network.places[link.from_place], network.places[link.to_place]
         directions = [(link.from_place, link.to_place, True, a.country, b.country)]
         if not link.directed:
@@ -265,6 +267,8 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
     l_open = np.zeros(n_links, dtype=np.bool_)
     for i, lid in enumerate(graph.link_ids):
         link = state.links[lid]
+        if not link.is_freight:
+            continue
         mode = net.modes[link.mode]
         l_run[i], l_wait[i] = link_run_and_wait(link, mode.speed_kmh)
         rate = link.cost_usd_per_tkm if link.cost_usd_per_tkm is not None else mode.cost_usd_per_tkm

@@ -50,6 +50,16 @@ SCHEMA_VERSION = 1
 
 Mode = Literal["rail", "road", "ferry", "sea"]
 MODES: tuple[str, ...] = ("rail", "road", "ferry", "sea")
+UTILITY_MODES: tuple[str, ...] = ("oil_pipeline", "gas_pipeline", "fibre", "power")
+LinkMode = Literal["rail", "road", "ferry", "sea", "oil_pipeline", "gas_pipeline", "fibre", "power"]
+CapacityUnit = Literal["Mt_per_year", "bcm_per_year", "tbit_s", "mw"]
+#: The one capacity unit each utility layer is counted in (no mixing of Mt/yr and bcm/yr).
+UNIT_OF_MODE: dict[str, str] = {
+    "oil_pipeline": "Mt_per_year",
+    "gas_pipeline": "bcm_per_year",
+    "fibre": "tbit_s",
+    "power": "mw",
+}
 Gauge = Literal["1520", "1435", "dual"]
 Layer = Literal["rail_1520", "rail_1435", "road", "ferry", "sea"]
 LAYERS: tuple[str, ...] = ("rail_1520", "rail_1435", "road", "ferry", "sea")
@@ -156,7 +166,10 @@ class Link(_Sourced):
     name: str = Field("", description="Line, road or service name.")
     from_place: Id = Field(alias="from", description="Place id at one end.")
     to_place: Id = Field(alias="to", description="Place id at the other end.")
-    mode: Mode = Field(description="rail, road, ferry or sea.")
+    mode: LinkMode = Field(
+        description="Freight: rail, road, ferry, sea; utility layers: oil_pipeline, "
+        "gas_pipeline, fibre, power."
+    )
     gauge: Gauge | None = Field(
         None, description="Rail only: 1520, 1435 or dual (both gauges laid)."
     )
@@ -197,6 +210,13 @@ class Link(_Sourced):
     capacity_t_per_year: float | None = Field(
         None, ge=0, le=1e9, description="Freight capacity.", json_schema_extra=_unit("t/yr")
     )
+    capacity: float | None = Field(
+        None, ge=0, le=1e6, description="Utility layers: capacity in `capacity_unit`."
+    )
+    capacity_unit: CapacityUnit | None = Field(
+        None,
+        description="Mt_per_year (oil), bcm_per_year (gas), tbit_s (fibre) or mw (power).",
+    )
     cost_usd_per_t: float | None = Field(
         None,
         ge=0,
@@ -221,6 +241,20 @@ class Link(_Sourced):
 
     @model_validator(mode="after")
     def _gauge_and_ends(self) -> Link:
+        if self.mode in UTILITY_MODES:
+            want = UNIT_OF_MODE[self.mode]
+            if self.capacity is None or self.capacity_unit != want:
+                raise ValueError(
+                    f"a {self.mode} link needs capacity and capacity_unit {want!r}"
+                    + (f", not {self.capacity_unit!r}" if self.capacity_unit else "")
+                )
+            if self.capacity_t_per_year is not None:
+                raise ValueError("utility links give capacity/capacity_unit, not t/yr")
+        elif self.capacity is not None or self.capacity_unit is not None:
+            raise ValueError(
+                f"capacity/capacity_unit are for utility layers; a {self.mode} link uses "
+                "capacity_t_per_year"
+            )
         if self.mode == "rail" and self.gauge is None:
             raise ValueError("a rail link needs a gauge: 1520, 1435 or dual")
         if self.mode != "rail" and self.gauge is not None:
@@ -228,6 +262,11 @@ class Link(_Sourced):
         if self.from_place == self.to_place:
             raise ValueError("a link must join two different places")
         return self
+
+    @property
+    def is_freight(self) -> bool:
+        """True for rail, road, ferry and sea; False for pipelines, fibre and power."""
+        return self.mode in MODES
 
     def layers(self) -> tuple[str, ...]:
         """The virtual-network layers this link belongs to."""
@@ -493,7 +532,8 @@ def _type_text(prop: dict[str, Any]) -> str:
         return f"`{prop['const']}`"
     if "anyOf" in prop:
         parts = [_type_text(p) for p in prop["anyOf"] if p.get("type") != "null"]
-        return " \\| ".join(parts) + " (optional)"
+        optional = any(p.get("type") == "null" for p in prop["anyOf"])
+        return " \\| ".join(parts) + (" (optional)" if optional else "")
     if "$ref" in prop:
         return str(prop["$ref"]).rsplit("/", 1)[-1]
     kind = prop.get("type", "any")

@@ -324,7 +324,7 @@ class _Checker:
         for loc in self.raw.tables.get("links", []):
             link = loc.item
             a, b = self.places.get(link.from_place), self.places.get(link.to_place)
-            if a is None or b is None or a.country == b.country:
+            if a is None or b is None or a.country == b.country or not link.is_freight:
                 continue
             needed = [(a.country, b.country)] + ([] if link.directed else [(b.country, a.country)])
             for fc, tc in needed:
@@ -363,7 +363,7 @@ class _Checker:
 
     def check_modes(self) -> None:
         have = {loc.item.mode for loc in self.raw.tables.get("modes", [])}
-        used = {link.mode for link in self.links.values()}
+        used = {link.mode for link in self.links.values() if link.is_freight}
         for mode in sorted(used - have):
             self.add(
                 "modes.csv",
