@@ -123,3 +123,13 @@ def test_report_renders_in_a_real_browser(report_dir: Path, tmp_path: Path) -> N
     colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) > 500
     assert default_atlas_path().is_file()
+
+
+def test_report_has_the_utility_layers(built: tuple[Path, dict[str, Any]]) -> None:
+    out, doc = built
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "id='layers'" in page
+    rows = {r["question"]: r for r in doc["layers"]}
+    power = rows["Azerbaijan's grid (Ganja) to Nakhchivan"]
+    assert not power["today"]
+    assert power["tripp"] > 0

@@ -100,3 +100,82 @@ def test_units_are_not_mixed(tmp_path: Path, toy_path: Path) -> None:
     )
     report = validate_package(pkg)
     assert any("capacity_unit 'bcm_per_year'" in p.message for p in report.errors)
+
+
+# ----------------------------------------------------------------------------- embedded layers
+
+
+@pytest.mark.parametrize(
+    ("layer", "src", "snk"),
+    [
+        ("gas_pipeline", "sangachal", "TR"),
+        ("oil_pipeline", "sangachal", "ceyhan,supsa,novorossiysk"),
+        ("power", "AZ", "TR"),
+        ("fibre", "AZ", "GE"),
+        ("gas_pipeline", "RU", "TR"),
+    ],
+)
+def test_embedded_max_flow_matches_networkx(
+    embedded: Network, layer: str, src: str, snk: str
+) -> None:
+    ours = max_capacity(embedded, layer, src, snk)
+    assert ours.value > 0
+    assert ours.value == pytest.approx(_networkx_value(embedded, layer, src, snk), abs=1e-3)
+    assert ours.cut_capacity == pytest.approx(ours.value, abs=1e-3)
+
+
+def test_embedded_units_per_layer(embedded: Network) -> None:
+    from overland.schema import UNIT_OF_MODE
+
+    layers = {link.mode for link in embedded.links.values() if not link.is_freight}
+    assert layers == {"oil_pipeline", "gas_pipeline", "fibre", "power"}
+    for link in embedded.links.values():
+        if not link.is_freight:
+            assert link.capacity_unit == UNIT_OF_MODE[link.mode], link.id
+            assert link.capacity is not None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("Baku", "Yerevan"), ("Tbilisi", "Varna"), ("Baku", "Tabriz"), ("Yerevan", "Kars")]
+)
+def test_fibre_never_beats_light_on_the_great_circle(embedded: Network, a: str, b: str) -> None:
+    r = fibre_latency(embedded, a, b)
+    assert r.one_way_ms >= r.great_circle_ms
+    assert r.length_km >= r.great_circle_ms * 1000 / FIBRE_US_PER_KM - 1e-6
+
+
+def test_tripp_adds_lines_to_nakhchivan(embedded: Network) -> None:
+    from overland.errors import NoRouteError
+
+    assert max_capacity(embedded, "power", "ganja", "nakhchivan", date="2026-03-31").value == 0
+    assert max_capacity(embedded, "power", "ganja", "nakhchivan", scenario="tripp").value > 0
+    with pytest.raises(NoRouteError):
+        fibre_latency(embedded, "Baku", "Nakhchivan", date="2026-03-31")
+    assert fibre_latency(embedded, "Baku", "Nakhchivan", scenario="tripp").one_way_ms > 0
+
+
+def test_cli_and_api(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from overland.api import ServerConfig, create_app
+    from overland.cli import main
+
+    assert main(["capacity", "AZ", "TR", "--layer", "gas", "--n1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["unit"] == "bcm_per_year"
+    assert doc["n_minus_1"][0]["capacity_lost"] >= doc["n_minus_1"][-1]["capacity_lost"]
+    assert main(["latency", "Baku", "Yerevan", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["one_way_ms"] > 0
+    assert main(["latency", "Baku", "Yerevan", "--layer", "gas", "--json"]) == 2
+    client = TestClient(create_app(ServerConfig()))
+    r = client.get("/api/capacity", params={"layer": "power", "from": "AZ", "to": "TR"})
+    assert r.status_code == 200
+    assert r.json()["max_flow"] > 0
+    assert (
+        client.get("/api/capacity", params={"layer": "water", "from": "AZ", "to": "TR"}).status_code
+        == 422
+    )
+    r = client.get("/api/latency", params={"from": "Baku", "to": "Yerevan"})
+    assert r.status_code == 200

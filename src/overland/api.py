@@ -416,6 +416,44 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             "distance_km": clean(s.distance_km),
         }
 
+    @app.get("/api/capacity")
+    def capacity(
+        layer: Annotated[Literal["oil_pipeline", "gas_pipeline", "fibre", "power"], Query()],
+        source: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
+        sink: Annotated[str, Query(alias="to", min_length=1, max_length=200)],
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+        n1: bool = False,
+    ) -> dict[str, Any]:
+        """Maximum flow between two regions on a utility layer, its minimum cut and
+        (with n1) the single-line failures ranked."""
+        from .utilities import max_capacity, n_minus_1
+
+        r = max_capacity(network, layer, source, sink, date=_date(date), scenario=scenario)
+        doc = r.as_dict()
+        if n1:
+            doc["n_minus_1"] = [
+                {"link": lid, "max_flow_without": v, "capacity_lost": loss}
+                for lid, v, loss in n_minus_1(
+                    network, layer, source, sink, date=_date(date), scenario=scenario
+                )
+            ]
+        return doc
+
+    @app.get("/api/latency")
+    def latency(
+        origin: Annotated[str, Query(alias="from", min_length=1, max_length=100)],
+        destination: Annotated[str, Query(alias="to", min_length=1, max_length=100)],
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """The lowest-latency fibre route between two places."""
+        from .utilities import fibre_latency
+
+        return fibre_latency(
+            network, origin, destination, date=_date(date), scenario=scenario
+        ).as_dict()
+
     # ------------------------------------------------------------------ page and assets
 
     @app.get("/", include_in_schema=False)

@@ -62,7 +62,7 @@ def route_map_svg(
                 zorder=1,
             )
     for link in state.links.values():
-        if link.status != "open" or link.mode == "sea":
+        if link.status != "open" or link.mode not in MODE_STYLE or link.mode == "sea":
             continue
         pa, pb = net.places[link.from_place], net.places[link.to_place]
         ax.plot(

@@ -48,6 +48,18 @@ class Case:
 
 
 @dataclass(frozen=True)
+class LayerRow:
+    """One utility-layer question answered today and under the TRIPP."""
+
+    layer: str
+    question: str
+    unit: str
+    today: float | None
+    tripp: float | None
+    limit: str
+
+
+@dataclass(frozen=True)
 class Report:
     """All cases, plus what the report was built from."""
 
@@ -55,6 +67,58 @@ class Report:
     built: dt.date
     cases: tuple[Case, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    layers: tuple[LayerRow, ...] = field(default_factory=tuple)
+
+
+#: (layer, question, sources, sinks) answered with max flow today and under ``tripp``
+LAYER_QUESTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("gas_pipeline", "Azerbaijan's gas grid (Hajigabul) to Nakhchivan", "hajigabul", "nakhchivan"),
+    ("power", "Azerbaijan's grid (Ganja) to Nakhchivan", "ganja", "nakhchivan"),
+    ("gas_pipeline", "Caspian gas (Sangachal) to Türkiye and Europe", "sangachal", "TR"),
+    (
+        "oil_pipeline",
+        "Caspian oil (Sangachal) to world markets (Ceyhan, Supsa, Novorossiysk)",
+        "sangachal",
+        "ceyhan,supsa,novorossiysk",
+    ),
+    ("power", "Azerbaijan to Türkiye", "AZ", "TR"),
+)
+
+
+def _layer_rows(network: Network) -> tuple[LayerRow, ...]:
+    from .errors import NoRouteError, OverlandError
+    from .utilities import fibre_latency, max_capacity
+
+    rows = []
+    for layer, question, src, snk in LAYER_QUESTIONS:
+        try:
+            today = max_capacity(network, layer, src, snk, date=NOW)
+            tripp = max_capacity(network, layer, src, snk, scenario="tripp")
+        except OverlandError as exc:
+            rows.append(LayerRow(layer, question, "", None, None, str(exc)))
+            continue
+        rows.append(
+            LayerRow(
+                layer, question, today.unit, today.value, tripp.value, ", ".join(tripp.min_cut)
+            )
+        )
+    lat: list[float | None] = []
+    for kw in ({"date": NOW}, {"scenario": "tripp"}):
+        try:
+            lat.append(fibre_latency(network, "Baku", "Nakhchivan", **kw).one_way_ms)
+        except NoRouteError:
+            lat.append(None)
+    rows.append(
+        LayerRow(
+            "fibre",
+            "Baku to Nakhchivan, one-way latency",
+            "ms",
+            lat[0],
+            lat[1],
+            "light in fibre, 4.9 µs/km",
+        )
+    )
+    return tuple(rows)
 
 
 # Each case: (id, title, question, [(label, query kwargs)]). Dates are explicit so that the
@@ -323,7 +387,13 @@ def build_report(
                 map_svg = route_map_svg(state, routes, outlines, title=title, labels=labels)
             chart_svg = route_chart_svg(routes, title=title, labels=labels)
         cases.append(Case(cid, title, question, tuple(rows), map_svg, chart_svg))
-    return Report(network.manifest.title, today or dt.date.today(), tuple(cases), tuple(notes))
+    return Report(
+        network.manifest.title,
+        today or dt.date.today(),
+        tuple(cases),
+        tuple(notes),
+        _layer_rows(network),
+    )
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -396,6 +466,7 @@ def report_html(report: Report, network: Network) -> str:
         if case.chart_svg:
             parts.append(f"<div class='fig chart'>{_strip_xml(case.chart_svg)}</div>")
         parts.append("</div></section>")
+    parts += _layers_html(report)
     parts.append(
         "<section id='timeline'><h2>Events on the timeline</h2><table><thead><tr>"
         "<th>date</th><th>status</th><th>event</th><th>source</th></tr></thead><tbody>"
@@ -413,6 +484,30 @@ def report_html(report: Report, network: Network) -> str:
         "</body></html>"
     )
     return "\n".join(parts)
+
+
+def _layers_html(report: Report) -> list[str]:
+    if not report.layers:
+        return []
+
+    def cell(v: float | None) -> str:
+        return "none" if v is None or v == 0 else f"{v:,.2f}"
+
+    out = [
+        "<section id='layers'><h2>What the TRIPP adds to pipelines, fibre and power</h2>"
+        f"<p class='q'>Maximum flow between regions (and fibre latency) today ({NOW}) and "
+        "under the tripp scenario; 'none' means no line connects them.</p><table><thead><tr>"
+        "<th>layer</th><th>question</th><th>today</th><th>with TRIPP</th><th>unit</th>"
+        "<th>limited by</th></tr></thead><tbody>"
+    ]
+    for row in report.layers:
+        out.append(
+            f"<tr><td>{_esc(row.layer)}</td><td>{_esc(row.question)}</td>"
+            f"<td class='n'>{cell(row.today)}</td><td class='n'>{cell(row.tripp)}</td>"
+            f"<td>{_esc(row.unit)}</td><td>{_esc(row.limit)}</td></tr>"
+        )
+    out.append("</tbody></table></section>")
+    return out
 
 
 def _strip_xml(svg: str) -> str:

@@ -163,12 +163,7 @@ def max_capacity(
     Pipelines carry flow in their stated direction only; fibre and power lines either way
     (each direction up to the line's capacity).
 
-    Examples
-    --------
-    >>> from overland import embedded_network
-    >>> r = max_capacity(embedded_network(), "gas_pipeline", "AZ", "TR")
-    >>> r.value == r.cut_capacity
-    True
+    The value always equals the capacity of the returned cut (max-flow = min-cut).
     """
     _check_layer(layer)
     state = network.as_of(date, scenario)

@@ -52,6 +52,17 @@ def report(
                     for c in rep.cases
                 ],
                 "notes": list(rep.notes),
+                "layers": [
+                    {
+                        "layer": lr.layer,
+                        "question": lr.question,
+                        "unit": lr.unit,
+                        "today": lr.today,
+                        "tripp": lr.tripp,
+                        "limited_by": lr.limit,
+                    }
+                    for lr in rep.layers
+                ],
             }
         )
         return 0
@@ -74,6 +85,21 @@ def report(
                     f"{r.distance_km:,.0f}",
                     " → ".join(r.countries),
                 )
+        con.print(table)
+    if rep.layers:
+        table = Table(
+            title="What the TRIPP adds to pipelines, fibre and power", title_justify="left"
+        )
+        for col in ("layer", "question", "today", "with TRIPP", "unit"):
+            table.add_column(col)
+        for lr in rep.layers:
+            table.add_row(
+                lr.layer,
+                lr.question,
+                "none" if not lr.today else f"{lr.today:,.2f}",
+                "none" if not lr.tripp else f"{lr.tripp:,.2f}",
+                lr.unit,
+            )
         con.print(table)
     for note in rep.notes:
         con.print(f"[yellow]note:[/yellow] {note}")

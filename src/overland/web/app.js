@@ -33,8 +33,11 @@ const outlineLayer = L.layerGroup().addTo(map);
 const networkLayer = L.layerGroup().addTo(map);
 const routeLayer = L.layerGroup().addTo(map);
 
+const UTILITY = { oil_pipeline: "#111827", gas_pipeline: "#ca8a04", fibre: "#db2777", power: "#dc2626" };
+
 function linkStyle(p) {
   const base = { weight: 2, opacity: 0.8 };
+  if (UTILITY[p.mode]) return { ...base, color: UTILITY[p.mode], weight: 2.5, dashArray: p.status === "open" ? null : "2 6" };
   if (p.status === "closed") return { ...base, color: "#b91c1c", dashArray: "4 4", weight: 1.5 };
   if (p.status === "planned") return { ...base, color: "#9aa5b1", dashArray: "2 6", weight: 1.5 };
   if (p.mode === "rail") {
@@ -73,7 +76,8 @@ async function loadNetwork() {
   const doc = await getJSON("/api/network?" + params);
   networkLayer.clearLayers();
   L.geoJSON(doc, {
-    filter: (f) => f.properties.feature_type === "link" && f.properties.mode !== "sea",
+    filter: (f) => f.properties.feature_type === "link" && f.properties.mode !== "sea"
+      && (!UTILITY[f.properties.mode] || shownLayers().includes(f.properties.mode)),
     style: (f) => linkStyle(f.properties),
     onEachFeature: (f, layer) => layer.bindTooltip(
       `${esc(f.properties.from_name)} – ${esc(f.properties.to_name)}: ${esc(f.properties.mode)} ${esc(f.properties.gauge || "")} (${esc(f.properties.status)})`),
@@ -106,6 +110,8 @@ function highlightEvents() {
   const d = currentDate();
   for (const li of $("events").children) li.className = li.dataset.date <= d ? "applied" : "future";
 }
+
+function shownLayers() { return [...document.querySelectorAll("#layers input:checked")].map((i) => i.value); }
 
 function currentDate() { return dateOf(Number($("date").value)); }
 
@@ -254,6 +260,10 @@ async function init() {
   for (const m of ["rail", "road", "ferry", "sea"]) {
     $("modes").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${m}" checked> ${m}</label>`);
   }
+  for (const [layer, colour] of Object.entries(UTILITY)) {
+    $("layers").insertAdjacentHTML("beforeend", `<label style="color:${colour}"><input type="checkbox" value="${layer}"> ${layer.replace("_", " ")}</label>`);
+  }
+  for (const box of document.querySelectorAll("#layers input")) box.addEventListener("change", loadNetwork);
   for (const c of COUNTRIES) {
     $("avoid").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${c}"> ${c}</label>`);
   }
