@@ -74,7 +74,13 @@ class Report:
 LAYER_QUESTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("gas_pipeline", "Azerbaijan's gas grid (Hajigabul) to Nakhchivan", "hajigabul", "nakhchivan"),
     ("power", "Azerbaijan's grid (Ganja) to Nakhchivan", "ganja", "nakhchivan"),
-    ("gas_pipeline", "Caspian gas (Sangachal) to Türkiye and Europe", "sangachal", "TR"),
+    ("gas_pipeline", "Caspian gas (Sangachal) to Türkiye", "sangachal", "TR"),
+    (
+        "gas_pipeline",
+        "Caspian gas (Sangachal) to Europe (Greece, Italy via TAP)",
+        "sangachal",
+        "GR,IT",
+    ),
     (
         "oil_pipeline",
         "Caspian oil (Sangachal) to world markets (Ceyhan, Supsa, Novorossiysk)",
