@@ -16,6 +16,7 @@ from .schema import (
     Commodity,
     Country,
     Crossing,
+    DemandRow,
     Event,
     Link,
     Manifest,
@@ -61,6 +62,7 @@ class Network:
     transfers: Mapping[str, Transfer]
     modes: Mapping[str, ModeParams]
     commodities: Mapping[str, Commodity]
+    demand: Mapping[str, DemandRow]
     events: tuple[Event, ...]
     rules: Mapping[str, Rule]
     scenarios: Mapping[str, Scenario]
@@ -135,6 +137,7 @@ def network_from_package(raw: RawPackage) -> Network:
         transfers=table("transfers", "id"),
         modes=table("modes", "mode"),
         commodities=table("commodities", "id"),
+        demand=table("demand", "id"),
         events=tuple(sorted((loc.item for loc in raw.events), key=lambda e: e.date)),
         rules=_frozen({loc.item.id: loc.item for loc in raw.rules}),
         scenarios=_frozen({sid: loc.item for sid, loc in raw.scenarios.items()}),

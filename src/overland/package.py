@@ -264,7 +264,8 @@ def read_package(path: Path | str) -> RawPackage:
     for table in CSV_TABLES:
         file_path = root / table.filename
         if not file_path.is_file():
-            raw.problems.append(Problem(table.filename, "missing file"))
+            if table.required:
+                raw.problems.append(Problem(table.filename, "missing file"))
             raw.tables[table.name] = []
             continue
         rows, probs = read_csv_table(file_path, table.model, table.filename)

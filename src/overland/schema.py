@@ -302,6 +302,13 @@ class Crossing(_Sourced):
         json_schema_extra=_unit("USD/t"),
     )
     status: CrossingStatus = Field("open", description="State at the base date.")
+    capacity_t_per_year: float | None = Field(
+        None,
+        ge=0,
+        le=1e9,
+        description="Throughput the post can clear (t/yr).",
+        json_schema_extra=_unit("t/yr"),
+    )
 
     @model_validator(mode="after")
     def _p90(self) -> Crossing:
@@ -367,6 +374,20 @@ class Commodity(_Sourced):
         description="Value of time for generalized cost.",
         json_schema_extra=_unit("USD/(t h)"),
     )
+
+
+class DemandRow(_Sourced):
+    """Freight demand between two places: tonnes per year of one commodity."""
+
+    id: Id = Field(description="Unique id.")
+    origin: Id = Field(description="Place id where the freight starts.")
+    destination: Id = Field(description="Place id where it ends.")
+    commodity: Id = Field(description="Commodity id (commodities.csv).")
+    year: int = Field(ge=1988, le=2100, description="Base year of the figure.")
+    tonnes_per_year: float = Field(
+        ge=0, le=1e9, description="Annual tonnes.", json_schema_extra=_unit("t/yr")
+    )
+    corridor_hint: str = Field("", description="Corridor the source attributes it to, if any.")
 
 
 class Source(_Row):
@@ -492,6 +513,7 @@ class Table:
     model: type[_Row]
     key: str
     description: str
+    required: bool = True
 
 
 CSV_TABLES: tuple[Table, ...] = (
@@ -503,6 +525,7 @@ CSV_TABLES: tuple[Table, ...] = (
     Table("transfers", "transfers.csv", Transfer, "id", "Mode and gauge changes at places."),
     Table("modes", "modes.csv", ModeParams, "mode", "Default speed, cost and CO2 per mode."),
     Table("commodities", "commodities.csv", Commodity, "id", "Freight classes."),
+    Table("demand", "demand.csv", DemandRow, "id", "Freight demand (optional).", required=False),
 )
 
 YAML_FILES: tuple[tuple[str, type[_Row], str], ...] = (

@@ -181,6 +181,7 @@ class _Checker:
             ("transfers", "id"),
             ("modes", "mode"),
             ("commodities", "id"),
+            ("demand", "id"),
         ):
             self.unique(f"{table}.csv", t.get(table, []), key)
             if table != "sources":
@@ -198,6 +199,7 @@ class _Checker:
         self.check_crossings()
         self.check_transfers()
         self.check_modes()
+        self.check_demand()
         self.check_rules()
         self.check_events()
         self.check_scenarios()
@@ -360,6 +362,29 @@ class _Checker:
                         fld,
                         layer,
                     )
+
+    def check_demand(self) -> None:
+        commodities = {loc.item.id for loc in self.raw.tables.get("commodities", [])}
+        for loc in self.raw.tables.get("demand", []):
+            d = loc.item
+            self.place("demand.csv", loc.row, d.origin, "origin")
+            self.place("demand.csv", loc.row, d.destination, "destination")
+            if d.origin == d.destination:
+                self.add(
+                    "demand.csv",
+                    "origin and destination are the same place",
+                    loc.row,
+                    "destination",
+                    d.destination,
+                )
+            if d.commodity not in commodities:
+                self.add(
+                    "demand.csv",
+                    f"unknown commodity {d.commodity!r}; valid: {', '.join(sorted(commodities))}",
+                    loc.row,
+                    "commodity",
+                    d.commodity,
+                )
 
     def check_modes(self) -> None:
         have = {loc.item.mode for loc in self.raw.tables.get("modes", [])}
