@@ -6,8 +6,8 @@ through. Link cost is generalized time: congested hours plus money divided by th
 commodity's value of time, so every commodity is a class with its own fixed costs.
 Rules that depend on the shipment (the transit ban on cargo to or from Armenia) split a
 commodity into classes by the rules that apply to its origin–destination pairs.
-Volume–delay: BPR (0.15, 4) on lines and roads, the queue function on ferries and sea
-links; links without a capacity are uncongested.
+Volume–delay: BPR (0.15, 4) on lines and roads, the queue function on ferries, sea links
+and border posts whose capacity binds; links without a capacity are uncongested.
 """
 
 from __future__ import annotations
@@ -175,8 +175,14 @@ def assign_network(
         if g.edge_kind[e] == HAUL:
             lid = g.link_ids[g.edge_link[e]]
             link = state.links[lid]
-            cap.append(link.capacity_t_per_year or UNCONGESTED)
-            vdf.append(VDFS["queue"] if link.mode in ("ferry", "sea") else VDFS["bpr"])
+            c = link.capacity_t_per_year or UNCONGESTED
+            queue = link.mode in ("ferry", "sea")
+            if g.edge_crossing[e] >= 0:  # a border post: a queue when it binds
+                post = state.crossings[g.crossing_ids[g.edge_crossing[e]]].capacity_t_per_year
+                if post is not None and post < c:
+                    c, queue = post, True
+            cap.append(c)
+            vdf.append(VDFS["queue"] if queue else VDFS["bpr"])
             link_ids.append(lid)
         else:
             cap.append(UNCONGESTED)

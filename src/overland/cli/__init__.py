@@ -14,7 +14,7 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 from ..errors import NetworkDataError, NoRouteError, OverlandError, UnknownPlaceError
-from . import assign, data, layers, report, routes, serve  # noqa: F401  (importing registers the commands)
+from . import assign, data, flows, layers, report, routes, serve  # noqa: F401  (importing registers the commands)
 from ._common import app, emit_json
 
 __all__ = ["app", "main", "run"]

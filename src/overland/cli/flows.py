@@ -1,0 +1,58 @@
+"""``overland flows``: corridor flows, shares and bottlenecks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..export import write_text_atomic
+from ..flows import corridor_flows
+from ..timeline import parse_date
+from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+
+
+@app.command()
+def flows(
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
+    growth: Annotated[float, typer.Option("--growth", help="Demand multiplier, e.g. 3.0.")] = 1.0,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for links.csv.")] = None,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """Load the package's demand: corridor shares, Caspian tonnage, bottlenecks."""
+    net = load(package)
+    res = corridor_flows(
+        net, date=parse_date(date) if date else None, scenario=scenario, growth=growth
+    )
+    if out is not None:
+        buf = io.StringIO()
+        res.links.to_csv(buf, index=False)
+        write_text_atomic(out / "links.csv", buf.getvalue())
+    doc = res.as_dict()
+    if as_json:
+        emit_json(doc)
+        return 0
+    con = console()
+    con.print(
+        f"[bold]Flows on {doc['date']}[/bold]"
+        + (f", scenario {scenario}" if scenario else "")
+        + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; crossing the Caspian "
+        f"{doc['caspian_tonnes']:,} t; unserved {doc['unserved_tonnes']:,} t "
+        f"(gap {res.relative_gap:.1e})"
+    )
+    shares = Table("corridor", "t/yr", "share", title="Corridor shares (logit split)")
+    for k, v in doc["corridor_tonnes"].items():
+        shares.add_row(k, f"{v:,}", f"{doc['corridor_shares'][k]:.1%}")
+    con.print(shares)
+    bottle = Table("link or post", "t/yr", "capacity", "V/C", title="Bottlenecks (equilibrium)")
+    for b in doc["bottlenecks"]:
+        bottle.add_row(
+            b["link"], f"{b['tonnes']:,}", f"{b['capacity']:,}", f"{b['volume_capacity']:.2f}"
+        )
+    con.print(bottle)
+    return 0
