@@ -131,25 +131,27 @@ class NetworkAssignment:
     capacity: FloatArray
 
     def links_frame(self) -> pd.DataFrame:
-        """Tonnes per year on each network link (both directions and gauges summed)."""
+        """Tonnes per year on each network link (both directions and gauges summed), and
+        the most loaded direction's capacity and volume/capacity."""
         import pandas as pd
 
         df = pd.DataFrame(
-            {
-                "link": self.link_ids,
-                "tonnes": self.result.link_flow,
-                "hours": self.result.link_time,
-                "capacity": self.capacity,
-            }
+            {"link": self.link_ids, "tonnes": self.result.link_flow, "capacity": self.capacity}
         )
-        df = df[df["link"].notna()]
-        out = df.groupby("link", sort=True).agg(
-            tonnes=("tonnes", "sum"), capacity=("capacity", "max")
+        df = df[df["link"].notna()].copy()
+        df["volume_capacity"] = np.where(
+            df["capacity"] < UNCONGESTED, df["tonnes"] / df["capacity"], 0.0
         )
-        out["volume_capacity"] = np.where(
-            out["capacity"] < UNCONGESTED, out["tonnes"] / out["capacity"], 0.0
+        worst = df.loc[
+            df.groupby("link")["volume_capacity"].idxmax(), ["link", "capacity", "volume_capacity"]
+        ].set_index("link")
+        tonnes = df.groupby("link")["tonnes"].sum()
+        out = worst.assign(tonnes=tonnes).reset_index()
+        return (
+            out[["link", "tonnes", "capacity", "volume_capacity"]]
+            .sort_values("link")
+            .reset_index(drop=True)
         )
-        return out.reset_index()
 
 
 def assign_network(
