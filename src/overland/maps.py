@@ -13,7 +13,7 @@ from .route import Route
 if TYPE_CHECKING:
     from .timeline import NetworkState
 
-__all__ = ["route_map_svg"]
+__all__ = ["flow_map_svg", "route_map_svg"]
 
 COLOURS = ("#1f5aa6", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207")
 MODE_STYLE = {"rail": "-", "road": "--", "ferry": ":", "sea": ":"}
@@ -103,6 +103,77 @@ def route_map_svg(
     ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
+    ax.tick_params(labelsize=7)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+def flow_map_svg(
+    state: NetworkState,
+    tonnes: dict[str, float],
+    outlines: Sequence[CountryOutline],
+    *,
+    title: str = "",
+) -> str:
+    """Links drawn with a width proportional to the tonnes they carry."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    net = state.network
+    used = [lid for lid, t in tonnes.items() if t > 0]
+    if not used:
+        return ""
+    lons = [
+        net.places[p].lon
+        for lid in used
+        for p in (net.links[lid].from_place, net.links[lid].to_place)
+    ]
+    lats = [
+        net.places[p].lat
+        for lid in used
+        for p in (net.links[lid].from_place, net.links[lid].to_place)
+    ]
+    x0, x1 = min(lons) - 2, max(lons) + 2
+    y0, y1 = min(lats) - 1.5, max(lats) + 1.5
+    fig = Figure(figsize=(9, 5.6), layout="constrained")
+    ax = fig.subplots()
+    ax.set_facecolor("#e8f1f8")
+    for c in outlines:
+        bx0, by0, bx1, by1 = c.bbox()
+        if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+            continue
+        for poly in c.polygons:
+            outer = poly[0]
+            ax.fill(
+                [p[0] for p in outer],
+                [p[1] for p in outer],
+                color="#f7f5ef",
+                ec="#9a9a9a",
+                lw=0.6,
+                zorder=1,
+            )
+    top = max(tonnes.values())
+    colours = {"rail": "#1f3a5f", "road": "#d97706", "ferry": "#0e7490", "sea": "#0e7490"}
+    for lid in used:
+        link = net.links[lid]
+        a, b = net.places[link.from_place], net.places[link.to_place]
+        ax.plot(
+            [a.lon, b.lon],
+            [a.lat, b.lat],
+            "-",
+            color=colours.get(link.mode, "#555"),
+            lw=0.5 + 8 * tonnes[lid] / top,
+            alpha=0.8,
+            solid_capstyle="round",
+            zorder=3,
+        )
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+    ax.set_title(title + f" (widest line {top / 1e6:,.1f} Mt/yr)", fontsize=11)
     ax.tick_params(labelsize=7)
     buf = io.StringIO()
     fig.savefig(buf, format="svg")

@@ -68,6 +68,8 @@ class Report:
     cases: tuple[Case, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     layers: tuple[LayerRow, ...] = field(default_factory=tuple)
+    flows: tuple[dict[str, Any], ...] = field(default_factory=tuple)  # FlowsResult summaries
+    flow_map_svg: str = ""
 
 
 #: (layer, question, sources, sinks) answered with max flow today and under ``tripp``
@@ -472,6 +474,7 @@ def report_html(report: Report, network: Network) -> str:
         if case.chart_svg:
             parts.append(f"<div class='fig chart'>{_strip_xml(case.chart_svg)}</div>")
         parts.append("</div></section>")
+    parts += _flows_html(report)
     parts += _layers_html(report)
     parts.append(
         "<section id='timeline'><h2>Events on the timeline</h2><table><thead><tr>"
@@ -490,6 +493,47 @@ def report_html(report: Report, network: Network) -> str:
         "</body></html>"
     )
     return "\n".join(parts)
+
+
+def _flows_html(report: Report) -> list[str]:
+    if not report.flows:
+        return []
+    corridors = sorted({c for f in report.flows for c in f["corridor_tonnes"]})
+    out = [
+        "<section id='flows'><h2>Corridor flows: where capacity binds</h2><p class='q'>The "
+        "package's demand loaded at user equilibrium (capacities, border-post queues) and "
+        "split over alternative routes (logit) for corridor shares.</p><table><thead><tr>"
+        "<th>run</th><th>date</th><th>t/yr</th><th>Caspian t</th><th>unserved t</th>"
+        + "".join(f"<th>{_esc(c)}</th>" for c in corridors)
+        + "</tr></thead><tbody>"
+    ]
+    for f in report.flows:
+        shares = "".join(
+            f"<td class='n'>{f['corridor_shares'].get(c, 0):.1%}</td>" for c in corridors
+        )
+        out.append(
+            f"<tr><td>{_esc(f['label'])}</td><td>{f['date']}</td>"
+            f"<td class='n'>{f['total_tonnes']:,}</td><td class='n'>"
+            f"{f['caspian_tonnes']:,}</td><td class='n'>{f['unserved_tonnes']:,}</td>"
+            f"{shares}</tr>"
+        )
+    out.append(
+        "</tbody></table><h3>Bottlenecks with demand x3</h3><table><thead><tr>"
+        "<th>link or post</th><th>t/yr</th><th>capacity</th><th>V/C</th></tr></thead>"
+        "<tbody>"
+    )
+    tripled = next((f for f in report.flows if f["label"] == "demand x3"), report.flows[0])
+    for b in tripled["bottlenecks"][:12]:
+        out.append(
+            f"<tr><td>{_esc(b['link'])}</td><td class='n'>{b['tonnes']:,}</td>"
+            f"<td class='n'>{b['capacity']:,}</td><td class='n'>"
+            f"{b['volume_capacity']:.2f}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    if report.flow_map_svg:
+        out.append(f"<div class='fig map'>{_strip_xml(report.flow_map_svg)}</div>")
+    out.append("</section>")
+    return out
 
 
 def _layers_html(report: Report) -> list[str]:

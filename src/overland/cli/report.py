@@ -52,6 +52,7 @@ def report(
                     for c in rep.cases
                 ],
                 "notes": list(rep.notes),
+                "flows": list(rep.flows),
                 "layers": [
                     {
                         "layer": lr.layer,
@@ -86,6 +87,12 @@ def report(
                     " → ".join(r.countries),
                 )
         con.print(table)
+    for f in rep.flows:
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in f["corridor_shares"].items())
+        con.print(
+            f"flows {f['label']}: {f['total_tonnes']:,} t/yr, Caspian {f['caspian_tonnes']:,}"
+            f" t, unserved {f['unserved_tonnes']:,} t; {shares}"
+        )
     if rep.layers:
         table = Table(
             title="What the TRIPP adds to pipelines, fibre and power", title_justify="left"
