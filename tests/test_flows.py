@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from overland import Network
 from overland.cli import main
 from overland.errors import BadArgumentError
-from overland.flows import corridor_flows
+from overland.flows import CASPIAN_FERRIES, TITR_FERRIES, FlowsResult, corridor_flows
 
 
 def test_toy_flows_conserve_and_find_the_bottleneck(toy: Network) -> None:
@@ -54,3 +55,54 @@ def test_cli_flows(toy_path: object, capsys: pytest.CaptureFixture[str]) -> None
     doc = json.loads(capsys.readouterr().out)
     assert doc["total_tonnes"] == 3400
     assert doc["bottlenecks"][0]["link"] == "gardabani-boyuk_kasik"
+
+
+# --- the embedded network: calibration, conservation, growth -------------------------
+
+#: TITR "seaport tonnage" 2024 (REGION_FACTS §4.2): Kazakh and Azerbaijani seaports.
+TITR_SEAPORT_2024_T = 3.3e6
+
+
+@pytest.fixture(scope="module")
+def flows_2024(embedded: Network) -> FlowsResult:
+    return corridor_flows(embedded, date="2024-07-01")
+
+
+def test_embedded_caspian_calibrated_to_2024(flows_2024: FlowsResult) -> None:
+    # documented in docs/data.md ("Demand and capacity calibration")
+    assert flows_2024.caspian_tonnes == pytest.approx(TITR_SEAPORT_2024_T, rel=0.30)
+    assert set(TITR_FERRIES) <= set(flows_2024.caspian_by_ferry)
+
+
+def test_embedded_flows_conserve_with_tight_gap(embedded: Network, flows_2024: FlowsResult) -> None:
+    res = flows_2024.assignment.result
+    assert res.converged
+    assert res.relative_gap <= 1e-6
+    assert flows_2024.unserved == 0
+    lt = res.links
+    net = np.zeros(lt.nodes)  # outflow - inflow
+    np.add.at(net, lt.init, res.link_flow)
+    np.subtract.at(net, lt.term, res.link_flow)
+    index = {p: i for i, p in enumerate(embedded.graph.place_ids)}
+    want = np.zeros(lt.nodes)
+    for d in embedded.demand.values():
+        want[index[d.origin]] += d.tonnes_per_year
+        want[index[d.destination]] -= d.tonnes_per_year
+    assert np.abs(net - want).max() <= 1e-6 * flows_2024.total_tonnes
+
+
+def test_embedded_growth_names_binding_constraints(embedded: Network) -> None:
+    tripled = corridor_flows(embedded, date="2024-07-01", growth=3.0)
+    top = tripled.bottlenecks(30)
+    binding = set(top[top["volume_capacity"] > 1.0]["link"])
+    posts = {c.link for c in embedded.crossings.values()}
+    # whatever the data implies, trebled demand must overload a Caspian ferry and a
+    # border post somewhere, and nothing may go unserved
+    assert binding & set(CASPIAN_FERRIES)
+    assert binding & posts
+    assert tripled.unserved == 0
+
+
+def test_embedded_identical_on_rerun(embedded: Network, flows_2024: FlowsResult) -> None:
+    again = corridor_flows(embedded, date="2024-07-01")
+    assert again.as_dict() == flows_2024.as_dict()

@@ -41,14 +41,19 @@ def flows(
     con.print(
         f"[bold]Flows on {doc['date']}[/bold]"
         + (f", scenario {scenario}" if scenario else "")
-        + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; crossing the Caspian "
-        f"{doc['caspian_tonnes']:,} t; unserved {doc['unserved_tonnes']:,} t "
+        + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; Middle Corridor Caspian "
+        f"crossing (Kazakh ports–Alat) {doc['caspian_tonnes']:,} t; "
+        f"unserved {doc['unserved_tonnes']:,} t "
         f"(gap {res.relative_gap:.1e})"
     )
     shares = Table("corridor", "t/yr", "share", title="Corridor shares (logit split)")
     for k, v in doc["corridor_tonnes"].items():
         shares.add_row(k, f"{v:,}", f"{doc['corridor_shares'][k]:.1%}")
     con.print(shares)
+    ferries = Table("Caspian ferry", "t/yr", title="Caspian ferries (both directions)")
+    for k, v in doc["caspian_by_ferry"].items():
+        ferries.add_row(k, f"{v:,}")
+    con.print(ferries)
     bottle = Table("link or post", "t/yr", "capacity", "V/C", title="Bottlenecks (equilibrium)")
     for b in doc["bottlenecks"]:
         bottle.add_row(
