@@ -133,3 +133,16 @@ def test_report_has_the_utility_layers(built: tuple[Path, dict[str, Any]]) -> No
     power = rows["Azerbaijan's grid (Ganja) to Nakhchivan"]
     assert not power["today"]
     assert power["tripp"] > 0
+
+
+def test_report_has_the_corridor_flows(built: tuple[Path, dict[str, Any]]) -> None:
+    out, doc = built
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "id='flows'" in page
+    assert "Bottlenecks with demand x3" in page
+    runs = {f["label"]: f for f in doc["flows"]}
+    assert set(runs) == {"2024 (calibration)", "today", "tripp", "margara", "demand x3"}
+    assert runs["demand x3"]["total_tonnes"] == pytest.approx(3 * runs["today"]["total_tonnes"])
+    # the TRIPP opens transit through Armenia's south: more tonnes cross Armenia
+    assert runs["tripp"]["transit_tonnes"]["AM"] > runs["today"]["transit_tonnes"]["AM"]
+    assert any(b["volume_capacity"] > 1 for b in runs["demand x3"]["bottlenecks"])

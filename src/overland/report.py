@@ -395,13 +395,51 @@ def build_report(
                 map_svg = route_map_svg(state, routes, outlines, title=title, labels=labels)
             chart_svg = route_chart_svg(routes, title=title, labels=labels)
         cases.append(Case(cid, title, question, tuple(rows), map_svg, chart_svg))
+    flows, flow_map = _flow_runs(network, outlines, today or dt.date.today())
     return Report(
         network.manifest.title,
         today or dt.date.today(),
         tuple(cases),
         tuple(notes),
         _layer_rows(network),
+        flows,
+        flow_map,
     )
+
+
+#: (label, date, scenario, growth) of the corridor-flow runs in the report; ``None`` date
+#: means the scenario's own date, or the report's date without a scenario.
+FLOW_RUNS: tuple[tuple[str, str | None, str | None, float], ...] = (
+    ("2024 (calibration)", "2024-07-01", None, 1.0),
+    ("today", None, None, 1.0),
+    ("tripp", None, "tripp", 1.0),
+    ("margara", None, "margara", 1.0),
+    ("demand x3", None, None, 3.0),
+)
+
+
+def _flow_runs(
+    network: Network, outlines: Sequence[CountryOutline], today: dt.date
+) -> tuple[tuple[dict[str, Any], ...], str]:
+    """The package's demand loaded for each of ``FLOW_RUNS`` (none without demand)."""
+    from .flows import corridor_flows
+    from .maps import flow_map_svg
+
+    if not network.demand:
+        return (), ""
+    runs: list[dict[str, Any]] = []
+    map_svg = ""
+    for label, date, scenario, growth in FLOW_RUNS:
+        if scenario is not None and scenario not in network.scenarios:
+            continue
+        when = date or (None if scenario else today)
+        res = corridor_flows(network, date=when, scenario=scenario, growth=growth)
+        runs.append({"label": label, **res.as_dict()})
+        if label == "today" and outlines:
+            tonnes = dict(zip(res.links["link"], res.links["tonnes"], strict=True))
+            state = network.as_of(res.date, scenario)
+            map_svg = flow_map_svg(state, tonnes, outlines, title="Tonnes per year, today")
+    return tuple(runs), map_svg
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -505,7 +543,7 @@ def _flows_html(report: Report) -> list[str]:
         "split over alternative routes (logit) for corridor shares. The 2024 Caspian crossing is "
         "calibrated to TITR's 3.3 Mt seaport tonnage (docs/data.md).</p><table><thead><tr>"
         "<th>run</th><th>date</th><th>t/yr</th><th>Caspian t (Kazakh ports–Alat)</th>"
-        "<th>unserved t</th>"
+        "<th>unserved t</th><th>transit AM t</th><th>transit AZ t</th><th>transit GE t</th>"
         + "".join(f"<th>{_esc(c)}</th>" for c in corridors)
         + "</tr></thead><tbody>"
     ]
@@ -517,7 +555,10 @@ def _flows_html(report: Report) -> list[str]:
             f"<tr><td>{_esc(f['label'])}</td><td>{f['date']}</td>"
             f"<td class='n'>{f['total_tonnes']:,}</td><td class='n'>"
             f"{f['caspian_tonnes']:,}</td><td class='n'>{f['unserved_tonnes']:,}</td>"
-            f"{shares}</tr>"
+            + "".join(
+                f"<td class='n'>{f['transit_tonnes'].get(c, 0):,}</td>" for c in ("AM", "AZ", "GE")
+            )
+            + f"{shares}</tr>"
         )
     out.append(
         "</tbody></table><h3>Bottlenecks with demand x3</h3><table><thead><tr>"
