@@ -101,6 +101,8 @@ def test_embedded_growth_names_binding_constraints(embedded: Network) -> None:
     assert binding & set(CASPIAN_FERRIES)
     assert binding & posts
     assert tripled.unserved == 0
+    base = corridor_flows(embedded, date="2024-07-01")
+    assert tripled.delay_tonne_hours > 3 * base.delay_tonne_hours >= 0
 
 
 def test_embedded_identical_on_rerun(embedded: Network, flows_2024: FlowsResult) -> None:

@@ -24,6 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .assignment import AssignmentSpec
 from .errors import BadArgumentError, NoRouteError
 from .netassign import UNCONGESTED, NetworkAssignment, assign_network
@@ -88,6 +90,7 @@ class FlowsResult:
     unserved: float
     caspian_tonnes: float  # TITR_FERRIES, both directions
     caspian_by_ferry: dict[str, float]
+    delay_tonne_hours: float  # congestion and queueing: sum of flow x (time - free-flow)
     converged: bool
     relative_gap: float
     assignment: NetworkAssignment = field(repr=False, compare=False)
@@ -106,6 +109,7 @@ class FlowsResult:
             "total_tonnes": round(self.total_tonnes),
             "unserved_tonnes": round(self.unserved),
             "caspian_tonnes": round(self.caspian_tonnes),
+            "delay_added_tonne_hours": round(self.delay_tonne_hours),
             "caspian_by_ferry": {k: round(v) for k, v in self.caspian_by_ferry.items()},
             "corridor_shares": {
                 k: round(v / self.total_tonnes, 4) if self.total_tonnes else 0
@@ -194,6 +198,9 @@ def corridor_flows(
         unserved=sum(na.result.unserved.values()),
         caspian_tonnes=caspian,
         caspian_by_ferry=by_ferry,
+        delay_tonne_hours=float(
+            np.sum(na.result.link_flow * (na.result.link_time - na.result.links.fft))
+        ),
         converged=na.result.converged,
         relative_gap=na.result.relative_gap,
         assignment=na,

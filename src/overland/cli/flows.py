@@ -44,7 +44,8 @@ def flows(
         + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; Middle Corridor Caspian "
         f"crossing (Kazakh ports–Alat) {doc['caspian_tonnes']:,} t; "
         f"unserved {doc['unserved_tonnes']:,} t "
-        f"(gap {res.relative_gap:.1e})"
+        f"(gap {res.relative_gap:.1e}); delay added by congestion "
+        f"{doc['delay_added_tonne_hours']:,} t·h"
     )
     shares = Table("corridor", "t/yr", "share", title="Corridor shares (logit split)")
     for k, v in doc["corridor_tonnes"].items():
