@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from overland import Network
@@ -55,6 +57,20 @@ def test_cli_flows(toy_path: object, capsys: pytest.CaptureFixture[str]) -> None
     doc = json.loads(capsys.readouterr().out)
     assert doc["total_tonnes"] == 3400
     assert doc["bottlenecks"][0]["link"] == "gardabani-boyuk_kasik"
+
+
+def test_od_costs_and_out_folder(toy_path: object, tmp_path: Path) -> None:
+    out = tmp_path / "flows"
+    args = ["flows", "-p", str(toy_path), "--date", "2025-11-10", "--out", str(out)]
+    assert main(args) == 0
+    od = pd.read_csv(out / "od.csv")
+    assert len(od) == 3
+    # equilibrium cost is never below the free-flow best route, and the demand that
+    # queues at the 800 t/yr post pays more than its free-flow cost
+    eq, ff = od["equilibrium_generalized_usd_per_t"], od["free_flow_generalized_usd_per_t"]
+    assert (eq >= ff * (1 - 1e-9)).all()
+    assert (eq > ff * 1.01).any()
+    assert set(pd.read_csv(out / "links.csv")["link"]) >= {"gardabani-boyuk_kasik"}
 
 
 # --- the embedded network: calibration, conservation, growth -------------------------

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from .assignment import AssignmentSpec
 from .errors import BadArgumentError, NoRouteError
@@ -34,8 +35,6 @@ from .route import Route
 from .routing import alternative_routes
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .network import Network
 
 __all__ = [
@@ -90,6 +89,7 @@ class FlowsResult:
     unserved: float
     caspian_tonnes: float  # TITR_FERRIES, both directions
     caspian_by_ferry: dict[str, float]
+    od: pd.DataFrame  # per demand row: free-flow best route and equilibrium cost
     delay_tonne_hours: float  # congestion and queueing: sum of flow x (time - free-flow)
     converged: bool
     relative_gap: float
@@ -164,8 +164,24 @@ def corridor_flows(
     caspian = sum(by_ferry.get(f, 0.0) for f in TITR_FERRIES)
     shares: dict[str, float] = defaultdict(float)
     transit: dict[str, float] = defaultdict(float)
-    for d in network.demand.values():
+    index = network.graph.place_index
+    od_rows: list[dict[str, Any]] = []
+    for d, cls in zip(network.demand.values(), na.row_class, strict=True):
         tonnes = d.tonnes_per_year * growth
+        vot = network.commodities[d.commodity].value_of_time_usd_per_t_h
+        eq_h = float(na.result.od_cost[cls][index[d.origin], index[d.destination]])
+        od_row: dict[str, Any] = {
+            "demand": d.id,
+            "origin": d.origin,
+            "destination": d.destination,
+            "commodity": d.commodity,
+            "tonnes": tonnes,
+            "corridor": None,
+            "free_flow_time_h": math.nan,
+            "free_flow_generalized_usd_per_t": math.nan,
+            "equilibrium_generalized_usd_per_t": eq_h * vot if math.isfinite(eq_h) else math.nan,
+        }
+        od_rows.append(od_row)
         try:
             routes = alternative_routes(
                 network,
@@ -178,7 +194,11 @@ def corridor_flows(
             )
         except NoRouteError:
             continue
-        best = min(r.generalized_cost_usd_per_t for r in routes) or 1.0
+        first = min(routes, key=lambda r: r.generalized_cost_usd_per_t)
+        od_row["corridor"] = corridor_of(first)
+        od_row["free_flow_time_h"] = first.time_h
+        od_row["free_flow_generalized_usd_per_t"] = first.generalized_cost_usd_per_t
+        best = first.generalized_cost_usd_per_t or 1.0
         weights = [math.exp(-LOGIT_THETA * r.generalized_cost_usd_per_t / best) for r in routes]
         total = sum(weights)
         for r, w in zip(routes, weights, strict=True):
@@ -198,6 +218,7 @@ def corridor_flows(
         unserved=sum(na.result.unserved.values()),
         caspian_tonnes=caspian,
         caspian_by_ferry=by_ferry,
+        od=pd.DataFrame(od_rows),
         delay_tonne_hours=float(
             np.sum(na.result.link_flow * (na.result.link_time - na.result.links.fft))
         ),

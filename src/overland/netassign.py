@@ -129,6 +129,7 @@ class NetworkAssignment:
     link_ids: tuple[str | None, ...]  # per assignment link: the network link id (None: not)
     edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
     capacity: FloatArray
+    row_class: tuple[str, ...] = ()  # per demand row: the assignment class it belongs to
 
     def links_frame(self) -> pd.DataFrame:
         """Tonnes per year on each network link (both directions and gauges summed), and
@@ -221,9 +222,9 @@ def assign_network(
         n_zones,
         n_zones + 1,
     )
-    classes = _classes(network, state, demand, g, open_edges, len(init), n_zones)
+    classes, row_class = _classes(network, state, demand, g, open_edges, len(init), n_zones)
     result = assign(links, classes, spec or AssignmentSpec(algorithm="gp", target_gap=1e-6))
-    return NetworkAssignment(result, tuple(link_ids), tuple(edges), links.capacity)
+    return NetworkAssignment(result, tuple(link_ids), tuple(edges), links.capacity, row_class)
 
 
 def _classes(
@@ -234,7 +235,8 @@ def _classes(
     open_edges: np.ndarray,
     n_links: int,
     n_zones: int,
-) -> list[AssignmentClass]:
+) -> tuple[list[AssignmentClass], tuple[str, ...]]:
+    """One class per (commodity, rules that apply); and each demand row's class name."""
     from .graph import Graph
     from .timeline import NetworkState
 
@@ -243,10 +245,12 @@ def _classes(
     index = g.place_index
     rules = list(state.rules_in_force())
     groups: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+    row_class = []
     for row in demand:
         oc = network.places[row.origin].country
         dc = network.places[row.destination].country
         key = (row.commodity, tuple(r.id for r in rules if r.applies_to.matches(oc, dc)))
+        row_class.append(_class_name(*key))
         mat = groups.setdefault(key, np.zeros((n_zones, n_zones)))
         mat[index[row.origin], index[row.destination]] += row.tonnes_per_year
     classes = []
@@ -256,11 +260,15 @@ def _classes(
             if r.id in rule_ids:
                 allowed[: len(open_edges)] &= ~g.rule_mask(r)[open_edges]
         vot = network.commodities[commodity].value_of_time_usd_per_t_h
-        name = commodity + ("|" + "+".join(rule_ids) if rule_ids else "")
+        name = _class_name(commodity, rule_ids)
         # money converts to hours at the commodity's value of time (toll weight 1 / VoT)
         classes.append(
             AssignmentClass(
                 name=name, demand=mat, toll_weight=1.0 / max(vot, 1e-9), allowed=allowed
             )
         )
-    return classes
+    return classes, tuple(row_class)
+
+
+def _class_name(commodity: str, rule_ids: tuple[str, ...]) -> str:
+    return commodity + ("|" + "+".join(rule_ids) if rule_ids else "")

@@ -20,7 +20,9 @@ def flows(
     date: DateOpt = None,
     scenario: ScenarioOpt = None,
     growth: Annotated[float, typer.Option("--growth", help="Demand multiplier, e.g. 3.0.")] = 1.0,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for links.csv.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for links.csv and od.csv.")
+    ] = None,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
@@ -33,6 +35,9 @@ def flows(
         buf = io.StringIO()
         res.links.to_csv(buf, index=False)
         write_text_atomic(out / "links.csv", buf.getvalue())
+        buf = io.StringIO()
+        res.od.to_csv(buf, index=False)
+        write_text_atomic(out / "od.csv", buf.getvalue())
     doc = res.as_dict()
     if as_json:
         emit_json(doc)
