@@ -1,9 +1,12 @@
-"""Shared fixtures: the toy package, broken-package overlays and the embedded network."""
+"""Shared fixtures: the toy package, broken-package overlays, the embedded network and the
+headless Chromium the browser tests drive."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,33 @@ from overland import Network, embedded_network, load_network
 FIXTURES = Path(__file__).parent / "fixtures"
 TOY = FIXTURES / "toy"
 BROKEN = FIXTURES / "broken"
+
+
+@dataclass(frozen=True)
+class Chromium:
+    """Debian's Chromium: its path and the flags for a quiet, offline headless run."""
+
+    path: str
+    flags: tuple[str, ...] = (
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Chromium:
+    """The installed Chromium; a failure in CI (scripts/test installs it), else a skip."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: scripts/test installs Debian's chromium")
+        pytest.skip("chromium not installed (scripts/test installs it when run as root)")
+    return Chromium(path)
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import Chromium
 from overland.cli import main
 from overland.outlines import default_atlas_path, read_outlines
 
@@ -75,26 +74,14 @@ def test_report_json_rows(built: tuple[Path, dict[str, Any]]) -> None:
     assert doc["notes"] == []  # outlines were found
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def test_report_renders_in_a_real_browser(report_dir: Path, tmp_path: Path) -> None:
-    browser = _chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: scripts/test installs Debian's chromium")
-        pytest.skip("chromium not installed (scripts/test installs it when run as root)")
+def test_report_renders_in_a_real_browser(
+    report_dir: Path, tmp_path: Path, chromium: Chromium
+) -> None:
+    browser = chromium.path
     shot = tmp_path / "report.png"
     flags = [
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *chromium.flags,
         f"--user-data-dir={tmp_path / 'profile'}",
         "--hide-scrollbars",
     ]

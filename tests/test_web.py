@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -12,25 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Chromium
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: scripts/test installs Debian's chromium")
-        pytest.skip("chromium not installed (scripts/test installs it when run as root)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +59,14 @@ def _slide(page: object, date: str) -> None:
     )
 
 
-def test_map_page_end_to_end(server: str) -> None:
+def test_map_page_end_to_end(server: str, chromium: Chromium) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    browser_path = _chromium()
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=FLAGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=chromium.path, args=list(chromium.flags), headless=True
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
