@@ -160,15 +160,39 @@ def test_strict_non_convergence_raises() -> None:
         )
 
 
+def test_akcelik_time_derivative_and_integral_agree() -> None:
+    from scipy.integrate import quad
+
+    from overland import _assign_kernels as kern
+
+    fft, cap, s, period = 20.0, 1000.0, 12.0, 2160.0
+    for x in (0.0, 300.0, 900.0, 1000.0, 1100.0, 2500.0):
+        t = kern.vdf_time(kern.AKCELIK, fft, cap, s, period, x)
+        h = 1e-3
+        num = (
+            kern.vdf_time(kern.AKCELIK, fft, cap, s, period, x + h)
+            - kern.vdf_time(kern.AKCELIK, fft, cap, s, period, max(x - h, 0.0))
+        ) / (h + min(h, x))
+        assert kern.vdf_deriv(kern.AKCELIK, fft, cap, s, period, x) == pytest.approx(num, rel=1e-5)
+        area = quad(lambda v: kern.vdf_time(kern.AKCELIK, fft, cap, s, period, v), 0.0, x)[0]
+        got = kern.vdf_integral(kern.AKCELIK, fft, cap, s, period, x)
+        assert got == pytest.approx(area, rel=1e-9, abs=1e-9)
+        assert t >= fft
+    # zero delay at zero flow; deterministic oversaturation: (x/c - 1) * period / 2 in the limit
+    assert kern.vdf_time(kern.AKCELIK, fft, cap, s, period, 0.0) == fft
+    big = kern.vdf_time(kern.AKCELIK, fft, cap, s, period, 5 * cap) - fft
+    assert big == pytest.approx(0.5 * period * 4, rel=0.01)
+
+
 def test_queue_and_conical_vdfs_grow_near_capacity() -> None:
-    for vdf in ("queue", "conical"):
+    for vdf in ("queue", "conical", "akcelik"):
         links = LinkTable.from_arrays(
             init=[0, 0],
             term=[1, 1],
             capacity=[10, 10],
             fft=[1, 1.5],
-            b=[0.5 if vdf == "queue" else 4] * 2,
-            power=[1, 1],
+            b=[{"queue": 0.5, "conical": 4, "akcelik": 0.2}[vdf]] * 2,
+            power=[24 if vdf == "akcelik" else 1] * 2,
             nodes=2,
             vdf=vdf,
         )

@@ -152,6 +152,15 @@ def test_margara_opens_armenia_to_turkey(embedded: Network) -> None:
     assert via_iran.countries[:2] == ("AM", "IR")
 
 
+def test_tanker_route_is_reserved_for_oil(embedded: Network) -> None:
+    # sea-aktau-alat carries crude only (links.csv `commodities`); wheat takes a ferry
+    oil = shortest_route(embedded, "Aktau", "Alat", commodity="oil", date="2025-06-01")
+    grain = shortest_route(embedded, "Aktau", "Alat", commodity="grain", date="2025-06-01")
+    assert "sea-aktau-alat" in oil.links
+    assert "sea-aktau-alat" not in grain.links
+    assert any(lid.startswith("ferry-") for lid in grain.links)
+
+
 def test_alternatives_differ(embedded: Network) -> None:
     routes = alternative_routes(embedded, "Astana", "Yerevan", k=5, date="2025-11-10")
     assert 2 <= len(routes) <= 5

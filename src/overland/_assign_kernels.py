@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from .kernels import _dijkstra
 
-BPR, CONICAL, QUEUE = 0, 1, 2
+BPR, CONICAL, QUEUE, AKCELIK = 0, 1, 2, 3
 QUEUE_MU = 0.95  # the queue function is extended linearly beyond this volume/capacity
 _GL_X = np.array(
     [-0.906179845938664, -0.538469310105683, 0.0, 0.538469310105683, 0.906179845938664]
@@ -37,6 +37,9 @@ def vdf_time(
         beta = (2.0 * a - 1.0) / (2.0 * a - 2.0)
         u = 1.0 - r
         return fft * (2.0 + math.sqrt(a * a * u * u + beta * beta) - a * u - beta)
+    if code == AKCELIK:  # a = service-time scale (h), p = period (h)
+        u = r - 1.0
+        return fft + 0.25 * p * (u + math.sqrt(u * u + 8.0 * a * r / p))
     # queue (Davidson), linear beyond QUEUE_MU
     if r < QUEUE_MU:
         return fft * (1.0 + a * r / (1.0 - r))
@@ -60,6 +63,12 @@ def vdf_deriv(
         beta = (2.0 * a - 1.0) / (2.0 * a - 2.0)
         u = 1.0 - r
         return fft / cap * (a - a * a * u / math.sqrt(a * a * u * u + beta * beta))
+    if code == AKCELIK:
+        u = r - 1.0
+        root = math.sqrt(u * u + 8.0 * a * r / p)
+        if root == 0.0:
+            return 0.5 * p / cap
+        return 0.25 * p * (1.0 + (u + 4.0 * a / p) / root) / cap
     if r < QUEUE_MU:
         return fft * a / ((1.0 - r) ** 2) / cap
     return fft * a / ((1.0 - QUEUE_MU) ** 2) / cap
@@ -75,6 +84,8 @@ def vdf_integral(
         if a == 0.0:
             return fft * x
         return fft * (x + a * cap * math.pow(x / cap, p + 1.0) / (p + 1.0))
+    if code == AKCELIK and a > 0.0 and 8.0 * a / p < 4.0:
+        return fft * x + 0.25 * p * cap * _akcelik_area(x / cap, 8.0 * a / p)
     if code == QUEUE and x / cap < QUEUE_MU:
         r = x / cap
         return fft * (x + a * cap * (-r - math.log(1.0 - r)))
@@ -84,6 +95,18 @@ def vdf_integral(
         xi = 0.5 * x * (_GL_X[i] + 1.0)
         s += _GL_W[i] * vdf_time(code, fft, cap, a, p, xi)
     return 0.5 * x * s
+
+
+@njit(cache=True, nogil=True)
+def _akcelik_area(r: float, c: float) -> float:  # pragma: no cover
+    """Closed form of the integral over [0, r] of (u - 1) + sqrt((u - 1)^2 + c u), 0 < c < 4."""
+    return 0.5 * r * r - r + _akcelik_prim(r, c - 2.0) - _akcelik_prim(0.0, c - 2.0)
+
+
+@njit(cache=True, nogil=True)
+def _akcelik_prim(u: float, b: float) -> float:  # pragma: no cover
+    s = math.sqrt(u * u + b * u + 1.0)
+    return (2.0 * u + b) / 4.0 * s + (4.0 - b * b) / 8.0 * math.log(2.0 * u + b + 2.0 * s)
 
 
 @njit(cache=True, nogil=True)

@@ -53,7 +53,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 ALGORITHMS = ("aon", "msa", "fw", "cfw", "bfw", "gp")
-VDFS = {"bpr": kern.BPR, "conical": kern.CONICAL, "queue": kern.QUEUE}
+VDFS = {"bpr": kern.BPR, "conical": kern.CONICAL, "queue": kern.QUEUE, "akcelik": kern.AKCELIK}
 Progress = Callable[[int, float], None]
 
 

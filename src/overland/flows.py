@@ -5,11 +5,13 @@ Two views of the same demand:
 - **User equilibrium** (path-based gradient projection on generalized time, multi-class
   by commodity, OD-dependent rules as classes): link and border volumes against
   capacity, delay added, unserved demand. This is where capacity binds.
-- **Logit split** over up to ``k`` alternative routes per OD pair (on the network's
-  costs at the date), for shippers' diversity: ``P(r) ∝ exp(-θ · C_r / C_min)`` with
-  ``C`` the generalized cost and ``θ = LOGIT_THETA`` (a route 10 % dearer than the best
+- **Logit split** over up to ``LOGIT_ROUTES`` diverse alternative routes per OD pair,
+  for shippers' diversity: ``P(r) ∝ exp(-θ · C_r / C_min)`` with ``C`` the generalized
+  cost of the route *at the equilibrium* (free-flow cost plus the congestion and queueing
+  time the assignment adds on each link it uses, in the direction it uses it, at the
+  commodity's value of time) and ``θ = LOGIT_THETA`` (a route 10 % dearer than the best
   gets ``e^-0.8 ≈ 45 %`` of its weight). Corridor shares and country transit tonnage come
-  from this split.
+  from this split, so they move when a crossing saturates.
 
 Corridors are defined by the countries a route crosses: ``northern`` (through Russia),
 ``iran`` (through Iran, not Russia), ``middle`` (through Azerbaijan or Georgia, neither
@@ -54,11 +56,31 @@ CASPIAN_FERRIES = (
     "ferry-alat-kuryk",
     "ferry-alat-turkmenbashi",
     "ferry-olya-bandar_anzali",
+    "sea-aktau-alat",
+    "sea-aktau-makhachkala",
 )
-#: The Middle Corridor (TITR) Caspian crossing: the Kazakh ports to Alat. TITR's published
-#: "seaport tonnage" (3.3 Mt in 2024) counts Kazakh and Azerbaijani seaports only, so
-#: Turkmenbashi and the Russia–Iran ferry are left out of ``caspian_tonnes``.
-TITR_FERRIES = ("ferry-alat-aktau", "ferry-alat-kuryk")
+#: The Middle Corridor (TITR) Caspian crossing: the Kazakh ports to Alat, by rail/ro-ro ferry
+#: and by tanker (crude into the BTC pipeline). TITR's published "seaport tonnage" (3.3 Mt
+#: in 2024) counts Kazakh and Azerbaijani seaports only, so Turkmenbashi, the Russia–Iran
+#: ferry and the Aktau–Makhachkala tankers are left out of ``caspian_tonnes``.
+TITR_FERRIES = ("ferry-alat-aktau", "ferry-alat-kuryk", "sea-aktau-alat")
+
+
+def _delay_by_step(network: Network, na: NetworkAssignment) -> dict[tuple[str, str], float]:
+    """Hours the equilibrium adds to each (link, place it is entered from), worst gauge."""
+    g = network.graph
+    r = na.result
+    added = r.link_time - r.links.fft
+    out: dict[tuple[str, str], float] = {}
+    for i, e in enumerate(na.edges):
+        lid = na.link_ids[i]
+        if e < 0 or lid is None or added[i] <= 1e-9:
+            continue
+        link = network.links[lid]
+        start = link.from_place if g.edge_forward[e] else link.to_place
+        key = (lid, start)
+        out[key] = max(out.get(key, 0.0), float(added[i]))
+    return out
 
 
 def corridor_of(route: Route) -> str:
@@ -83,7 +105,7 @@ class FlowsResult:
     scenario: str | None
     growth: float
     total_tonnes: float
-    links: pd.DataFrame  # link, tonnes, capacity, volume_capacity
+    links: pd.DataFrame  # link, tonnes, capacity, volume_capacity, wait_added_h
     shares: dict[str, float]  # corridor -> tonnes (logit split)
     transit: dict[str, float]  # country -> transit tonnes (logit split)
     unserved: float
@@ -127,10 +149,22 @@ class FlowsResult:
                     "tonnes": round(float(row["tonnes"])),
                     "capacity": round(float(row["capacity"])),
                     "volume_capacity": round(float(row["volume_capacity"]), 3),
+                    "wait_added_h": round(float(row["wait_added_h"]), 1),
                 }
                 for row in self.bottlenecks().to_dict(orient="records")
             ],
+            "od": [
+                {k: _json_value(v) for k, v in row.items()}
+                for row in self.od.to_dict(orient="records")
+            ],
         }
+
+
+def _json_value(value: object) -> object:
+    """Rounded floats, and None for NaN (JSON has no NaN)."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 2)
+    return value
 
 
 def corridor_flows(
@@ -159,6 +193,7 @@ def corridor_flows(
         scenario=scenario,
     )
     links = na.links_frame()
+    delay = _delay_by_step(network, na)
     by_link = links.set_index("link")["tonnes"]
     by_ferry = {f: float(by_link.get(f, 0.0)) for f in CASPIAN_FERRIES if f in by_link.index}
     caspian = sum(by_ferry.get(f, 0.0) for f in TITR_FERRIES)
@@ -179,6 +214,9 @@ def corridor_flows(
             "corridor": None,
             "free_flow_time_h": math.nan,
             "free_flow_generalized_usd_per_t": math.nan,
+            "equilibrium_corridor": None,
+            "equilibrium_time_h": math.nan,
+            "equilibrium_cost_usd_per_t": math.nan,
             "equilibrium_generalized_usd_per_t": eq_h * vot if math.isfinite(eq_h) else math.nan,
         }
         od_rows.append(od_row)
@@ -198,8 +236,19 @@ def corridor_flows(
         od_row["corridor"] = corridor_of(first)
         od_row["free_flow_time_h"] = first.time_h
         od_row["free_flow_generalized_usd_per_t"] = first.generalized_cost_usd_per_t
-        best = first.generalized_cost_usd_per_t or 1.0
-        weights = [math.exp(-LOGIT_THETA * r.generalized_cost_usd_per_t / best) for r in routes]
+        waits = [
+            sum(delay.get(step, 0.0) for step in zip(r.links, r.places[:-1], strict=True))
+            for r in routes
+        ]
+        loaded = [
+            r.generalized_cost_usd_per_t + vot * w for r, w in zip(routes, waits, strict=True)
+        ]
+        pick = int(np.argmin(loaded))
+        od_row["equilibrium_corridor"] = corridor_of(routes[pick])
+        od_row["equilibrium_time_h"] = routes[pick].time_h + waits[pick]
+        od_row["equilibrium_cost_usd_per_t"] = routes[pick].cost_usd_per_t
+        best = loaded[pick] or 1.0
+        weights = [math.exp(-LOGIT_THETA * c / best) for c in loaded]
         total = sum(weights)
         for r, w in zip(routes, weights, strict=True):
             share = tonnes * w / total

@@ -72,6 +72,7 @@ class Graph:
     edge_crossing: IntArray  # index into crossing_ids, -1 when no border is crossed
     edge_mode: IntArray  # index into MODES, -1 for transfers
     link_ids: tuple[str, ...]
+    link_commodities: tuple[frozenset[str], ...]  # per link: commodities allowed (empty: all)
     transfer_ids: tuple[str, ...]
     crossing_ids: tuple[str, ...]
     indptr: IntArray
@@ -117,9 +118,12 @@ class Graph:
         destination_country: str,
         avoid_countries: Iterable[str] = (),
         modes: Iterable[str] | None = None,
+        commodity: str | None = None,
     ) -> tuple[BoolArray, list[Rule]]:
         """Edges usable by one shipment, and the rules that apply to it."""
         allowed = self.costs(state).is_open.copy()
+        if commodity is not None:
+            allowed &= self.commodity_allowed(commodity)
         if modes is not None:
             wanted = {MODES.index(m) for m in modes}
             haul = self.edge_kind == HAUL
@@ -134,6 +138,13 @@ class Graph:
         if banned:
             allowed &= ~self.country_mask(banned)
         return allowed, applied
+
+    def commodity_allowed(self, commodity: str) -> BoolArray:
+        """Edges a commodity may use: all but links reserved for other commodities."""
+        reserved = [
+            i for i, only in enumerate(self.link_commodities) if only and commodity not in only
+        ]
+        return ~np.isin(self.edge_link, reserved) | (self.edge_link < 0)
 
     def country_mask(self, countries: Iterable[str]) -> BoolArray:
         """Edges that touch any of the countries."""
@@ -233,6 +244,7 @@ def compile_graph(network: Network) -> Graph:
         edge_crossing=np.array(cols[6], dtype=np.int64),
         edge_mode=np.array(cols[7], dtype=np.int64),
         link_ids=link_ids,
+        link_commodities=tuple(frozenset(link.commodities) for link in network.links.values()),
         transfer_ids=transfer_ids,
         crossing_ids=crossing_ids,
         indptr=indptr,

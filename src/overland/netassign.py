@@ -6,8 +6,19 @@ through. Link cost is generalized time: congested hours plus money divided by th
 commodity's value of time, so every commodity is a class with its own fixed costs.
 Rules that depend on the shipment (the transit ban on cargo to or from Armenia) split a
 commodity into classes by the rules that apply to its origin–destination pairs.
-Volume–delay: BPR (0.15, 4) on lines and roads, the queue function on ferries, sea links
-and border posts whose capacity binds; links without a capacity are uncongested.
+Volume–delay: BPR (0.15, 4) on lines and roads; on ferries, sea links and border posts
+whose capacity binds, Akçelik's time-dependent queue function
+
+    wait(x) = T/4 · [(x − 1) + sqrt((x − 1)² + 8·s·x / T)],   x = volume / capacity,
+
+which adds no wait at zero flow, grows sharply near capacity, and beyond it tends to the
+deterministic over-saturation wait ``T·(x − 1)/2``: the average wait when demand exceeds
+capacity for a period ``T`` (``QUEUE_PERIOD_H``, a 90-day season) before shippers or
+operators adjust. ``s`` is the service-time scale (``QUEUE_SERVICE_H``): half a day for a
+ferry or sea sailing, three hours for a border post. With these, a ferry at capacity
+adds ≈ 4.7 days and at 1.5× ≈ 3 weeks — the order of the 2–7-day Caspian waits and the
+20–30-day queues of the 2022 surge at Upper Lars and the Georgian ports
+(REGION_FACTS §2, §3.2). Links without a capacity are uncongested.
 """
 
 from __future__ import annotations
@@ -41,7 +52,9 @@ if TYPE_CHECKING:
 __all__ = ["DemandRow", "NetworkAssignment", "assign_network", "read_demand"]
 
 UNCONGESTED = 1e15
-BPR_B, BPR_POWER, QUEUE_J = 0.15, 4.0, 0.5
+BPR_B, BPR_POWER = 0.15, 4.0
+QUEUE_PERIOD_H = 90 * 24.0
+QUEUE_SERVICE_H = {"ferry": 12.0, "border": 3.0}
 
 
 @dataclass(frozen=True)
@@ -133,23 +146,30 @@ class NetworkAssignment:
 
     def links_frame(self) -> pd.DataFrame:
         """Tonnes per year on each network link (both directions and gauges summed), and
-        the most loaded direction's capacity and volume/capacity."""
+        the most loaded direction's capacity, volume/capacity and the hours its congestion
+        or queue adds (``wait_added_h``)."""
         import pandas as pd
 
         df = pd.DataFrame(
-            {"link": self.link_ids, "tonnes": self.result.link_flow, "capacity": self.capacity}
+            {
+                "link": self.link_ids,
+                "tonnes": self.result.link_flow,
+                "capacity": self.capacity,
+                "wait_added_h": self.result.link_time - self.result.links.fft,
+            }
         )
         df = df[df["link"].notna()].copy()
         df["volume_capacity"] = np.where(
             df["capacity"] < UNCONGESTED, df["tonnes"] / df["capacity"], 0.0
         )
         worst = df.loc[
-            df.groupby("link")["volume_capacity"].idxmax(), ["link", "capacity", "volume_capacity"]
+            df.groupby("link")["volume_capacity"].idxmax(),
+            ["link", "capacity", "volume_capacity", "wait_added_h"],
         ].set_index("link")
         tonnes = df.groupby("link")["tonnes"].sum()
         out = worst.assign(tonnes=tonnes).reset_index()
         return (
-            out[["link", "tonnes", "capacity", "volume_capacity"]]
+            out[["link", "tonnes", "capacity", "volume_capacity", "wait_added_h"]]
             .sort_values("link")
             .reset_index(drop=True)
         )
@@ -173,24 +193,30 @@ def assign_network(
     init = [int(g.edge_src[e]) + n_zones for e in open_edges]
     term = [int(g.edge_dst[e]) + n_zones for e in open_edges]
     fft = [float(costs.time_h[e]) for e in open_edges]
-    cap, vdf, link_ids, edges = [], [], [], []
+    cap, vdf, alpha, power, link_ids, edges = [], [], [], [], [], []
     for e in open_edges:
+        kind, c = "line", UNCONGESTED
+        lid = None
         if g.edge_kind[e] == HAUL:
             lid = g.link_ids[g.edge_link[e]]
             link = state.links[lid]
             c = link.capacity_t_per_year or UNCONGESTED
-            queue = link.mode in ("ferry", "sea")
+            if link.mode in ("ferry", "sea"):
+                kind = "ferry"
             if g.edge_crossing[e] >= 0:  # a border post: a queue when it binds
                 post = state.crossings[g.crossing_ids[g.edge_crossing[e]]].capacity_t_per_year
                 if post is not None and post < c:
-                    c, queue = post, True
-            cap.append(c)
-            vdf.append(VDFS["queue"] if queue else VDFS["bpr"])
-            link_ids.append(lid)
-        else:
-            cap.append(UNCONGESTED)
+                    c, kind = post, "border"
+        cap.append(c)
+        if kind == "line":
             vdf.append(VDFS["bpr"])
-            link_ids.append(None)
+            alpha.append(BPR_B if c < UNCONGESTED else 0.0)
+            power.append(BPR_POWER)
+        else:
+            vdf.append(VDFS["akcelik"])
+            alpha.append(QUEUE_SERVICE_H[kind] if c < UNCONGESTED else 0.0)
+            power.append(QUEUE_PERIOD_H)
+        link_ids.append(lid)
         edges.append(int(e))
     money = [float(costs.cost_usd[e]) for e in open_edges]
     # connectors: zone -> every layer node at the place, and back
@@ -202,21 +228,20 @@ def assign_network(
             fft.append(0.0)
             cap.append(UNCONGESTED)
             vdf.append(VDFS["bpr"])
+            alpha.append(0.0)
+            power.append(BPR_POWER)
             link_ids.append(None)
             edges.append(-1)
             money.append(0.0)
-    vdf_arr = np.array(vdf, np.int64)
-    alpha = np.where(vdf_arr == VDFS["queue"], QUEUE_J, BPR_B)
-    alpha = np.where(np.array(cap) >= UNCONGESTED, 0.0, alpha).astype(float)
     links = LinkTable(
         n_zones + g.n_nodes,
         np.array(init, np.int64),
         np.array(term, np.int64),
         np.array(cap, float),
         np.array(fft, float),
-        alpha,
-        np.full(len(init), BPR_POWER),
-        vdf_arr,
+        np.array(alpha, float),
+        np.array(power, float),
+        np.array(vdf, np.int64),
         np.array(money, float),
         np.zeros(len(init)),
         n_zones,
@@ -256,6 +281,7 @@ def _classes(
     classes = []
     for (commodity, rule_ids), mat in sorted(groups.items()):
         allowed = np.ones(n_links, np.bool_)
+        allowed[: len(open_edges)] &= g.commodity_allowed(commodity)[open_edges]
         for r in rules:
             if r.id in rule_ids:
                 allowed[: len(open_edges)] &= ~g.rule_mask(r)[open_edges]

@@ -539,8 +539,9 @@ def _flows_html(report: Report) -> list[str]:
     corridors = sorted({c for f in report.flows for c in f["corridor_tonnes"]})
     out = [
         "<section id='flows'><h2>Corridor flows: where capacity binds</h2><p class='q'>The "
-        "package's demand loaded at user equilibrium (capacities, border-post queues) and "
-        "split over alternative routes (logit) for corridor shares. The 2024 Caspian crossing is "
+        "package's demand loaded at user equilibrium (capacities; queues at ferries and "
+        "border posts, Akçelik's function over a 90-day surge) and split over alternative "
+        "routes (logit, at equilibrium costs) for corridor shares. The 2024 Caspian crossing is "
         "calibrated to TITR's 3.3 Mt seaport tonnage (docs/data.md).</p><table><thead><tr>"
         "<th>run</th><th>date</th><th>t/yr</th><th>Caspian t (Kazakh ports–Alat)</th>"
         "<th>unserved t</th><th>transit AM t</th><th>transit AZ t</th><th>transit GE t</th>"
@@ -562,7 +563,8 @@ def _flows_html(report: Report) -> list[str]:
         )
     out.append(
         "</tbody></table><h3>Bottlenecks with demand x3</h3><table><thead><tr>"
-        "<th>link or post</th><th>t/yr</th><th>capacity</th><th>V/C</th></tr></thead>"
+        "<th>link or post</th><th>t/yr</th><th>capacity</th><th>V/C</th>"
+        "<th>added wait (days)</th></tr></thead>"
         "<tbody>"
     )
     tripled = next((f for f in report.flows if f["label"] == "demand x3"), report.flows[0])
@@ -570,7 +572,7 @@ def _flows_html(report: Report) -> list[str]:
         out.append(
             f"<tr><td>{_esc(b['link'])}</td><td class='n'>{b['tonnes']:,}</td>"
             f"<td class='n'>{b['capacity']:,}</td><td class='n'>"
-            f"{b['volume_capacity']:.2f}</td></tr>"
+            f"{b['volume_capacity']:.2f}</td><td class='n'>{b['wait_added_h'] / 24:.1f}</td></tr>"
         )
     out.append("</tbody></table>")
     if report.flow_map_svg:

@@ -238,6 +238,7 @@ def _shipment_mask(q: Query) -> tuple[BoolArray, list[Rule]]:
         destination_country=d_c,
         avoid_countries=q.avoid_countries,
         modes=q.modes,
+        commodity=q.commodity,
     )
 
 

@@ -235,6 +235,11 @@ class Link(_Sourced):
         description="State at the package's base date: open, closed or planned (not built)."
     )
     directed: bool = Field(False, description="True when usable only from `from` to `to`.")
+    commodities: Names = Field(
+        (),
+        description="Only these commodities may use the link (ids in commodities.csv, "
+        "`;`-separated), e.g. `oil` for a tanker route; empty: every commodity.",
+    )
     detour_reason: str = Field(
         "", description="Why the length may exceed twice the great-circle distance."
     )

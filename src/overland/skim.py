@@ -105,6 +105,7 @@ def skim(
         destination_country="",
         avoid_countries=q.avoid_countries,
         modes=q.modes,
+        commodity=q.commodity,
     )
     # rules in force that depend on the shipment are applied per pair; masks cached per set
     rules = list(state.rules_in_force())

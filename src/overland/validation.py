@@ -104,6 +104,7 @@ class _Checker:
         self.crossings = {loc.item.id: loc.item for loc in t.get("crossings", [])}
         self.transfers = {loc.item.id: loc.item for loc in t.get("transfers", [])}
         self.rules = {loc.item.id: loc.item for loc in raw.rules}
+        self.commodities = {loc.item.id for loc in t.get("commodities", [])}
 
     def add(
         self,
@@ -237,6 +238,15 @@ class _Checker:
             link, row = loc.item, loc.row
             ok_a = self.place("links.csv", row, link.from_place, "from")
             ok_b = self.place("links.csv", row, link.to_place, "to")
+            for com in link.commodities:
+                if com not in self.commodities:
+                    self.add(
+                        "links.csv",
+                        f"unknown commodity {com!r}; valid: {', '.join(sorted(self.commodities))}",
+                        row,
+                        "commodities",
+                        com,
+                    )
             if link.mode == "ferry" and link.headway_h is None and link.wait_h is None:
                 self.add("links.csv", "a ferry needs headway_h or wait_h", row, "headway_h")
             if not (ok_a and ok_b):
@@ -364,7 +374,7 @@ class _Checker:
                     )
 
     def check_demand(self) -> None:
-        commodities = {loc.item.id for loc in self.raw.tables.get("commodities", [])}
+        commodities = self.commodities
         for loc in self.raw.tables.get("demand", []):
             d = loc.item
             self.place("demand.csv", loc.row, d.origin, "origin")

@@ -60,10 +60,16 @@ def flows(
     for k, v in doc["caspian_by_ferry"].items():
         ferries.add_row(k, f"{v:,}")
     con.print(ferries)
-    bottle = Table("link or post", "t/yr", "capacity", "V/C", title="Bottlenecks (equilibrium)")
+    bottle = Table(
+        "link or post", "t/yr", "capacity", "V/C", "added wait", title="Bottlenecks (equilibrium)"
+    )
     for b in doc["bottlenecks"]:
         bottle.add_row(
-            b["link"], f"{b['tonnes']:,}", f"{b['capacity']:,}", f"{b['volume_capacity']:.2f}"
+            b["link"],
+            f"{b['tonnes']:,}",
+            f"{b['capacity']:,}",
+            f"{b['volume_capacity']:.2f}",
+            f"{b['wait_added_h'] / 24:.1f} d",
         )
     con.print(bottle)
     return 0
