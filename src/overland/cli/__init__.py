@@ -14,7 +14,16 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 from ..errors import NetworkDataError, NoRouteError, OverlandError, UnknownPlaceError
-from . import assign, data, flows, layers, report, routes, serve  # noqa: F401  (importing registers the commands)
+from . import (  # noqa: F401  (importing registers the commands)
+    assign,
+    data,
+    flows,
+    layers,
+    report,
+    resilience,
+    routes,
+    serve,
+)
 from ._common import app, emit_json
 
 __all__ = ["app", "main", "run"]

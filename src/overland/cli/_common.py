@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +22,10 @@ __all__ = [
     "JsonOpt",
     "PackageOpt",
     "ScenarioOpt",
+    "SchedulerOpt",
+    "WorkersOpt",
     "app",
+    "chunk_progress",
     "console",
     "emit_json",
     "load",
@@ -43,10 +48,44 @@ PackageOpt = Annotated[
 DateOpt = Annotated[str | None, typer.Option("--date", help="Date, YYYY-MM-DD.")]
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run on Dask: 'local' starts a local cluster, tcp://host:port uses a running "
+        "one (default: this process).",
+    ),
+]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", min=1, max=64, help="Workers of a local Dask cluster.")
+]
 
 
 def console() -> Console:
     return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+
+
+@contextmanager
+def chunk_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (stdout stays clean for --json) fed by (done, total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    err = Console(stderr=True, highlight=False)
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tick
 
 
 def emit_json(doc: Any) -> None:

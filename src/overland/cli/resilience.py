@@ -1,0 +1,120 @@
+"""``overland critical`` and ``overland disrupt``: what single failures cost."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..criticality import ELEMENT_KINDS, criticality
+from ..errors import BadArgumentError
+from ..export import write_text_atomic
+from ..timeline import parse_date
+from ._common import (
+    DateOpt,
+    JsonOpt,
+    PackageOpt,
+    ScenarioOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    app,
+    chunk_progress,
+    console,
+    emit_json,
+    load,
+)
+
+
+@app.command()
+def critical(
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
+    kind: Annotated[
+        str,
+        typer.Option("--kind", help="Element kinds, comma-separated: " + ", ".join(ELEMENT_KINDS)),
+    ] = ",".join(ELEMENT_KINDS),
+    within: Annotated[
+        str,
+        typer.Option("--in", help="Only elements in or touching these countries, e.g. AM,GE,AZ."),
+    ] = "",
+    top: Annotated[int, typer.Option("--top", min=1, help="Failures to show.")] = 20,
+    growth: Annotated[float, typer.Option("--growth", help="Demand multiplier.")] = 1.0,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the whole ranked table (.csv or .parquet).")
+    ] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """Fail every link, border crossing, port, place and country in turn: extra cost,
+    unserved and rerouted tonnes, the trade flows hit."""
+    if out is not None and out.suffix not in (".csv", ".parquet"):
+        raise BadArgumentError(f"--out must end in .csv or .parquet, got {out.name!r}")
+    kinds = tuple(k.strip() for k in kind.split(",") if k.strip())
+    net = load(package)
+    with chunk_progress("criticality scan") as tick:
+        res = criticality(
+            net,
+            date=parse_date(date) if date else None,
+            scenario=scenario,
+            kinds=kinds,
+            countries=tuple(c.strip().upper() for c in within.split(",") if c.strip()),
+            growth=growth,
+            scheduler=scheduler,
+            workers=workers,
+            progress=tick,
+        )
+    if out is not None:
+        if out.suffix == ".csv":
+            buf = io.StringIO()
+            res.table.to_csv(buf, index=False)
+            write_text_atomic(out, buf.getvalue())
+        else:
+            _write_parquet(res.table, out)
+    if as_json:
+        emit_json(res.as_dict(top))
+        return 0
+    con = console()
+    con.print(
+        f"[bold]Criticality on {res.date}[/bold]"
+        + (f", scenario {scenario}" if scenario else "")
+        + f": {res.elements_scanned} elements failed one at a time against "
+        f"{res.total_tonnes:,.0f} t/yr of demand ({res.baseline_unserved_tonnes:,.0f} t "
+        "without a route even before any failure)"
+    )
+    t = Table(
+        "kind",
+        "element",
+        "impact USD/yr",
+        "extra cost USD/yr",
+        "unserved t",
+        "rerouted t",
+        "ODs hit",
+        title="Worst single failures (impact = extra cost + value of unserved cargo)",
+    )
+    for rec in res.top(top).to_dict(orient="records"):
+        t.add_row(
+            str(rec["kind"]),
+            f"{rec['name']} ({rec['id']})" if rec["name"] != rec["id"] else str(rec["id"]),
+            f"{rec['impact_usd_per_year']:,.0f}",
+            f"{rec['extra_cost_usd_per_year']:,.0f}",
+            f"{rec['unserved_tonnes']:,.0f}",
+            f"{rec['rerouted_tonnes']:,.0f}",
+            str(rec["ods_hit"]),
+        )
+    con.print(t)
+    return 0
+
+
+def _write_parquet(df: object, out: Path) -> None:
+    import pandas as pd
+
+    assert isinstance(df, pd.DataFrame)
+    tmp = out.with_name(out.name + ".part")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(tmp, index=False)
+    tmp.replace(out)
