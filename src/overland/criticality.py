@@ -50,7 +50,7 @@ _WATER = (MODES.index("ferry"), MODES.index("sea"))
 
 
 @dataclass(frozen=True)
-class _Problem:
+class DemandProblem:
     """Everything a scan needs, as plain arrays (shipped once to Dask workers)."""
 
     indptr: IntArray
@@ -169,8 +169,8 @@ def criticality(
             f"unknown country {', '.join(unknown)}; valid: {', '.join(sorted(network.countries))}"
         )
     state = network.as_of(date, scenario)
-    labels, element_edges = _elements(network, state, kinds, set(countries))
-    problem, demand_ids = _problem(network, state, element_edges, growth, incremental)
+    labels, element_edges = elements_of(network, state, kinds, set(countries))
+    problem, demand_ids = demand_problem(network, state, element_edges, growth, incremental)
     parts = run_chunks(
         _scan_chunk,
         problem,
@@ -243,7 +243,7 @@ def criticality(
 # ----------------------------------------------------------------------------- set-up
 
 
-def _elements(
+def elements_of(
     network: Network, state: Any, kinds: tuple[str, ...], within: set[str]
 ) -> tuple[list[tuple[str, str, str]], tuple[IntArray, ...]]:
     """(kind, id, name) and the open edges of every element that has any (and touches a
@@ -311,13 +311,13 @@ def _elements(
     return labels, tuple(edges)
 
 
-def _problem(
+def demand_problem(
     network: Network,
     state: Any,
     element_edges: tuple[IntArray, ...],
     growth: float,
     incremental: bool,
-) -> tuple[_Problem, list[str]]:
+) -> tuple[DemandProblem, list[str]]:
     g = network.graph
     costs = g.costs(state)
     rules = list(state.rules_in_force())
@@ -344,7 +344,7 @@ def _problem(
         tonnes.append(d.tonnes_per_year * growth)
         value.append(network.commodities[d.commodity].value_usd_per_t)
         ids.append(d.id)
-    p = _Problem(
+    p = DemandProblem(
         indptr=g.indptr,
         adj_edge=g.adj_edge,
         edge_src=g.edge_src,
@@ -363,14 +363,14 @@ def _problem(
         incremental=incremental,
     )
     rows = np.arange(len(ids))
-    base, paths = _solve(p, rows, np.zeros(0, np.int64), with_paths=True)
+    base, paths = solve_rows(p, rows, np.zeros(0, np.int64), with_paths=True)
     users: list[list[int]] = [[] for _ in range(g.n_edges)]
     for r, path in enumerate(paths):
         for e in path:
             users[e].append(r)
     edge_rows = tuple(np.array(u, np.int64) for u in users)
     return (
-        _Problem(**{**p.__dict__, "base": base, "edge_rows": edge_rows}),
+        DemandProblem(**{**p.__dict__, "base": base, "edge_rows": edge_rows}),
         ids,
     )
 
@@ -378,8 +378,8 @@ def _problem(
 # ----------------------------------------------------------------------------- kernels
 
 
-def _solve(
-    p: _Problem, rows: IntArray, removed: IntArray, *, with_paths: bool = False
+def solve_rows(
+    p: DemandProblem, rows: IntArray, removed: IntArray, *, with_paths: bool = False
 ) -> tuple[FloatArray, list[list[int]]]:
     """Least cost (and, optionally, edges) of ``rows`` with ``removed`` edges taken out."""
     cost = np.full(rows.shape[0], np.inf)
@@ -404,7 +404,7 @@ def _solve(
 
 
 def _scan_chunk(
-    p: _Problem, span: tuple[int, int]
+    p: DemandProblem, span: tuple[int, int]
 ) -> list[tuple[float, float, float, float, IntArray, FloatArray]]:
     """Per element of ``span``: extra cost, unserved t, rerouted t, value of the unserved
     cargo, rows hit, their new costs."""
@@ -421,7 +421,7 @@ def _scan_chunk(
         if cand.size == 0:
             out.append((0.0, 0.0, 0.0, 0.0, cand, np.zeros(0)))
             continue
-        new, _ = _solve(p, cand, removed)
+        new, _ = solve_rows(p, cand, removed)
         uses = _uses(p, cand, removed)
         # brute force: a row is hit when its cost changed or its best route used the
         # element (equal-cost detours); incremental candidates all used it
@@ -436,7 +436,7 @@ def _scan_chunk(
     return out
 
 
-def _uses(p: _Problem, rows: IntArray, removed: IntArray) -> BoolArray:
+def _uses(p: DemandProblem, rows: IntArray, removed: IntArray) -> BoolArray:
     """Which rows' best route uses any removed edge."""
     users = [p.edge_rows[e] for e in removed.tolist()]
     if not users:

@@ -46,6 +46,7 @@ __all__ = [
     "FlowsResult",
     "corridor_flows",
     "corridor_of",
+    "logit_shares",
 ]
 
 LOGIT_THETA = 8.0
@@ -81,6 +82,14 @@ def _delay_by_step(network: Network, na: NetworkAssignment) -> dict[tuple[str, s
         key = (lid, start)
         out[key] = max(out.get(key, 0.0), float(added[i]))
     return out
+
+
+def logit_shares(costs: list[float]) -> list[float]:
+    """Logit probabilities ``∝ exp(-θ · C / C_min)`` of routes with the given costs."""
+    best = min(costs) or 1.0
+    weights = [math.exp(-LOGIT_THETA * c / best) for c in costs]
+    total = sum(weights)
+    return [w / total for w in weights]
 
 
 def corridor_of(route: Route) -> str:
@@ -247,11 +256,8 @@ def corridor_flows(
         od_row["equilibrium_corridor"] = corridor_of(routes[pick])
         od_row["equilibrium_time_h"] = routes[pick].time_h + waits[pick]
         od_row["equilibrium_cost_usd_per_t"] = routes[pick].cost_usd_per_t
-        best = loaded[pick] or 1.0
-        weights = [math.exp(-LOGIT_THETA * c / best) for c in loaded]
-        total = sum(weights)
-        for r, w in zip(routes, weights, strict=True):
-            share = tonnes * w / total
+        for r, w in zip(routes, logit_shares(loaded), strict=True):
+            share = tonnes * w
             shares[corridor_of(r)] += share
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):

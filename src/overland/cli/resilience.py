@@ -118,3 +118,71 @@ def _write_parquet(df: object, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(tmp, index=False)
     tmp.replace(out)
+
+
+@app.command()
+def disrupt(
+    close: Annotated[
+        str,
+        typer.Option(
+            "--close",
+            help="Elements to close, comma-separated: kind:id or id (e.g. "
+            "ferry-alat-aktau,ferry-alat-kuryk or country:GE).",
+        ),
+    ],
+    days: Annotated[float, typer.Option("--days", help="Days closed (0-365].")],
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
+    growth: Annotated[float, typer.Option("--growth", help="Demand multiplier.")] = 1.0,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """Close elements for some days: who waits, who reroutes, the backlog and its delay."""
+    from ..disruption import disrupt as run
+
+    net = load(package)
+    res = run(
+        net,
+        [c for c in close.split(",") if c.strip()],
+        days,
+        date=parse_date(date) if date else None,
+        scenario=scenario,
+        growth=growth,
+    )
+    doc = res.as_dict()
+    if as_json:
+        emit_json(doc)
+        return 0
+    con = console()
+    con.print(
+        f"[bold]{', '.join(res.closed)} closed for {days:g} days[/bold] from {res.date}: "
+        f"{doc['affected_tonnes']:,} t affected ({doc['waiting_tonnes']:,} t wait, "
+        f"{doc['rerouted_tonnes']:,} t reroute at {doc['extra_cost_usd']:,} USD extra); "
+        f"backlog at reopening {doc['backlog_tonnes']:,} t, cleared after "
+        f"{doc['clearance_days']} days; delay {doc['delay_tonne_days']:,} tonne-days"
+    )
+    q = Table("link", "direction", "arrivals t/day", "capacity t/day", "backlog t", "clears in")
+    for r in doc["queues"]:
+        q.add_row(
+            str(r["link"]),
+            f"{r['from']} → {r['to']}",
+            f"{r['arrivals_t_per_day']:,.0f}",
+            "no limit" if r["capacity_t_per_day"] is None else f"{r['capacity_t_per_day']:,.0f}",
+            f"{r['backlog_tonnes']:,.0f}",
+            f"{r['clearance_days']:.1f} d" if r["clears"] else "does not clear",
+        )
+    con.print(q)
+    t = Table("demand", "t/yr", "choice", "reroute premium USD/t", "tonnes hit", "delay t·days")
+    for r in doc["rows"][:20]:
+        t.add_row(
+            str(r["demand"]),
+            f"{r['tonnes_per_year']:,.0f}",
+            str(r["choice"]),
+            "no route"
+            if r["reroute_premium_usd_per_t"] is None
+            else f"{r['reroute_premium_usd_per_t']:,.2f}",
+            f"{r['tonnes_affected']:,.0f}",
+            f"{r['delay_tonne_days']:,.0f}",
+        )
+    con.print(t)
+    return 0

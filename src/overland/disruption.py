@@ -1,0 +1,302 @@
+"""Disruptions: elements closed for some days, the backlog they leave and who pays.
+
+While an element is closed, every demand row whose best route uses it either **waits**
+(its cargo queues at the element) or **reroutes** (pays its best remaining route). Each
+closed edge is a deterministic queue: cargo arrives at ``λ`` t/day, nothing leaves for
+``D`` days, then the queue is served at the edge's capacity ``μ`` t/day (link or border-
+post capacity, per direction). The backlog at reopening is ``λ·D``, it clears after ``T
+= λ·D / (μ − λ)`` days, and the delay is the triangle ``½·λ·D·(D + T)`` tonne-days,
+spread over the ``λ·(D + T)`` tonnes that meet the queue: ``D/2`` days each on average,
+``D`` for the first. Without a capacity the queue clears at once (``T = 0``); with ``μ ≤
+λ`` it never clears and is reported as such.
+
+``λ`` is the edge's normal flow at user equilibrium (the corridor-flows assignment, with
+capacities) times the waiting rows' share of the tonnes whose best route uses the edge,
+so a queue never starts from more than the edge normally carries.
+
+Rows choose: a row reroutes when its extra cost per tonne is below the value of the
+average wait (``value of time × 24 × D/2``); rows with no other route wait. Rerouted rows
+leave the queue, which shortens ``T`` for the others; the choice is made once per row on
+``D/2`` (independent of ``T``), so no iteration is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .criticality import ELEMENT_KINDS, demand_problem, elements_of, solve_rows
+from .errors import BadArgumentError
+from .graph import HAUL
+from .netassign import DemandRow, assign_network
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["DisruptionResult", "disrupt"]
+
+NEVER_CLEARS_DAYS = 365.0
+
+
+@dataclass(frozen=True)
+class DisruptionResult:
+    """What closing some elements for ``days`` does to the demand that uses them."""
+
+    date: dt.date
+    scenario: str | None
+    closed: tuple[str, ...]  # "kind:id"
+    days: float
+    rows: pd.DataFrame  # per affected demand row
+    queues: pd.DataFrame  # per closed edge with waiting cargo
+
+    @property
+    def backlog_tonnes(self) -> float:
+        """Cargo queued when the elements reopen."""
+        return float(self.queues["backlog_tonnes"].sum()) if len(self.queues) else 0.0
+
+    @property
+    def delay_tonne_days(self) -> float:
+        """Delay of the waiting cargo."""
+        return float(self.rows["delay_tonne_days"].sum())
+
+    @property
+    def extra_cost_usd(self) -> float:
+        """Extra transport cost of the rerouted cargo during the closure."""
+        return float(self.rows["extra_cost_usd"].sum())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+
+        def clean(v: object) -> object:
+            if isinstance(v, float):
+                return None if not np.isfinite(v) else round(v, 2)
+            return v
+
+        return {
+            "date": self.date.isoformat(),
+            "scenario": self.scenario,
+            "closed": list(self.closed),
+            "days": self.days,
+            "affected_tonnes": round(float(self.rows["tonnes_affected"].sum())),
+            "rerouted_tonnes": round(
+                float(self.rows.loc[self.rows["choice"] == "reroute", "tonnes_affected"].sum())
+            ),
+            "waiting_tonnes": round(
+                float(self.rows.loc[self.rows["choice"] == "wait", "tonnes_affected"].sum())
+            ),
+            "backlog_tonnes": round(self.backlog_tonnes),
+            "clearance_days": (
+                round(float(self.queues["clearance_days"].max()), 1) if len(self.queues) else 0.0
+            ),
+            "delay_tonne_days": round(self.delay_tonne_days),
+            "extra_cost_usd": round(self.extra_cost_usd),
+            "queues": [
+                {k: clean(v) for k, v in r.items()} for r in self.queues.to_dict(orient="records")
+            ],
+            "rows": [
+                {k: clean(v) for k, v in r.items()} for r in self.rows.to_dict(orient="records")
+            ],
+        }
+
+
+def disrupt(
+    network: Network,
+    close: list[str],
+    days: float,
+    *,
+    date: dt.date | str | None = None,
+    scenario: str | None = None,
+    growth: float = 1.0,
+) -> DisruptionResult:
+    """Close the elements ``close`` (``kind:id`` or a bare id) for ``days`` days."""
+    if not 0 < days <= 365:
+        raise BadArgumentError(f"days must be in (0, 365], got {days}")
+    if not close:
+        raise BadArgumentError("give at least one element to close")
+    if not network.demand:
+        raise BadArgumentError("this network package has no demand table (demand.csv)")
+    state = network.as_of(date, scenario)
+    labels, element_edges = elements_of(network, state, ELEMENT_KINDS, set())
+    chosen = _resolve(close, labels)
+    removed = np.unique(np.concatenate([element_edges[i] for i in chosen]))
+    problem, ids = demand_problem(
+        network, state, tuple(element_edges[i] for i in chosen), growth, True
+    )
+    users: dict[int, list[int]] = defaultdict(list)  # row -> its closed edges
+    for e in removed.tolist():
+        for r in problem.edge_rows[e].tolist():
+            users[r].append(e)
+    rows = np.array(sorted(users), np.int64)
+    new, _ = solve_rows(problem, rows, removed) if rows.size else (np.zeros(0), [])
+    vot = {
+        d.id: network.commodities[d.commodity].value_of_time_usd_per_t_h
+        for d in network.demand.values()
+    }
+    records = []
+    for k, r in enumerate(rows.tolist()):
+        premium = float(new[k] - problem.base[r])
+        wait_cost = vot[ids[r]] * 24.0 * days / 2.0
+        reroute = bool(np.isfinite(new[k])) and premium < wait_cost
+        records.append(
+            {
+                "demand": ids[r],
+                "tonnes_per_year": float(problem.row_tonnes[r]),
+                "choice": "reroute" if reroute else "wait",
+                "reroute_premium_usd_per_t": premium,
+                "wait_value_usd_per_t": wait_cost,
+            }
+        )
+    normal = _equilibrium_flows(network, state, scenario, growth)
+    queues = _queues(network, state, problem, rows, records, users, days, normal)
+    df = pd.DataFrame(
+        records,
+        columns=[
+            "demand",
+            "tonnes_per_year",
+            "choice",
+            "reroute_premium_usd_per_t",
+            "wait_value_usd_per_t",
+        ],
+    )
+    clear = dict(zip(queues["edge"], queues["clearance_days"], strict=True)) if len(queues) else {}
+    affected, delay, extra = [], [], []
+    for rec, r in zip(records, rows.tolist(), strict=True):
+        daily = rec["tonnes_per_year"] / 365.0
+        if rec["choice"] == "reroute":
+            t = daily * days
+            affected.append(t)
+            delay.append(0.0)
+            extra.append(t * rec["reroute_premium_usd_per_t"])
+        else:
+            span = days + max(clear.get(e, 0.0) for e in users[r])
+            t = daily * span
+            affected.append(t)
+            delay.append(t * days / 2.0)
+            extra.append(0.0)
+    df["tonnes_affected"] = affected
+    df["delay_tonne_days"] = delay
+    df["extra_cost_usd"] = extra
+    return DisruptionResult(
+        date=state.date,
+        scenario=scenario,
+        closed=tuple(f"{labels[i][0]}:{labels[i][1]}" for i in chosen),
+        days=float(days),
+        rows=df.sort_values("tonnes_affected", ascending=False).reset_index(drop=True),
+        queues=queues,
+    )
+
+
+def _resolve(close: list[str], labels: list[tuple[str, str, str]]) -> list[int]:
+    """Indices of the elements named ``kind:id`` or by a bare id (the first kind wins in
+    the order link, crossing, port, place, country)."""
+    by_key = {f"{k}:{i}": n for n, (k, i, _) in enumerate(labels)}
+    by_id: dict[str, int] = {}
+    for n, (_, i, _) in enumerate(labels):
+        by_id.setdefault(i, n)
+    out = []
+    for raw in close:
+        name = raw.strip()
+        hit = by_key.get(name, by_id.get(name))
+        if hit is None:
+            near = difflib.get_close_matches(name, list(by_id) + list(by_key), n=3)
+            raise BadArgumentError(
+                f"unknown or already closed element {name!r}"
+                + (f"; did you mean {', '.join(near)}?" if near else "")
+                + f" (give kind:id with kind one of {', '.join(ELEMENT_KINDS)})"
+            )
+        out.append(hit)
+    return sorted(set(out))
+
+
+def _queues(
+    network: Network,
+    state: Any,
+    problem: Any,
+    rows: np.ndarray,
+    records: list[dict[str, Any]],
+    users: dict[int, list[int]],
+    days: float,
+    normal: np.ndarray,
+) -> pd.DataFrame:
+    """One deterministic queue per closed edge that waiting cargo uses."""
+    g = network.graph
+    waiting: dict[int, float] = defaultdict(float)
+    for rec, r in zip(records, rows.tolist(), strict=True):
+        if rec["choice"] == "wait":
+            for e in users[r]:
+                waiting[e] += rec["tonnes_per_year"]
+    out = []
+    for e, tonnes in sorted(waiting.items()):
+        on_edge = float(problem.row_tonnes[problem.edge_rows[e]].sum())
+        lam = float(normal[e]) * (tonnes / on_edge if on_edge > 0 else 0.0) / 365.0
+        cap = _capacity(network, state, e)
+        backlog = lam * days
+        if cap is None:
+            clearance = 0.0
+        elif cap / 365.0 > lam:
+            clearance = backlog / (cap / 365.0 - lam)
+        else:
+            clearance = NEVER_CLEARS_DAYS
+        src, dst = g.node_place[g.edge_src[e]], g.node_place[g.edge_dst[e]]
+        out.append(
+            {
+                "edge": e,
+                "link": g.link_ids[g.edge_link[e]] if g.edge_kind[e] == HAUL else None,
+                "from": g.place_ids[src],
+                "to": g.place_ids[dst],
+                "arrivals_t_per_day": lam,
+                "capacity_t_per_day": None if cap is None else cap / 365.0,
+                "backlog_tonnes": backlog,
+                "clearance_days": min(clearance, NEVER_CLEARS_DAYS),
+                "clears": clearance < NEVER_CLEARS_DAYS,
+            }
+        )
+    return pd.DataFrame(
+        out,
+        columns=[
+            "edge",
+            "link",
+            "from",
+            "to",
+            "arrivals_t_per_day",
+            "capacity_t_per_day",
+            "backlog_tonnes",
+            "clearance_days",
+            "clears",
+        ],
+    )
+
+
+def _equilibrium_flows(
+    network: Network, state: Any, scenario: str | None, growth: float
+) -> np.ndarray:
+    """Tonnes per year on every graph edge at user equilibrium (corridor flows)."""
+    rows = [
+        DemandRow(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
+        for d in network.demand.values()
+    ]
+    na = assign_network(network, rows, date=state.date.isoformat(), scenario=scenario)
+    flows = np.zeros(network.graph.n_edges)
+    edges = np.array(na.edges, np.int64)
+    real = edges >= 0
+    np.add.at(flows, edges[real], na.result.link_flow[real])
+    return flows
+
+
+def _capacity(network: Network, state: Any, e: int) -> float | None:
+    """The edge's capacity (t/yr): its link's, or its border post's when lower."""
+    g = network.graph
+    if g.edge_kind[e] != HAUL:
+        return None
+    cap = state.links[g.link_ids[g.edge_link[e]]].capacity_t_per_year
+    if g.edge_crossing[e] >= 0:
+        post = state.crossings[g.crossing_ids[g.edge_crossing[e]]].capacity_t_per_year
+        if post is not None and (cap is None or post < cap):
+            cap = post
+    return None if cap is None else float(cap)

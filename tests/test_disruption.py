@@ -1,0 +1,75 @@
+"""Disruptions: deterministic queues checked by hand on the toy network; CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from overland import Network
+from overland.cli import main
+from overland.disruption import disrupt
+from overland.errors import BadArgumentError
+
+
+def test_queue_at_a_capacity_limited_post_by_hand(toy: Network) -> None:
+    # 2024: only tbilisi-baku (500 t/yr) crosses Gardabani-Boyuk Kasik GE->AZ, whose post
+    # takes 800 t/yr; closed 30 days, the toy has no other way, so the grain waits
+    res = disrupt(toy, ["gardabani-boyuk_kasik"], 30, date="2024-06-01")
+    [row] = [r for r in res.rows.to_dict(orient="records") if r["demand"] == "tbilisi-baku"]
+    assert row["choice"] == "wait"
+    [q] = [
+        r
+        for r in res.queues.to_dict(orient="records")
+        if (r["from"], r["to"]) == ("gardabani", "boyuk_kasik")
+    ]
+    lam, mu = 500 / 365, 800 / 365
+    assert q["arrivals_t_per_day"] == pytest.approx(lam)
+    assert q["backlog_tonnes"] == pytest.approx(lam * 30)
+    clearance = lam * 30 / (mu - lam)  # 50 days
+    assert q["clearance_days"] == pytest.approx(clearance)
+    assert row["tonnes_affected"] == pytest.approx(lam * (30 + clearance))
+    assert row["delay_tonne_days"] == pytest.approx(0.5 * lam * 30 * (30 + clearance))
+    assert res.extra_cost_usd == 0
+
+
+def test_without_capacity_the_queue_clears_at_once(toy: Network) -> None:
+    res = disrupt(toy, ["link:ayrum-sadakhlo"], 10, date="2024-06-01")
+    assert set(res.rows["demand"]) == {"gyumri-tbilisi"}  # yerevan-baku: no route in 2024
+    assert (res.queues["clearance_days"] == 0).all()
+    row = res.rows.to_dict(orient="records")[0]
+    assert row["tonnes_affected"] == pytest.approx(200 / 365 * 10)
+    assert row["delay_tonne_days"] == pytest.approx(200 / 365 * 10 * 5)
+
+
+def test_rows_choose_the_cheaper_of_waiting_and_rerouting(embedded: Network) -> None:
+    res = disrupt(embedded, ["road-dariali-upper_lars"], 10, date="2026-03-31")
+    assert len(res.rows) > 0
+    for r in res.rows.to_dict(orient="records"):
+        cheaper = r["reroute_premium_usd_per_t"] < r["wait_value_usd_per_t"]
+        assert (r["choice"] == "reroute") == cheaper
+    assert res.backlog_tonnes > 0
+    longer = disrupt(embedded, ["road-dariali-upper_lars"], 20, date="2026-03-31")
+    assert longer.delay_tonne_days > 2 * res.delay_tonne_days
+
+
+def test_bad_arguments(toy: Network) -> None:
+    with pytest.raises(BadArgumentError, match="did you mean"):
+        disrupt(toy, ["ayrum-sadakhl"], 5)
+    with pytest.raises(BadArgumentError, match="days"):
+        disrupt(toy, ["ayrum-sadakhlo"], 0)
+    with pytest.raises(BadArgumentError, match="at least one"):
+        disrupt(toy, [], 5)
+
+
+def test_cli_disrupt(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["disrupt", "--close", "ferry-alat-aktau,ferry-alat-kuryk", "--days", "7", "--json"]
+    )
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["closed"] == ["link:ferry-alat-aktau", "link:ferry-alat-kuryk"]
+    assert doc["backlog_tonnes"] > 0
+    assert {q["link"] for q in doc["queues"]} <= {"ferry-alat-aktau", "ferry-alat-kuryk"}
+    assert main(["disrupt", "--close", "nowhere", "--days", "7", "--json"]) == 2
+    assert "unknown or already closed" in json.loads(capsys.readouterr().out)["error"]["message"]
