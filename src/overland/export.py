@@ -7,11 +7,15 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .timeline import NetworkState
 
+if TYPE_CHECKING:
+    from .network import Network
+
 __all__ = [
+    "element_layer",
     "state_geojson",
     "write_bytes_atomic",
     "write_csv_tables",
@@ -95,6 +99,31 @@ def state_geojson(state: NetworkState) -> dict[str, Any]:
         },
         "features": features,
     }
+
+
+def element_layer(network: Network, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GeoJSON map layer of analysed elements (``kind``/``id`` and any properties):
+    links and crossings as lines, places and ports as points; countries have no
+    geometry of their own and are left out."""
+    features = []
+    for item in items:
+        kind, eid = item["kind"], item["id"]
+        if kind in ("link", "crossing"):
+            link = network.links[eid if kind == "link" else network.crossings[eid].link]
+            a, b = network.places[link.from_place], network.places[link.to_place]
+            geom: dict[str, Any] = {
+                "type": "LineString",
+                "coordinates": [[a.lon, a.lat], [b.lon, b.lat]],
+            }
+        elif kind in ("place", "port"):
+            p = network.places[eid]
+            geom = {"type": "Point", "coordinates": [p.lon, p.lat]}
+        else:
+            continue
+        features.append(
+            {"type": "Feature", "id": f"{kind}:{eid}", "geometry": geom, "properties": item}
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 def write_geojson(state: NetworkState, path: Path | str) -> Path:

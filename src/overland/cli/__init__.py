@@ -17,8 +17,10 @@ from ..errors import NetworkDataError, NoRouteError, OverlandError, UnknownPlace
 from . import (  # noqa: F401  (importing registers the commands)
     assign,
     data,
+    dependence,
     flows,
     layers,
+    reliability,
     report,
     resilience,
     routes,

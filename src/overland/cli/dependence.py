@@ -1,0 +1,154 @@
+"""``overland dependence`` and ``overland redundancy``: who depends on whom, and how many
+independent ways a pair has."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..dependence import DependenceResult, country_dependence, redundancy
+from ..errors import BadArgumentError
+from ..timeline import parse_date
+from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+
+
+def _runs(dates: str | None, scenarios: str | None) -> list[tuple[str | None, str | None]]:
+    date_list = [d.strip() for d in (dates or "").split(",") if d.strip()]
+    for d in date_list:
+        parse_date(d)
+    scen = [s.strip() for s in (scenarios or "").split(",") if s.strip()]
+    runs: list[tuple[str | None, str | None]] = [(d, None) for d in date_list]
+    runs += [(None, None if s.lower() == "none" else s) for s in scen]
+    return runs
+
+
+@app.command()
+def dependence(
+    country: Annotated[
+        str | None, typer.Option("--country", "-c", help="ISO2 code, e.g. AM (default: all).")
+    ] = None,
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
+    dates: Annotated[str | None, typer.Option("--dates", help="Compare dates D1,D2,...")] = None,
+    scenarios: Annotated[
+        str | None, typer.Option("--scenarios", help="Compare scenarios S1,S2,...")
+    ] = None,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """The share of each country's trade (tonnes and value of time) that transits each
+    other country; with --dates/--scenarios, side by side."""
+    net = load(package)
+    code = country.strip().upper() if country else None
+    if code is not None and code not in net.countries:
+        raise BadArgumentError(
+            f"unknown country {country!r}; valid: {', '.join(sorted(net.countries))}"
+        )
+    runs = _runs(dates, scenarios) or [(date, scenario)]
+    results = [
+        country_dependence(net, date=parse_date(d) if d else None, scenario=s) for d, s in runs
+    ]
+    if as_json:
+        docs = []
+        for res in results:
+            doc = res.as_dict()
+            if code is not None:
+                doc["countries"] = [c for c in doc["countries"] if c["country"] == code]
+            docs.append(doc)
+        emit_json({"runs": docs})
+        return 0
+    con = console()
+    countries = [code] if code else sorted({c for r in results for c in r.tonnes})
+    for c in countries:
+        _print_country(con, c, runs, results)
+    return 0
+
+
+def _print_country(
+    con: object,
+    country: str,
+    runs: list[tuple[str | None, str | None]],
+    results: list[DependenceResult],
+) -> None:
+    from rich.console import Console
+
+    assert isinstance(con, Console)
+    vias = sorted(
+        {v for r in results for v in r.table.loc[r.table["country"] == country, "via"]},
+        key=lambda v: -max(r.share(country, v) for r in results),
+    )
+    if not vias:
+        return
+    t = Table(
+        "transit via",
+        *[
+            f"{res.date}" + (f" {s}" if s else "") + "\nt / VoT"
+            for (_, s), res in zip(runs, results, strict=True)
+        ],
+        title=f"{country}: share of its trade transiting each country",
+    )
+    for v in vias:
+        t.add_row(
+            v,
+            *[
+                f"{r.share(country, v):.1%} / {r.share(country, v, by='value_of_time'):.1%}"
+                for r in results
+            ],
+        )
+    t.add_row(
+        "trade t/yr",
+        *[
+            f"{r.tonnes.get(country, 0):,.0f} ({r.unserved.get(country, 0):,.0f} unserved)"
+            for r in results
+        ],
+    )
+    con.print(t)
+
+
+@app.command(name="redundancy")
+def redundancy_cmd(
+    origin: Annotated[str, typer.Argument(metavar="FROM")],
+    destination: Annotated[str, typer.Argument(metavar="TO")],
+    date: DateOpt = None,
+    scenario: ScenarioOpt = None,
+    commodity: Annotated[str | None, typer.Option("--commodity", help="Commodity id.")] = None,
+    max_routes: Annotated[int, typer.Option("--max-routes", min=1, max=50)] = 5,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """Alternatives between two places that share no transit country, and their extra cost."""
+    net = load(package)
+    res = redundancy(
+        net,
+        origin,
+        destination,
+        date=parse_date(date) if date else None,
+        scenario=scenario,
+        commodity=commodity,
+        max_routes=max_routes,
+    )
+    if as_json:
+        emit_json(res.as_dict())
+        return 0
+    con = console()
+    con.print(
+        f"[bold]{res.origin} → {res.destination}[/bold] ({res.commodity}, {res.date}"
+        + (f", {res.scenario}" if res.scenario else "")
+        + f"): {res.n_disjoint} country-disjoint alternative(s); search stopped: {res.stopped}"
+        + (f" — {res.reason}" if res.reason else "")
+    )
+    t = Table("#", "countries", "transit", "days", "USD/t", "generalized USD/t", "extra")
+    for a in res.alternatives:
+        t.add_row(
+            str(a.rank),
+            " → ".join(a.countries),
+            ", ".join(a.transit) or "(direct)",
+            f"{a.time_h / 24:.1f}",
+            f"{a.cost_usd_per_t:,.1f}",
+            f"{a.generalized_cost_usd_per_t:,.1f}",
+            f"+{a.extra_pct:.0f}%",
+        )
+    con.print(t)
+    return 0
