@@ -102,6 +102,11 @@ def test_no_route_names_the_rule(client: TestClient) -> None:
         ("/api/network?date=1900-01-01", 422, "bad_scenario"),
         ("/api/compare?from=Baku&to=Tbilisi&dates=2025-01-01,x", 422, "bad_argument"),
         ("/api/nothing", 404, "http"),
+        ("/api/critical?kind=bridge", 422, "bad_argument"),
+        ("/api/critical?in=XX", 422, "bad_argument"),
+        ("/api/dependence?country=XX", 422, "bad_argument"),
+        ("/api/reliability?from=Baku&to=Kars&by=fastest", 422, "bad_request"),
+        ("/api/flows?growth=0", 422, "bad_request"),
     ],
 )
 def test_bad_input_is_4xx_json(client: TestClient, url: str, status: int, kind: str) -> None:
@@ -178,6 +183,41 @@ def test_openapi_and_docs(client: TestClient) -> None:
 def test_cors_is_off_by_default(client: TestClient) -> None:
     r = client.get("/api/health", headers={"origin": "http://example.org"})
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_flows_and_criticality_layers(client: TestClient) -> None:
+    flows = ok(client, "/api/flows?date=2024-07-01")
+    assert flows["caspian_tonnes"] > 0
+    feats = flows["layer"]["features"]
+    assert feats
+    assert all(f["geometry"]["type"] == "LineString" for f in feats)
+    assert max(f["properties"]["volume_capacity"] for f in feats) > 0.5
+    crit = ok(client, "/api/critical?date=2026-03-31&in=AM,GE,AZ&top=10")
+    assert len(crit["failures"]) == 10
+    impacts = [f["impact_usd_per_year"] for f in crit["failures"]]
+    assert impacts == sorted(impacts, reverse=True)
+    ranks = [f["properties"]["rank"] for f in crit["layer"]["features"]]
+    assert ranks == sorted(ranks)
+    # countries have no geometry of their own; everything else is on the map
+    assert len(ranks) == sum(f["kind"] != "country" for f in crit["failures"])
+
+
+def test_dependence_redundancy_reliability_disrupt(client: TestClient) -> None:
+    dep = ok(client, "/api/dependence?country=AM&date=2025-06-01")
+    [am] = dep["countries"]
+    assert {v["via"] for v in am["transit"]} >= {"GE", "IR"}
+    red = ok(client, "/api/redundancy?from=Yerevan&to=Moscow&date=2026-03-31")
+    assert red["n_disjoint"] >= 2
+    rel = ok(client, "/api/reliability?from=Baku&to=Kars&n=5000&k=2")
+    p90 = [r["reliability"]["p90_h"] for r in rel["routes"]]
+    assert p90 == sorted(p90)
+    r = client.post("/api/disrupt", json={"close": ["road-dariali-upper_lars"], "days": 10})
+    assert r.status_code == 200, r.text
+    assert r.json()["backlog_tonnes"] > 0
+    problem(
+        client.post("/api/disrupt", json={"close": ["nowhere"], "days": 10}), 422, "bad_argument"
+    )
+    problem(client.post("/api/disrupt", json={"close": [], "days": 10}), 422, "bad_request")
 
 
 def test_fuzzing_finds_no_500_and_no_schema_violation() -> None:

@@ -29,7 +29,7 @@ from .errors import (
     ScenarioError,
     UnknownPlaceError,
 )
-from .export import state_geojson
+from .export import element_layer, state_geojson
 from .network import Network, load_network
 from .package import embedded_package_path
 from .places import name_key
@@ -76,6 +76,18 @@ class RouteQuery(BaseModel):
     via: str | None = Field(None, max_length=100)
     k: int = Field(3, ge=1, le=50)
     objective: Literal["time", "cost", "generalized"] = "generalized"
+
+
+class DisruptQuery(BaseModel):
+    """Close elements for some days."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    close: list[str] = Field(min_length=1, max_length=50)
+    days: float = Field(gt=0, le=365)
+    date: dt.date | None = None
+    scenario: str | None = Field(None, max_length=64)
+    growth: float = Field(1.0, gt=0, le=100)
 
 
 class SkimQuery(BaseModel):
@@ -452,6 +464,177 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
         return fibre_latency(
             network, origin, destination, date=_date(date), scenario=scenario
+        ).as_dict()
+
+    # ------------------------------------------------------------------ flows and resilience
+
+    memo: dict[tuple[object, ...], Any] = {}  # heavy results of this app, a few kept
+
+    def _cached(key: tuple[object, ...], compute: Any) -> Any:
+        if key not in memo:
+            if len(memo) >= 16:
+                memo.pop(next(iter(memo)))
+            memo[key] = compute()
+        return memo[key]
+
+    @app.get("/api/flows")
+    def flows(
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+        growth: Annotated[float, Query(gt=0, le=100)] = 1.0,
+    ) -> dict[str, Any]:
+        """Corridor flows at equilibrium: shares, Caspian tonnage, bottlenecks, and a map
+        layer of every loaded link (tonnes, volume/capacity, added wait)."""
+        from .flows import corridor_flows
+
+        d = _date(date)
+        res = _cached(
+            ("flows", d, scenario, growth),
+            lambda: corridor_flows(network, date=d, scenario=scenario, growth=growth),
+        )
+        doc: dict[str, Any] = res.as_dict()
+        loaded = res.links[res.links["tonnes"] > 0]
+        doc["layer"] = element_layer(
+            network,
+            [
+                {
+                    "kind": "link",
+                    "id": str(r["link"]),
+                    "tonnes": round(float(r["tonnes"])),
+                    "volume_capacity": round(float(r["volume_capacity"]), 3),
+                    "wait_added_h": round(float(r["wait_added_h"]), 1),
+                }
+                for r in loaded.to_dict(orient="records")
+            ],
+        )
+        return doc
+
+    @app.get("/api/critical")
+    def critical(
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+        kind: Annotated[str, Query(max_length=100)] = "link,crossing,port,place,country",
+        within: Annotated[str, Query(alias="in", max_length=100)] = "",
+        top: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> dict[str, Any]:
+        """Single failures ranked by impact, with the flows they hit, and a map layer."""
+        from .criticality import criticality
+
+        d = _date(date)
+        kinds = tuple(k.strip() for k in kind.split(",") if k.strip())
+        countries = tuple(c.strip().upper() for c in within.split(",") if c.strip())
+        res = _cached(
+            ("critical", d, scenario, kinds, countries),
+            lambda: criticality(
+                network, date=d, scenario=scenario, kinds=kinds, countries=countries
+            ),
+        )
+        doc: dict[str, Any] = res.as_dict(top)
+        doc["layer"] = element_layer(
+            network,
+            [
+                {k: v for k, v in f.items() if k != "hit"} | {"rank": i}
+                for i, f in enumerate(doc["failures"], start=1)
+            ],
+        )
+        return doc
+
+    @app.get("/api/dependence")
+    def dependence(
+        country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """The share of each country's trade that transits each other country."""
+        from .dependence import country_dependence
+
+        code = country.upper() if country else None
+        if code is not None and code not in network.countries:
+            raise BadArgumentError(
+                f"unknown country {country!r}; valid: {', '.join(sorted(network.countries))}"
+            )
+        d = _date(date)
+        doc: dict[str, Any] = _cached(
+            ("dependence", d, scenario),
+            lambda: country_dependence(network, date=d, scenario=scenario).as_dict(),
+        )
+        if code is None:
+            return doc
+        return {**doc, "countries": [c for c in doc["countries"] if c["country"] == code]}
+
+    @app.get("/api/redundancy")
+    def redundancy(
+        origin: Annotated[str, Query(alias="from", min_length=1, max_length=100)],
+        destination: Annotated[str, Query(alias="to", min_length=1, max_length=100)],
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+        commodity: Annotated[str | None, Query(max_length=64)] = None,
+        max_routes: Annotated[int, Query(ge=1, le=10)] = 5,
+    ) -> dict[str, Any]:
+        """Alternatives between two places that share no transit country."""
+        from .dependence import redundancy as run
+
+        return run(
+            network,
+            origin,
+            destination,
+            date=_date(date),
+            scenario=scenario,
+            commodity=commodity,
+            max_routes=max_routes,
+        ).as_dict()
+
+    @app.get("/api/reliability")
+    def reliability(
+        origin: Annotated[str, Query(alias="from", min_length=1, max_length=100)],
+        destination: Annotated[str, Query(alias="to", min_length=1, max_length=100)],
+        date: Annotated[str | None, Query(max_length=10)] = None,
+        scenario: Annotated[str | None, Query(max_length=64)] = None,
+        commodity: Annotated[str | None, Query(max_length=64)] = None,
+        k: Annotated[int, Query(ge=1, le=6)] = 3,
+        by: Annotated[Literal["p90", "mean_spread"], Query()] = "p90",
+        lam: Annotated[float, Query(ge=0, le=100)] = 1.0,
+        n: Annotated[int, Query(ge=100, le=200_000)] = 20_000,
+        seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    ) -> dict[str, Any]:
+        """P50/P90/P95 door-to-door times of the alternatives, most reliable first."""
+        from .reliability import reliable_routes
+
+        ranked = reliable_routes(
+            network,
+            origin,
+            destination,
+            k=k,
+            by=by,
+            lam=lam,
+            n=n,
+            seed=seed,
+            date=_date(date),
+            scenario=scenario,
+            commodity=commodity,
+        )
+        return {
+            "by": by,
+            "routes": [
+                {
+                    "countries": list(r.countries),
+                    "places": list(r.places),
+                    "time_h": round(r.time_h, 3),
+                    "reliability": {
+                        k2: v for k2, v in res.to_dict().items() if k2 != "samples_per_s"
+                    },
+                }
+                for r, res in ranked
+            ],
+        }
+
+    @app.post("/api/disrupt")
+    def disrupt(q: DisruptQuery) -> dict[str, Any]:
+        """Close elements for some days: who waits, who reroutes, backlog and delay."""
+        from .disruption import disrupt as run
+
+        return run(
+            network, q.close, q.days, date=q.date, scenario=q.scenario, growth=q.growth
         ).as_dict()
 
     # ------------------------------------------------------------------ page and assets

@@ -321,6 +321,12 @@ class Crossing(_Sourced):
             raise ValueError(
                 f"dwell_p90_h ({self.dwell_p90_h}) must be >= dwell_mean_h ({self.dwell_mean_h})"
             )
+        if self.dwell_p90_h > 10 * self.dwell_mean_h:
+            raise ValueError(
+                f"dwell_p90_h ({self.dwell_p90_h}) cannot exceed 10 x dwell_mean_h "
+                f"({self.dwell_mean_h}): no non-negative time has a P90 above ten times its "
+                "mean (Markov's inequality); check whether the mean is a typical (median) time"
+            )
         if self.from_country == self.to_country:
             raise ValueError("from_country and to_country must differ")
         return self
