@@ -133,3 +133,23 @@ def test_report_has_the_corridor_flows(built: tuple[Path, dict[str, Any]]) -> No
     # the TRIPP opens transit through Armenia's south: more tonnes cross Armenia
     assert runs["tripp"]["transit_tonnes"]["AM"] > runs["today"]["transit_tonnes"]["AM"]
     assert any(b["volume_capacity"] > 1 for b in runs["demand x3"]["bottlenecks"])
+
+
+def test_report_has_the_resilience_section(built: tuple[Path, dict[str, Any]]) -> None:
+    out, doc = built
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "id='resilience'" in page
+    res = doc["resilience"]
+    impacts = [f["impact_usd_per_year"] for f in res["failures"]]
+    assert impacts == sorted(impacts, reverse=True)
+    assert len(impacts) == 12
+    share = {(d["run"], d["via"]): d["share_tonnes"] for d in res["dependence"]}
+    before = "before the ban was lifted (2025-06-01)"
+    # no Armenian cargo transits Azerbaijan under the ban; some does once it is lifted
+    assert share[(before, "AZ")] == 0
+    assert share[("today", "AZ")] > 0
+    # opening Margara moves Armenia's trade onto Türkiye
+    assert share[("Margara open", "TR")] > 3 * share[("today", "TR")]
+    for r in res["reliability"]:
+        assert r["p50_h"] <= r["p90_h"] <= r["p95_h"]
+    assert all(d["backlog_tonnes"] > 0 for d in res["disruptions"])

@@ -133,8 +133,10 @@ def flow_map_svg(
     outlines: Sequence[CountryOutline],
     *,
     title: str = "",
+    unit: tuple[float, str] = (1e6, "Mt/yr"),
 ) -> str:
-    """Links drawn with a width proportional to the tonnes they carry."""
+    """Links drawn with a width proportional to the tonnes they carry (or to any other
+    per-link value, scaled and named by ``unit`` in the title)."""
     net = state.network
     used = [lid for lid, t in tonnes.items() if t > 0]
     if not used:
@@ -161,4 +163,5 @@ def flow_map_svg(
             solid_capstyle="round",
             zorder=3,
         )
-    return _svg(fig, ax, (x0, x1, y0, y1), title + f" (widest line {top / 1e6:,.1f} Mt/yr)")
+    scale, name = unit
+    return _svg(fig, ax, (x0, x1, y0, y1), title + f" (widest line {top / scale:,.1f} {name})")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NoRouteError
 from .outlines import CountryOutline, read_outlines
+from .resilience import Resilience, build_resilience, resilience_html
 from .route import Route
 from .routing import shortest_route
 
@@ -70,6 +71,7 @@ class Report:
     layers: tuple[LayerRow, ...] = field(default_factory=tuple)
     flows: tuple[dict[str, Any], ...] = field(default_factory=tuple)  # FlowsResult summaries
     flow_map_svg: str = ""
+    resilience: Resilience | None = None
 
 
 #: (layer, question, sources, sinks) answered with max flow today and under ``tripp``
@@ -404,6 +406,7 @@ def build_report(
         _layer_rows(network),
         flows,
         flow_map,
+        build_resilience(network, outlines, today or dt.date.today()),
     )
 
 
@@ -513,6 +516,8 @@ def report_html(report: Report, network: Network) -> str:
             parts.append(f"<div class='fig chart'>{_strip_xml(case.chart_svg)}</div>")
         parts.append("</div></section>")
     parts += _flows_html(report)
+    if report.resilience is not None:
+        parts += resilience_html(report.resilience, _strip_xml)
     parts += _layers_html(report)
     parts.append(
         "<section id='timeline'><h2>Events on the timeline</h2><table><thead><tr>"

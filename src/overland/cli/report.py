@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from ..export import write_text_atomic
 from ..report import build_report, report_html
+from ..resilience import Resilience
 from ._common import JsonOpt, PackageOpt, app, console, emit_json, load
 
 
@@ -53,6 +54,7 @@ def report(
                 ],
                 "notes": list(rep.notes),
                 "flows": list(rep.flows),
+                "resilience": _resilience_doc(rep.resilience),
                 "layers": [
                     {
                         "layer": lr.layer,
@@ -93,6 +95,18 @@ def report(
             f"flows {f['label']}: {f['total_tonnes']:,} t/yr, Caspian {f['caspian_tonnes']:,}"
             f" t, unserved {f['unserved_tonnes']:,} t; {shares}"
         )
+    if rep.resilience is not None:
+        worst = rep.resilience.failures[0] if rep.resilience.failures else None
+        if worst is not None:
+            con.print(
+                f"worst single failure in AM/AZ/GE: {worst['kind']} {worst['name']} "
+                f"({worst['impact_usd_per_year']:,} USD/yr)"
+            )
+        for d in rep.resilience.disruptions:
+            con.print(
+                f"{d['label']}: backlog {d['backlog_tonnes']:,} t, cleared after "
+                f"{d['clearance_days']} days"
+            )
     if rep.layers:
         table = Table(
             title="What the TRIPP adds to pipelines, fibre and power", title_justify="left"
@@ -112,3 +126,18 @@ def report(
         con.print(f"[yellow]note:[/yellow] {note}")
     con.print(f"report written to {target}")
     return 0
+
+
+def _resilience_doc(res: Resilience | None) -> dict[str, Any] | None:
+    if res is None:
+        return None
+    return {
+        "date": res.date.isoformat(),
+        "failures": list(res.failures),
+        "dependence": [
+            {"run": run, "via": via, "share_tonnes": t, "share_value_of_time": v}
+            for run, via, t, v in res.dependence
+        ],
+        "reliability": list(res.reliability),
+        "disruptions": list(res.disruptions),
+    }
