@@ -83,13 +83,7 @@ def overlay(tmp_path: Path) -> Callable[[Path], Path]:
 @pytest.fixture(scope="session")
 def dask_scheduler() -> Iterator[str]:
     """A 2-worker local Dask cluster for the session; yields its scheduler address."""
-    from distributed import LocalCluster
+    from overland.batch import local_cluster
 
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=40,
-    ) as cluster:
+    with local_cluster(2) as cluster:
         yield str(cluster.scheduler_address)

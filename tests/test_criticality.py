@@ -164,3 +164,37 @@ def test_cli_critical(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert main(["critical", "--kind", "bridge", "--json"]) == 2
     err = json.loads(capsys.readouterr().out)
     assert "valid: link" in err["error"]["message"]
+
+
+def test_congested_scan_matches_free_flow_when_nothing_is_loaded(meshed: Network) -> None:
+    from overland.congestion import congested_criticality
+
+    # at a thousandth of the demand no queue forms: equilibrium costs are free-flow costs
+    light = congested_criticality(meshed, date="2024-06-01", top=6, growth=1e-3)
+    free = {
+        (str(r["kind"]), str(r["id"])): r
+        for r in criticality(meshed, date="2024-06-01", growth=1e-3).table.to_dict(orient="records")
+    }
+    assert len(light.table) == 6
+    for r in light.table.to_dict(orient="records"):
+        ff = free[(str(r["kind"]), str(r["id"]))]
+        assert r["unserved_tonnes"] == pytest.approx(ff["unserved_tonnes"])
+        assert r["extra_cost_usd_per_year"] == pytest.approx(
+            ff["extra_cost_usd_per_year"], rel=1e-3, abs=1e-6
+        )
+
+
+def test_congested_scan_on_dask_equals_local(embedded: Network, dask_scheduler: str) -> None:
+    from overland.congestion import congested_criticality
+
+    pick = ["link:ferry-alat-aktau", "country:GE", "link:road-dariali-upper_lars"]
+    local = congested_criticality(embedded, date="2026-03-31", elements=pick)
+    remote = congested_criticality(
+        embedded, date="2026-03-31", elements=pick, scheduler=dask_scheduler
+    )
+    pd.testing.assert_frame_equal(local.table, remote.table)
+    rows = {str(r["id"]): r for r in local.table.to_dict(orient="records")}
+    # Georgia closing strands trade; losing the Aktau ferry pushes cargo onto other,
+    # loaded crossings, which costs more at equilibrium than at free flow
+    assert float(rows["GE"]["unserved_tonnes"]) > 0
+    assert float(rows["ferry-alat-aktau"]["congestion_premium_usd_per_year"]) > 0

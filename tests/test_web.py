@@ -117,5 +117,17 @@ def test_map_page_end_to_end(server: str, chromium: Chromium) -> None:
         page.click("#compare-btn")
         expect(page.locator("#comparison")).to_be_visible(timeout=20_000)
         page.screenshot(path=str(ARTIFACTS / "baku-nakhchivan-compare.png"))
+
+        # analysis layers: corridor flows, then criticality, drawn from the API's layers
+        page.select_option("#analysis", "flows")
+        info = page.locator("#analysis-info")
+        expect(info).to_contain_text("Caspian", timeout=30_000)
+        assert int(info.get_attribute("data-features") or 0) > 50
+        page.select_option("#analysis", "critical")
+        expect(info).to_contain_text("Worst single failure", timeout=30_000)
+        assert int(info.get_attribute("data-features") or 0) > 10
+        shot = ARTIFACTS / "criticality-layer.png"
+        page.screenshot(path=str(shot))
+        assert _non_blank(shot) > 200
         browser.close()
     assert errors == []

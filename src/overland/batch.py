@@ -12,7 +12,9 @@ chunk order, so a run in-process, on a local cluster and on a remote one agree b
 - ``"local"`` — start a ``dask.distributed.LocalCluster`` of ``workers`` single-threaded
   worker processes for the batch, and close it after;
 - ``"tcp://host:port"`` (or any address ``dask.distributed.Client`` accepts) — use that
-  running cluster.
+  running cluster;
+- a ``dask.distributed.Client`` — use it and leave it open (saves connecting for every
+  batch when many run in a row).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from .errors import BadArgumentError
 
-__all__ = ["chunk_seeds", "chunked", "run_chunks"]
+__all__ = ["chunk_seeds", "chunked", "local_cluster", "run_chunks"]
 
 P = TypeVar("P")
 C = TypeVar("C")
@@ -46,12 +48,28 @@ def chunk_seeds(seed: int, n_chunks: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
+def local_cluster(workers: int = 2) -> Any:
+    """A ``dask.distributed.LocalCluster`` of ``workers`` single-threaded processes (the
+    one ``scheduler="local"`` starts); use it as a context manager."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=40,  # logging.ERROR
+        # one process per core: compiled kernels must not start threads of their own
+        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+
+
 def run_chunks(
     fn: Callable[[P, C], R],
     payload: P,
     chunks: Sequence[C],
     *,
-    scheduler: str | None = None,
+    scheduler: Any = None,
     workers: int = 2,
     progress: Progress | None = None,
 ) -> list[R]:
@@ -69,18 +87,15 @@ def run_chunks(
         return out
     if workers < 1:
         raise BadArgumentError(f"workers must be >= 1, got {workers}")
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     cluster: Any = None
+    own = not isinstance(scheduler, Client)
     try:
-        if scheduler == "local":
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=40,  # logging.ERROR
-            )
+        if not own:
+            client = scheduler
+        elif scheduler == "local":
+            cluster = local_cluster(workers)
             client = Client(cluster)
         else:
             try:
@@ -98,7 +113,8 @@ def run_chunks(
                     progress(done, total)
             return list(client.gather(futures))
         finally:
-            client.close()
+            if own:
+                client.close()
     finally:
         if cluster is not None:
             cluster.close()

@@ -58,6 +58,7 @@ class DemandProblem:
     edge_src: IntArray
     edge_dst: IntArray
     node_place: IntArray
+    place_nodes: tuple[IntArray, ...]  # per place index: its (place, layer) nodes
     weight: FloatArray  # (classes, edges) USD/t at each class's value of time
     allowed: BoolArray  # (classes, edges)
     row_class: IntArray
@@ -350,6 +351,7 @@ def demand_problem(
         edge_src=g.edge_src,
         edge_dst=g.edge_dst,
         node_place=g.node_place,
+        place_nodes=tuple(g.nodes_at(pid) for pid in g.place_ids),
         weight=np.array(weights),
         allowed=np.array(allowed),
         row_class=np.array(row_class, np.int64),
@@ -392,10 +394,10 @@ def solve_rows(
         if removed.size:
             mask = mask.copy()
             mask[removed] = False
-        sources = np.flatnonzero(p.node_place == origin)
+        sources = p.place_nodes[origin]
         dist, pred = dijkstra(p.indptr, p.adj_edge, p.edge_dst, p.weight[cls], mask, sources)
         for k in ks:
-            targets = np.flatnonzero(p.node_place == p.row_dest[rows[k]])
+            targets = p.place_nodes[p.row_dest[rows[k]]]
             best = targets[np.argmin(dist[targets])]
             cost[k] = dist[best]
             if with_paths and np.isfinite(dist[best]):

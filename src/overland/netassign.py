@@ -49,7 +49,14 @@ if TYPE_CHECKING:
 
     from .network import Network
 
-__all__ = ["DemandRow", "NetworkAssignment", "assign_network", "read_demand"]
+__all__ = [
+    "AssignmentProblem",
+    "DemandRow",
+    "NetworkAssignment",
+    "assign_network",
+    "assignment_problem",
+    "read_demand",
+]
 
 UNCONGESTED = 1e15
 BPR_B, BPR_POWER = 0.15, 4.0
@@ -175,6 +182,17 @@ class NetworkAssignment:
         )
 
 
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """A demand table on the network, ready to assign: plain, picklable arrays."""
+
+    links: LinkTable
+    classes: tuple[AssignmentClass, ...]
+    row_class: tuple[str, ...]
+    link_ids: tuple[str | None, ...]
+    edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
+
+
 def assign_network(
     network: Network,
     demand: list[DemandRow],
@@ -184,6 +202,21 @@ def assign_network(
     scenario: str | None = None,
 ) -> NetworkAssignment:
     """Equilibrium assignment of ``demand`` on the network as of ``date``/``scenario``."""
+    p = assignment_problem(network, demand, date=date, scenario=scenario)
+    result = assign(
+        p.links, list(p.classes), spec or AssignmentSpec(algorithm="gp", target_gap=1e-6)
+    )
+    return NetworkAssignment(result, p.link_ids, p.edges, p.links.capacity, p.row_class)
+
+
+def assignment_problem(
+    network: Network,
+    demand: list[DemandRow],
+    *,
+    date: str | None = None,
+    scenario: str | None = None,
+) -> AssignmentProblem:
+    """The link table and classes :func:`assign_network` solves."""
     state = network.as_of(date, scenario)
     g = network.graph
     costs = g.costs(state)
@@ -248,8 +281,7 @@ def assign_network(
         n_zones + 1,
     )
     classes, row_class = _classes(network, state, demand, g, open_edges, len(init), n_zones)
-    result = assign(links, classes, spec or AssignmentSpec(algorithm="gp", target_gap=1e-6))
-    return NetworkAssignment(result, tuple(link_ids), tuple(edges), links.capacity, row_class)
+    return AssignmentProblem(links, tuple(classes), row_class, tuple(link_ids), tuple(edges))
 
 
 def _classes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -42,6 +42,15 @@ def critical(
     ] = "",
     top: Annotated[int, typer.Option("--top", min=1, help="Failures to show.")] = 20,
     growth: Annotated[float, typer.Option("--growth", help="Demand multiplier.")] = 1.0,
+    congested: Annotated[
+        int,
+        typer.Option(
+            "--congested",
+            min=0,
+            max=500,
+            help="Re-solve the N worst failures at user equilibrium (capacities, queues).",
+        ),
+    ] = 0,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the whole ranked table (.csv or .parquet).")
     ] = None,
@@ -56,18 +65,24 @@ def critical(
         raise BadArgumentError(f"--out must end in .csv or .parquet, got {out.name!r}")
     kinds = tuple(k.strip() for k in kind.split(",") if k.strip())
     net = load(package)
+    common: dict[str, Any] = {
+        "scenario": scenario,
+        "kinds": kinds,
+        "countries": tuple(c.strip().upper() for c in within.split(",") if c.strip()),
+        "growth": growth,
+        "scheduler": scheduler,
+        "workers": workers,
+    }
     with chunk_progress("criticality scan") as tick:
-        res = criticality(
-            net,
-            date=parse_date(date) if date else None,
-            scenario=scenario,
-            kinds=kinds,
-            countries=tuple(c.strip().upper() for c in within.split(",") if c.strip()),
-            growth=growth,
-            scheduler=scheduler,
-            workers=workers,
-            progress=tick,
-        )
+        res = criticality(net, date=parse_date(date) if date else None, progress=tick, **common)
+    loaded = None
+    if congested:
+        from ..congestion import congested_criticality
+
+        with chunk_progress("equilibrium per failure") as tick:
+            loaded = congested_criticality(
+                net, date=res.date, top=congested, free_flow=res, progress=tick, **common
+            )
     if out is not None:
         if out.suffix == ".csv":
             buf = io.StringIO()
@@ -76,7 +91,10 @@ def critical(
         else:
             _write_parquet(res.table, out)
     if as_json:
-        emit_json(res.as_dict(top))
+        doc = res.as_dict(top)
+        if loaded is not None:
+            doc["congested"] = loaded.as_dict()["failures"]
+        emit_json(doc)
         return 0
     con = console()
     con.print(
@@ -107,6 +125,28 @@ def critical(
             str(rec["ods_hit"]),
         )
     con.print(t)
+    if loaded is not None:
+        c = Table(
+            "kind",
+            "element",
+            "impact USD/yr",
+            "extra at equilibrium",
+            "extra at free flow",
+            "unserved t",
+            "most loaded after (V/C)",
+            title="The same failures at user equilibrium (capacities and queues)",
+        )
+        for rec in loaded.table.to_dict(orient="records"):
+            c.add_row(
+                str(rec["kind"]),
+                str(rec["name"]),
+                f"{rec['impact_usd_per_year']:,.0f}",
+                f"{rec['extra_cost_usd_per_year']:,.0f}",
+                f"{rec['free_flow_extra_usd_per_year']:,.0f}",
+                f"{rec['unserved_tonnes']:,.0f}",
+                f"{rec['most_loaded_link']} ({rec['most_loaded_volume_capacity']:.2f})",
+            )
+        con.print(c)
     return 0
 
 

@@ -31,6 +31,7 @@ async function getJSON(url, options) {
 const map = L.map("map", { zoomControl: true, preferCanvas: true, worldCopyJump: true }).setView([42, 50], 4);
 const outlineLayer = L.layerGroup().addTo(map);
 const networkLayer = L.layerGroup().addTo(map);
+const analysisLayer = L.layerGroup().addTo(map);
 const routeLayer = L.layerGroup().addTo(map);
 
 const UTILITY = { oil_pipeline: "#111827", gas_pipeline: "#ca8a04", fibre: "#db2777", power: "#dc2626" };
@@ -94,6 +95,46 @@ async function loadNetwork() {
   highlightEvents();
 }
 
+// Analysis layers: corridor flows (line width by tonnes, red when over capacity) and
+// criticality (line width by the impact of losing the element).
+async function loadAnalysis() {
+  analysisLayer.clearLayers();
+  const which = $("analysis").value;
+  const info = $("analysis-info");
+  info.textContent = "";
+  delete info.dataset.features;
+  if (!which) return;
+  const params = new URLSearchParams({ date: currentDate() });
+  if ($("scenario").value) params.set("scenario", $("scenario").value);
+  info.textContent = "computing…";
+  let doc;
+  try {
+    doc = which === "flows"
+      ? await getJSON("/api/flows?" + params)
+      : await getJSON("/api/critical?" + params + "&top=40&kind=link,crossing,port");
+  } catch (e) {
+    info.textContent = e.message;
+    return;
+  }
+  const feats = doc.layer.features;
+  const key = which === "flows" ? "tonnes" : "impact_usd_per_year";
+  const top = Math.max(1, ...feats.map((f) => f.properties[key]));
+  L.geoJSON(doc.layer, {
+    style: (f) => ({
+      color: which === "flows" ? (f.properties.volume_capacity > 1 ? "#b91c1c" : "#0f766e") : "#7c2d12",
+      weight: 1 + 9 * f.properties[key] / top, opacity: 0.75,
+    }),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 3 + 9 * f.properties[key] / top, color: "#7c2d12" }),
+    onEachFeature: (f, layer) => layer.bindTooltip(which === "flows"
+      ? `${esc(f.properties.id)}: ${f.properties.tonnes.toLocaleString()} t/yr, V/C ${f.properties.volume_capacity}`
+      : `#${f.properties.rank} ${esc(f.properties.name)}: ${f.properties.impact_usd_per_year.toLocaleString()} USD/yr`),
+  }).addTo(analysisLayer);
+  info.dataset.features = String(feats.length);
+  info.textContent = which === "flows"
+    ? `Caspian (Kazakh ports–Alat) ${doc.caspian_tonnes.toLocaleString()} t/yr; red: over capacity`
+    : `Worst single failure: ${doc.failures[0].name} (${doc.failures[0].impact_usd_per_year.toLocaleString()} USD/yr)`;
+}
+
 let events = [];
 async function loadEvents() {
   const params = new URLSearchParams();
@@ -126,6 +167,7 @@ async function onDateChange() {
   $("date-label").textContent = currentDate();
   $("date-text").value = currentDate();
   await loadNetwork();
+  await loadAnalysis();
   if (state.queried) await runRoute();
 }
 
@@ -256,6 +298,7 @@ async function init() {
     await onDateChange();
   });
   $("route-btn").addEventListener("click", runRoute);
+  $("analysis").addEventListener("change", loadAnalysis);
   $("compare-btn").addEventListener("click", runCompare);
   for (const m of ["rail", "road", "ferry", "sea"]) {
     $("modes").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${m}" checked> ${m}</label>`);
