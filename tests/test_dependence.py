@@ -223,7 +223,8 @@ def test_toy_redundancy(toy: Network) -> None:
     direct = redundancy(toy, "gyumri", "tbilisi", date=AFTER_BAN)
     assert direct.n_disjoint == 1
     assert direct.alternatives[0].transit == ()
-    assert direct.stopped == "direct"
+    # with its only crossing (Ayrum-Sadakhlo) avoided, nothing is left
+    assert direct.stopped == "no_route"
 
 
 def test_no_route_is_reported_as_zero_consistently(toy: Network) -> None:
@@ -239,10 +240,13 @@ def test_no_route_is_reported_as_zero_consistently(toy: Network) -> None:
 
 
 def test_redundancy_through_turkey(toy_with_kars: Network) -> None:
-    # Yerevan->Tbilisi: the direct way is best, so the search ends there, by the rule
+    # Yerevan->Tbilisi: the direct way is best; with its crossing avoided, the second way
+    # runs through Türkiye (Gyumri-Kars, then the Kars-Tbilisi line), and then nothing
     res = redundancy(toy_with_kars, "yerevan", "tbilisi", date="2030-06-01", scenario="reopen")
-    assert res.n_disjoint == 1
-    assert res.stopped == "direct"
+    assert res.n_disjoint == 2
+    assert [a.transit for a in res.alternatives] == [(), ("TR",)]
+    assert res.alternatives[1].extra_usd_per_t > 0
+    assert res.stopped == "no_route"
     # Kars->Baku: through Armenia and Georgia, or Georgia alone; Georgia cannot be avoided
     res = redundancy(toy_with_kars, "kars", "baku", date="2030-06-01", scenario="reopen")
     assert res.n_disjoint == 1
@@ -316,7 +320,7 @@ def test_redundancy_table_on_given_pairs(toy: Network) -> None:
     assert table["origin"].tolist() == ["yerevan", "gyumri"]
     assert table["n_disjoint"].tolist() == [1, 1]
     assert table["transit"].tolist() == ["GE", "-"]
-    assert table["stopped"].tolist() == ["no_route", "direct"]
+    assert table["stopped"].tolist() == ["no_route", "no_route"]
     doc = redundancy(toy, "yerevan", "baku", date=AFTER_BAN).as_dict()
     assert json.loads(json.dumps(doc))["alternatives"][0]["transit"] == ["GE"]
 

@@ -62,3 +62,23 @@ def test_monte_carlo_on_dask_equals_in_process(embedded: Network, dask_scheduler
     other = route_distribution(embedded, shortest_route(embedded, "Baku", "Kars"))
     many = simulate_many([dist, other], 30_000, seed=3, chunk=7_000, scheduler=dask_scheduler)
     assert many == simulate_many([dist, other], 30_000, seed=3, chunk=7_000)
+
+
+def test_avoid_links_and_the_redundancy_table(
+    embedded: Network, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from overland.errors import BadArgumentError
+
+    best = shortest_route(embedded, "Yerevan", "Tbilisi", date="2026-03-31")
+    post = best.borders[0].link
+    other = shortest_route(embedded, "Yerevan", "Tbilisi", date="2026-03-31", avoid_links=[post])
+    assert post not in other.links
+    assert other.generalized_cost_usd_per_t >= best.generalized_cost_usd_per_t
+    with pytest.raises(BadArgumentError, match="avoid_links"):
+        shortest_route(embedded, "Yerevan", "Tbilisi", avoid_links=["no-such-link"])
+    assert main(["redundancy", "--date", "2026-03-31", "--json"]) == 0
+    pairs = json.loads(capsys.readouterr().out)["pairs"]
+    keys = {(d.origin, d.destination, d.commodity) for d in embedded.demand.values()}
+    assert {(p["origin"], p["destination"], p["commodity"]) for p in pairs} == keys
+    assert [p["n_disjoint"] for p in pairs] == sorted(p["n_disjoint"] for p in pairs)
+    assert main(["redundancy", "Yerevan", "--json"]) == 2

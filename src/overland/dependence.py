@@ -290,9 +290,10 @@ class RedundancyResult:
     """Alternatives between two places whose transit countries are pairwise disjoint.
 
     ``stopped`` says why the search ended: ``"no_route"`` (routing again found nothing;
-    ``reason`` holds the :class:`~overland.errors.NoRouteError` message), ``"direct"``
-    (the last route crosses no third country, so there is nothing new to avoid) or
-    ``"max_routes"``. With no route at all, ``alternatives`` is empty and
+    ``reason`` holds the :class:`~overland.errors.NoRouteError` message) or
+    ``"max_routes"``. A direct route (no third country) does not end the search: its
+    border crossings are avoided from then on, so the next alternative uses other
+    crossings or a third country. With no route at all, ``alternatives`` is empty and
     ``n_disjoint`` is 0.
     """
 
@@ -419,6 +420,7 @@ def redundancy(
     q = make_query(network, origin, destination, date=date, scenario=scenario, commodity=commodity)
     ends = {network.places[q.origin].country, network.places[q.destination].country}
     avoid: set[str] = set()
+    banned: list[str] = []  # direct border links already used
     found: list[Alternative] = []
     stopped, reason = "max_routes", None
     while len(found) < max_routes:
@@ -431,6 +433,7 @@ def redundancy(
                 scenario=scenario,
                 commodity=q.commodity,
                 avoid_countries=sorted(avoid - ends),
+                avoid_links=banned,
             )
         except NoRouteError as err:
             stopped, reason = "no_route", str(err)
@@ -439,8 +442,8 @@ def redundancy(
         best = found[0].generalized_cost_usd_per_t if found else route.generalized_cost_usd_per_t
         found.append(_alternative(len(found) + 1, route, transit, best))
         if not transit:
-            stopped = "direct"
-            break
+            # a direct route: the next must use other crossings (or a third country)
+            banned += [b.link for b in route.borders]
         avoid |= transit
     return RedundancyResult(
         origin=q.origin,

@@ -47,6 +47,7 @@ class Query:
     value_of_time: float
     modes: tuple[str, ...] | None
     avoid_countries: tuple[str, ...]
+    avoid_links: tuple[str, ...] = ()
 
     @property
     def weight(self) -> FloatArray:
@@ -86,6 +87,7 @@ def make_query(
     modes: Iterable[str] | None = None,
     via: str | None = None,
     objective: str = "generalized",
+    avoid_links: Iterable[str] = (),
 ) -> Query:
     """Resolve and check every argument of a route query (validation at the edge)."""
     if objective not in OBJECTIVES:
@@ -111,6 +113,10 @@ def make_query(
     v = resolve_place(network, via).id if via else None
     if o == d:
         raise BadArgumentError(f"origin and destination are the same place ({o!r})")
+    links = tuple(dict.fromkeys(lid.strip() for lid in avoid_links if lid.strip()))
+    unknown = [lid for lid in links if lid not in network.links]
+    if unknown:
+        raise BadArgumentError(f"unknown link(s) in avoid_links: {', '.join(unknown)}")
     return Query(
         network=network,
         graph=network.graph,
@@ -123,6 +129,7 @@ def make_query(
         value_of_time=network.commodities[commodity].value_of_time_usd_per_t_h,
         modes=None if wanted == set(MODES) else tuple(m for m in MODES if m in wanted),
         avoid_countries=_countries(avoid_countries, network, "avoid_countries"),
+        avoid_links=links,
     )
 
 
@@ -180,6 +187,7 @@ def shortest_route(
     modes: Iterable[str] | None = None,
     via: str | None = None,
     objective: str = "generalized",
+    avoid_links: Iterable[str] = (),
 ) -> Route:
     """The best route from ``origin`` to ``destination``.
 
@@ -225,6 +233,7 @@ def shortest_route(
         modes=modes,
         via=via,
         objective=objective,
+        avoid_links=avoid_links,
     )
     return _best(q)
 
@@ -232,7 +241,7 @@ def shortest_route(
 def _shipment_mask(q: Query) -> tuple[BoolArray, list[Rule]]:
     o_c = q.network.places[q.origin].country
     d_c = q.network.places[q.destination].country
-    return q.graph.mask(
+    allowed, rules = q.graph.mask(
         q.state,
         origin_country=o_c,
         destination_country=d_c,
@@ -240,6 +249,11 @@ def _shipment_mask(q: Query) -> tuple[BoolArray, list[Rule]]:
         modes=q.modes,
         commodity=q.commodity,
     )
+    if q.avoid_links:
+        g = q.graph
+        banned = [i for i, lid in enumerate(g.link_ids) if lid in set(q.avoid_links)]
+        allowed &= ~np.isin(g.edge_link, banned) | (g.edge_link < 0)
+    return allowed, rules
 
 
 def _best(q: Query) -> Route:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..dependence import DependenceResult, country_dependence, redundancy
+from ..dependence import DependenceResult, country_dependence, redundancy, redundancy_table
 from ..errors import BadArgumentError
 from ..timeline import parse_date
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
@@ -109,8 +109,8 @@ def _print_country(
 
 @app.command(name="redundancy")
 def redundancy_cmd(
-    origin: Annotated[str, typer.Argument(metavar="FROM")],
-    destination: Annotated[str, typer.Argument(metavar="TO")],
+    origin: Annotated[str | None, typer.Argument(metavar="[FROM]")] = None,
+    destination: Annotated[str | None, typer.Argument(metavar="[TO]")] = None,
     date: DateOpt = None,
     scenario: ScenarioOpt = None,
     commodity: Annotated[str | None, typer.Option("--commodity", help="Commodity id.")] = None,
@@ -118,8 +118,13 @@ def redundancy_cmd(
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
-    """Alternatives between two places that share no transit country, and their extra cost."""
+    """Alternatives between two places that share no transit country, and their extra
+    cost; without FROM and TO, a table for every origin-destination pair of the demand."""
     net = load(package)
+    if origin is None or destination is None:
+        if origin is not None:
+            raise BadArgumentError("give both FROM and TO, or neither (every demand pair)")
+        return _redundancy_table(net, date, scenario, max_routes, as_json)
     res = redundancy(
         net,
         origin,
@@ -151,4 +156,47 @@ def redundancy_cmd(
             f"+{a.extra_pct:.0f}%",
         )
     con.print(t)
+    return 0
+
+
+def _redundancy_table(
+    net: object, date: str | None, scenario: str | None, max_routes: int, as_json: bool
+) -> int:
+    from ..network import Network
+
+    assert isinstance(net, Network)
+    df = redundancy_table(
+        net, date=parse_date(date) if date else None, scenario=scenario, max_routes=max_routes
+    )
+    df = df.sort_values(["n_disjoint", "origin", "destination"]).reset_index(drop=True)
+    if as_json:
+        emit_json(
+            {
+                "pairs": [
+                    {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                    for r in df.to_dict(orient="records")
+                ]
+            }
+        )
+        return 0
+    t = Table(
+        "from",
+        "to",
+        "commodity",
+        "disjoint",
+        "2nd: extra",
+        "transit of each",
+        title="Country-disjoint alternatives of every demand pair (fewest first)",
+    )
+    for r in df.to_dict(orient="records"):
+        extra = r["second_extra_pct"]
+        t.add_row(
+            str(r["origin"]),
+            str(r["destination"]),
+            str(r["commodity"]),
+            str(r["n_disjoint"]),
+            "—" if extra != extra else f"+{extra:.0f}%",
+            str(r["transit"]),
+        )
+    console().print(t)
     return 0
