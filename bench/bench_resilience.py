@@ -7,12 +7,14 @@ Run: .venv/bin/python bench/bench_resilience.py [--samples 4000000]
    embedded network with its full demand, in one process: incremental and brute force.
 2. The same on a local 2-worker Dask cluster (started before timing; its start-up is
    reported apart) — speedup against one process.
-3. The worst failures re-solved at user equilibrium (one assignment each), in one
+3. A scenario batch: the scan for today and every shipped scenario (one task per state),
+   incremental and brute force.
+4. The worst failures re-solved at user equilibrium (one assignment each), in one
    process (whose assignment kernels use both cores) and on the 2 workers.
-4. The peer: networkx re-solving every demand row after removing each link (one
+5. The peer: networkx re-solving every demand row after removing each link (one
    ``DiGraph`` per class with the same edge weights), checked equal to Overland's
    answer; ratio of times.
-5. Monte Carlo samples per second on one route, in-process and on Dask.
+6. Monte Carlo samples per second on one route, in-process and on Dask.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from overland import embedded_network
-from overland.criticality import criticality, demand_problem, elements_of
+from overland.criticality import criticality, criticality_batch, demand_problem, elements_of
 from overland.network import Network
 from overland.reliability import route_distribution, simulate
 from overland.routing import shortest_route
@@ -139,6 +141,17 @@ def main() -> None:
                     f"criticality on 2 Dask workers, {label}, {n_chunks} chunks: {t:6.2f} s  "
                     f"speedup {single / t:4.2f}x (target >= 1.6x)"
                 )
+        states = [(None, None)] + [(None, s) for s in net.scenarios]
+        for label, incremental in (("incremental", True), ("brute force", False)):
+            t_one, one = timed(lambda i=incremental: criticality_batch(net, states, incremental=i))
+            t_two, two = timed(
+                lambda i=incremental: criticality_batch(net, states, incremental=i, scheduler=addr)
+            )
+            assert all(a.table.equals(b.table) for a, b in zip(one, two, strict=True))
+            print(
+                f"scenario batch ({len(states)} states, {label}): one process {t_one:.2f} s, "
+                f"2 Dask workers {t_two:.2f} s, speedup {t_one / t_two:4.2f}x (target >= 1.6x)"
+            )
         t, res = timed(lambda: congested_criticality(net, top=top, scheduler=addr), 1)
         assert res.table.equals(ue.table)
         print(

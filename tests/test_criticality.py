@@ -198,3 +198,31 @@ def test_congested_scan_on_dask_equals_local(embedded: Network, dask_scheduler: 
     # loaded crossings, which costs more at equilibrium than at free flow
     assert float(rows["GE"]["unserved_tonnes"]) > 0
     assert float(rows["ferry-alat-aktau"]["congestion_premium_usd_per_year"]) > 0
+
+
+def test_scenario_batch_on_a_shared_dask_client_equals_local(
+    embedded: Network, dask_scheduler: str
+) -> None:
+    from distributed import Client
+
+    from overland.criticality import criticality_batch
+
+    states: list[tuple[str | None, str | None]] = [("2025-06-01", None), (None, "tripp")]
+    kw = {"kinds": ("crossing", "country"), "countries": ("AM", "AZ", "GE")}
+    local = criticality_batch(embedded, states, **kw)  # type: ignore[arg-type]
+    assert [r.scenario for r in local] == [None, "tripp"]
+    with Client(dask_scheduler) as client:
+        for _ in range(2):  # the same client twice: scattered networks must not collide
+            remote = criticality_batch(embedded, states, scheduler=client, **kw)  # type: ignore[arg-type]
+            for a, b in zip(local, remote, strict=True):
+                _same(a, b)
+    with pytest.raises(BadArgumentError, match="unknown scenario"):
+        criticality_batch(embedded, [(None, "nope")])
+
+
+def test_cli_critical_scenario_batch(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["critical", "--scenarios", "none,margara", "--kind", "country", "--top", "3"]
+    assert main([*args, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [r["scenario"] for r in runs] == [None, "margara"]
+    assert all(len(r["failures"]) == 3 for r in runs)

@@ -106,7 +106,7 @@ def run_chunks(
                     "give 'local' or an address like tcp://host:8786"
                 ) from None
         try:
-            [shared] = client.scatter([payload], broadcast=True)
+            [shared] = client.scatter([payload], broadcast=True, hash=False)
             futures = [client.submit(fn, shared, c, pure=False) for c in chunks]
             for done, _ in enumerate(as_completed(futures), start=1):
                 if progress is not None:

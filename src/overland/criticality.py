@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ from .schema import MODES
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["ELEMENT_KINDS", "CriticalityResult", "criticality"]
+__all__ = ["ELEMENT_KINDS", "CriticalityResult", "criticality", "criticality_batch"]
 
 ELEMENT_KINDS = ("link", "crossing", "port", "place", "country")
 _WATER = (MODES.index("ferry"), MODES.index("sea"))
@@ -238,6 +239,46 @@ def criticality(
         total_tonnes=float(problem.row_tonnes.sum()),
         baseline_unserved_tonnes=float(problem.row_tonnes[~served].sum()),
         elements_scanned=len(element_edges),
+    )
+
+
+def criticality_batch(
+    network: Network,
+    states: Sequence[tuple[dt.date | str | None, str | None]],
+    *,
+    kinds: tuple[str, ...] = ELEMENT_KINDS,
+    countries: tuple[str, ...] = (),
+    growth: float = 1.0,
+    incremental: bool = True,
+    scheduler: str | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> list[CriticalityResult]:
+    """:func:`criticality` for several (date, scenario) states — one task per state, so
+    a batch of scenarios scales out on Dask (the network travels as its package path)."""
+    if not states:
+        raise BadArgumentError("give at least one (date, scenario) state")
+    for _, scenario in states:
+        if scenario is not None and scenario not in network.scenarios:
+            raise BadArgumentError(
+                f"unknown scenario {scenario!r}; valid: {', '.join(sorted(network.scenarios))}"
+            )
+    jobs = [(d, s, kinds, countries, growth, incremental) for d, s in states]
+    return run_chunks(
+        _scan_state, network, jobs, scheduler=scheduler, workers=workers, progress=progress
+    )
+
+
+def _scan_state(network: Network, job: tuple[Any, ...]) -> CriticalityResult:
+    date, scenario, kinds, countries, growth, incremental = job
+    return criticality(
+        network,
+        date=date,
+        scenario=scenario,
+        kinds=kinds,
+        countries=countries,
+        growth=growth,
+        incremental=incremental,
     )
 
 

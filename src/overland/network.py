@@ -67,6 +67,11 @@ class Network:
     rules: Mapping[str, Rule]
     scenarios: Mapping[str, Scenario]
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled as its package folder: a network is immutable and defined by its files,
+        so a Dask worker loads (and validates) it again instead of receiving the objects."""
+        return load_network, (str(self.path),)
+
     def as_of(self, date: dt.date | str | None = None, scenario: str | None = None) -> NetworkState:
         """The network on ``date`` under ``scenario``.
 

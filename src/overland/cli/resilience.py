@@ -9,9 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..criticality import ELEMENT_KINDS, criticality
+from ..criticality import ELEMENT_KINDS, CriticalityResult, criticality, criticality_batch
 from ..errors import BadArgumentError
 from ..export import write_text_atomic
+from ..network import Network
 from ..timeline import parse_date
 from ._common import (
     DateOpt,
@@ -54,6 +55,14 @@ def critical(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the whole ranked table (.csv or .parquet).")
     ] = None,
+    scenarios: Annotated[
+        str | None,
+        typer.Option(
+            "--scenarios",
+            help="A batch: S1,S2,... ('none' for no scenario, 'all' for every shipped one), "
+            "each at its horizon; one task per scenario on Dask.",
+        ),
+    ] = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     as_json: JsonOpt = False,
@@ -73,6 +82,8 @@ def critical(
         "scheduler": scheduler,
         "workers": workers,
     }
+    if scenarios is not None:
+        return _batch(net, scenarios, date, top, as_json, common)
     with chunk_progress("criticality scan") as tick:
         res = criticality(net, date=parse_date(date) if date else None, progress=tick, **common)
     loaded = None
@@ -97,9 +108,36 @@ def critical(
         emit_json(doc)
         return 0
     con = console()
+    _print_failures(con, res, top)
+    if loaded is not None:
+        c = Table(
+            "kind",
+            "element",
+            "impact USD/yr",
+            "extra at equilibrium",
+            "extra at free flow",
+            "unserved t",
+            "most loaded after (V/C)",
+            title="The same failures at user equilibrium (capacities and queues)",
+        )
+        for rec in loaded.table.to_dict(orient="records"):
+            c.add_row(
+                str(rec["kind"]),
+                str(rec["name"]),
+                f"{rec['impact_usd_per_year']:,.0f}",
+                f"{rec['extra_cost_usd_per_year']:,.0f}",
+                f"{rec['free_flow_extra_usd_per_year']:,.0f}",
+                f"{rec['unserved_tonnes']:,.0f}",
+                f"{rec['most_loaded_link']} ({rec['most_loaded_volume_capacity']:.2f})",
+            )
+        con.print(c)
+    return 0
+
+
+def _print_failures(con: Any, res: CriticalityResult, top: int) -> None:
     con.print(
         f"[bold]Criticality on {res.date}[/bold]"
-        + (f", scenario {scenario}" if scenario else "")
+        + (f", scenario {res.scenario}" if res.scenario else "")
         + f": {res.elements_scanned} elements failed one at a time against "
         f"{res.total_tonnes:,.0f} t/yr of demand ({res.baseline_unserved_tonnes:,.0f} t "
         "without a route even before any failure)"
@@ -125,28 +163,25 @@ def critical(
             str(rec["ods_hit"]),
         )
     con.print(t)
-    if loaded is not None:
-        c = Table(
-            "kind",
-            "element",
-            "impact USD/yr",
-            "extra at equilibrium",
-            "extra at free flow",
-            "unserved t",
-            "most loaded after (V/C)",
-            title="The same failures at user equilibrium (capacities and queues)",
-        )
-        for rec in loaded.table.to_dict(orient="records"):
-            c.add_row(
-                str(rec["kind"]),
-                str(rec["name"]),
-                f"{rec['impact_usd_per_year']:,.0f}",
-                f"{rec['extra_cost_usd_per_year']:,.0f}",
-                f"{rec['free_flow_extra_usd_per_year']:,.0f}",
-                f"{rec['unserved_tonnes']:,.0f}",
-                f"{rec['most_loaded_link']} ({rec['most_loaded_volume_capacity']:.2f})",
-            )
-        con.print(c)
+
+
+def _batch(
+    net: Network, scenarios: str, date: str | None, top: int, as_json: bool, common: dict[str, Any]
+) -> int:
+    names = [s.strip() for s in scenarios.split(",") if s.strip()]
+    if names == ["all"]:
+        names = ["none", *net.scenarios]
+    when = parse_date(date) if date else None
+    states = [(when, None if s.lower() == "none" else s) for s in names]
+    kw = {k: v for k, v in common.items() if k != "scenario"}
+    with chunk_progress("criticality batch") as tick:
+        results = criticality_batch(net, states, progress=tick, **kw)
+    if as_json:
+        emit_json({"runs": [r.as_dict(top) for r in results]})
+        return 0
+    con = console()
+    for r in results:
+        _print_failures(con, r, top)
     return 0
 
 
