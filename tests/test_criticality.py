@@ -226,3 +226,14 @@ def test_cli_critical_scenario_batch(capsys: pytest.CaptureFixture[str]) -> None
     runs = json.loads(capsys.readouterr().out)["runs"]
     assert [r["scenario"] for r in runs] == [None, "margara"]
     assert all(len(r["failures"]) == 3 for r in runs)
+
+
+def test_cli_critical_on_a_local_cluster_equals_in_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["critical", "--date", "2026-03-31", "--kind", "crossing,country", "--in", "AM"]
+    assert main([*args, "--json"]) == 0
+    here = json.loads(capsys.readouterr().out)
+    assert main([*args, "--scheduler", "local", "--workers", "2", "--json"]) == 0
+    there = json.loads(capsys.readouterr().out)
+    assert there == here
