@@ -471,10 +471,11 @@ def _scan_chunk(
         hit = uses | (new > p.base[cand]) if not p.incremental else uses
         lost = ~np.isfinite(new)
         t = p.row_tonnes[cand]
-        extra = float(np.sum((t * (new - p.base[cand]))[hit & ~lost]))
+        kept = hit & ~lost
+        extra = float(np.sum(t[kept] * (new[kept] - p.base[cand][kept])))
         unserved = float(t[hit & lost].sum())
         value = float((t * p.row_value[cand])[hit & lost].sum())
-        rerouted = float(t[hit & ~lost].sum())
+        rerouted = float(t[kept].sum())
         out.append((extra, unserved, rerouted, value, cand[hit], new[hit]))
     return out
 
