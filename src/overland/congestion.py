@@ -18,7 +18,6 @@ that scales out: failures are independent chunks for :func:`overland.batch.run_c
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .assignment import AssignmentClass, AssignmentSpec, assign
+from .assignment import AssignmentSpec, assign
 from .batch import Progress, run_chunks
 from .criticality import ELEMENT_KINDS, CriticalityResult, criticality, elements_of
 from .errors import BadArgumentError
-from .netassign import UNCONGESTED, AssignmentProblem, DemandRow, assignment_problem
+from .netassign import UNCONGESTED, AssignmentProblem, assignment_problem, package_demand
 
 if TYPE_CHECKING:
     from .network import Network
@@ -115,10 +114,7 @@ def congested_criticality(
             f"unknown or closed element(s) {', '.join(missing)}; give kind:id with kind one "
             f"of {', '.join(ELEMENT_KINDS)}"
         )
-    rows = [
-        DemandRow(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
-        for d in network.demand.values()
-    ]
+    rows = package_demand(network, growth)
     problem = assignment_problem(network, rows, date=state.date.isoformat(), scenario=scenario)
     link_edges = np.array(problem.edges, np.int64)
     class_index = {c.name: n for n, c in enumerate(problem.classes)}
@@ -187,26 +183,12 @@ def _solve_without(payload: _Payload, i: int) -> tuple[np.ndarray, float, str | 
     """Equilibrium without element ``i`` (-1: the intact network): each row's USD/t
     (inf when it has no route), the relative gap, and the most loaded link."""
     p = payload.problem
-    # fresh, writable copies: arrays that arrive read-only from a Dask worker's store would
-    # make the compiled kernels specialise (and compile) again for read-only types
-    fresh: dict[str, Any] = {
-        f.name: np.array(getattr(p.links, f.name))
-        for f in dataclasses.fields(p.links)
-        if isinstance(getattr(p.links, f.name), np.ndarray)
-    }
-    links = dataclasses.replace(p.links, **fresh)
-    off = payload.element_links[i] if i >= 0 else np.zeros(0, np.int64)
-    classes = [
-        AssignmentClass(
-            name=c.name,
-            demand=np.array(c.demand),
-            toll_weight=c.toll_weight,
-            distance_weight=c.distance_weight,
-            allowed=_without(c.allowed, off, p.links.capacity.size),
-        )
-        for c in p.classes
-    ]
-    res = assign(links, classes, payload.spec)
+    classes = list(p.classes)
+    if i >= 0:
+        off = payload.element_links[i]
+        n = p.links.capacity.size
+        classes = [c.model_copy(update={"allowed": _without(c.allowed, off, n)}) for c in classes]
+    res = assign(p.links, classes, payload.spec)
     cost = np.empty(payload.row_class.size)
     for r in range(cost.size):
         od = res.od_cost[classes[payload.row_class[r]].name]

@@ -34,7 +34,7 @@ import pandas as pd
 from .criticality import ELEMENT_KINDS, demand_problem, elements_of, solve_rows
 from .errors import BadArgumentError
 from .graph import HAUL
-from .netassign import DemandRow, assign_network
+from .netassign import assign_network, package_demand
 
 if TYPE_CHECKING:
     from .network import Network
@@ -277,11 +277,9 @@ def _equilibrium_flows(
     network: Network, state: Any, scenario: str | None, growth: float
 ) -> np.ndarray:
     """Tonnes per year on every graph edge at user equilibrium (corridor flows)."""
-    rows = [
-        DemandRow(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
-        for d in network.demand.values()
-    ]
-    na = assign_network(network, rows, date=state.date.isoformat(), scenario=scenario)
+    na = assign_network(
+        network, package_demand(network, growth), date=state.date.isoformat(), scenario=scenario
+    )
     flows = np.zeros(network.graph.n_edges)
     edges = np.array(na.edges, np.int64)
     real = edges >= 0

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .timeline import NetworkState
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .network import Network
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "state_geojson",
     "write_bytes_atomic",
     "write_csv_tables",
+    "write_frame_atomic",
     "write_geojson",
     "write_text_atomic",
 ]
@@ -41,6 +44,16 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def write_frame_atomic(path: Path | str, frame: pd.DataFrame) -> Path:
+    """Write a table atomically: Parquet when ``path`` ends in ``.parquet``, else CSV."""
+    target = Path(path)
+    if target.suffix.lower() == ".parquet":
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        return write_bytes_atomic(target, buf.getvalue())
+    return write_text_atomic(target, frame.to_csv(index=False))
 
 
 def write_text_atomic(path: Path | str, text: str) -> Path:

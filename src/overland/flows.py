@@ -31,8 +31,7 @@ import pandas as pd
 
 from .assignment import AssignmentSpec
 from .errors import BadArgumentError, NoRouteError
-from .netassign import UNCONGESTED, NetworkAssignment, assign_network
-from .netassign import DemandRow as AssignDemand
+from .netassign import UNCONGESTED, NetworkAssignment, assign_network, package_demand
 from .route import Route
 from .routing import alternative_routes
 
@@ -190,13 +189,9 @@ def corridor_flows(
     if not 0 < growth <= 100:
         raise BadArgumentError(f"growth must be in (0, 100], got {growth}")
     state = network.as_of(date, scenario)
-    rows = [
-        AssignDemand(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
-        for d in network.demand.values()
-    ]
     na = assign_network(
         network,
-        rows,
+        package_demand(network, growth),
         spec or AssignmentSpec(algorithm="gp", target_gap=1e-6, max_iterations=200),
         date=state.date.isoformat(),
         scenario=scenario,

@@ -55,6 +55,7 @@ __all__ = [
     "NetworkAssignment",
     "assign_network",
     "assignment_problem",
+    "package_demand",
     "read_demand",
 ]
 
@@ -72,6 +73,14 @@ class DemandRow:
     destination: str
     commodity: str
     tonnes_per_year: float
+
+
+def package_demand(network: Network, growth: float = 1.0) -> list[DemandRow]:
+    """The package's demand table (``demand.csv``) as rows, tonnes × ``growth``."""
+    return [
+        DemandRow(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
+        for d in network.demand.values()
+    ]
 
 
 def read_demand(path: Path | str, network: Network) -> list[DemandRow]:

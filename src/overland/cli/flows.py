@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..export import write_text_atomic
+from ..export import write_frame_atomic
 from ..flows import corridor_flows
 from ..timeline import parse_date
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
@@ -32,12 +31,8 @@ def flows(
         net, date=parse_date(date) if date else None, scenario=scenario, growth=growth
     )
     if out is not None:
-        buf = io.StringIO()
-        res.links.to_csv(buf, index=False)
-        write_text_atomic(out / "links.csv", buf.getvalue())
-        buf = io.StringIO()
-        res.od.to_csv(buf, index=False)
-        write_text_atomic(out / "od.csv", buf.getvalue())
+        write_frame_atomic(out / "links.csv", res.links)
+        write_frame_atomic(out / "od.csv", res.od)
     doc = res.as_dict()
     if as_json:
         emit_json(doc)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from rich.table import Table
 
 from ..criticality import ELEMENT_KINDS, CriticalityResult, criticality, criticality_batch
 from ..errors import BadArgumentError
-from ..export import write_text_atomic
+from ..export import write_frame_atomic
 from ..network import Network
 from ..timeline import parse_date
 from ._common import (
@@ -95,12 +94,7 @@ def critical(
                 net, date=res.date, top=congested, free_flow=res, progress=tick, **common
             )
     if out is not None:
-        if out.suffix == ".csv":
-            buf = io.StringIO()
-            res.table.to_csv(buf, index=False)
-            write_text_atomic(out, buf.getvalue())
-        else:
-            _write_parquet(res.table, out)
+        write_frame_atomic(out, res.table)
     if as_json:
         doc = res.as_dict(top)
         if loaded is not None:
@@ -183,16 +177,6 @@ def _batch(
     for r in results:
         _print_failures(con, r, top)
     return 0
-
-
-def _write_parquet(df: object, out: Path) -> None:
-    import pandas as pd
-
-    assert isinstance(df, pd.DataFrame)
-    tmp = out.with_name(out.name + ".part")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(tmp, index=False)
-    tmp.replace(out)
 
 
 @app.command()

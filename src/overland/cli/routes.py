@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..errors import BadArgumentError, NoRouteError
-from ..export import write_bytes_atomic, write_text_atomic
+from ..export import write_frame_atomic
 from ..network import Network
 from ..route import Route
 from ..routing import OBJECTIVES, alternative_routes
@@ -306,12 +305,7 @@ def skim(
         avoid_countries=_split(avoid),
     )
     frame = s.to_frame()
-    if suffix == ".csv":
-        write_text_atomic(out, frame.to_csv(index=False))
-    else:
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        write_bytes_atomic(out, buf.getvalue())
+    write_frame_atomic(out, frame)
     typer.echo(
         f"{out}: {len(frame)} origin–destination pairs of {len(s.places)} places on {s.date}"
     )
