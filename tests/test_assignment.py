@@ -71,10 +71,10 @@ def test_net_reader_handles_the_quirks(tmp_path: Path) -> None:
     f.write_text(NET, encoding="utf-8")
     net = read_net(f)
     assert (net.zones, net.nodes, net.first_thru_node) == (2, 4, 3)
-    assert net.n_links == 4
-    assert net.duplicates_dropped == 1  # 3->4 twice: the first is kept
-    assert net.fft.tolist() == [1.0, 0.0, 2.0, 1.0]
-    assert net.init.tolist() == [0, 2, 3, 2]
+    assert net.n_links == 5  # 3->4 twice: parallel links are distinct, both kept
+    assert net.parallel_links == 1
+    assert net.fft.tolist() == [1.0, 0.0, 9.0, 2.0, 1.0]
+    assert net.init.tolist() == [0, 2, 2, 3, 2]
     t = tmp_path / "Toy_trips.tntp"
     t.write_text(TRIPS, encoding="utf-8")
     assert read_trips(t).tolist() == [[0.0, 10.0], [0.0, 0.0]]

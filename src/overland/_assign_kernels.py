@@ -28,7 +28,9 @@ _GL_W = np.array(
 def vdf_time(
     code: int, fft: float, cap: float, a: float, p: float, x: float
 ) -> float:  # pragma: no cover
-    r = x / cap
+    # flows are clamped at 0: round-off may leave -1e-15, and a negative base with a
+    # non-integer power is NaN
+    r = max(x, 0.0) / cap
     if code == BPR:
         if a == 0.0:
             return fft
@@ -52,7 +54,7 @@ def vdf_time(
 def vdf_deriv(
     code: int, fft: float, cap: float, a: float, p: float, x: float
 ) -> float:  # pragma: no cover
-    r = x / cap
+    r = max(x, 0.0) / cap
     if code == BPR:
         if a == 0.0 or p == 0.0:
             return 0.0
@@ -363,6 +365,8 @@ def gp_sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
                             xc[c, e] -= step
                             if x[e] < 0.0:
                                 x[e] = 0.0
+                            if xc[c, e] < 0.0:
+                                xc[c, e] = 0.0
                             _refresh(code, fft, cap, a, p, x, t, dt, e)
                             w[e] = t[e] + fixed[c, e]
                     for j in range(p_start[bpid], p_start[bpid] + p_len[bpid]):

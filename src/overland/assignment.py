@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import _assign_kernels as kern
-from .errors import BadArgumentError, OverlandError
+from .errors import BadArgumentError, ConvergenceError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,20 +56,6 @@ BoolArray = npt.NDArray[np.bool_]
 ALGORITHMS = ("aon", "msa", "fw", "cfw", "bfw", "gp")
 VDFS = {"bpr": kern.BPR, "conical": kern.CONICAL, "queue": kern.QUEUE, "akcelik": kern.AKCELIK}
 Progress = Callable[[int, float], None]
-
-
-class ConvergenceError(OverlandError):
-    """The assignment stopped before reaching its target gap (with ``strict=True``)."""
-
-    type_name = "not_converged"
-
-    def __init__(self, iterations: int, gap: float, target: float) -> None:
-        super().__init__(
-            f"assignment stopped after {iterations} iterations at relative gap {gap:.3e}, "
-            f"above the target {target:.1e}"
-        )
-        self.iterations = iterations
-        self.gap = gap
 
 
 class AssignmentClass(BaseModel):
@@ -355,10 +342,10 @@ def assign(
     else:
         xc, history = _link_based(prob, spec, progress, t0)
     x = xc.sum(axis=0)
+    gap, _y, _tstt = _gap(prob, xc, iterations=len(history))
     t = prob.times(x)
-    _f, sptt, costs = prob.aon(t)
-    tstt = float((xc * (t[None, :] + prob.fixed)).sum())
-    gap = (tstt - sptt) / tstt if tstt > 0 else 0.0
+    costs = [t + prob.fixed[c] for c in range(len(classes))]
+    objective = _objective(prob, xc, len(history))
     seconds = time.perf_counter() - t0
     converged = gap <= spec.target_gap or spec.algorithm == "aon"
     if spec.strict and not converged:
@@ -389,7 +376,7 @@ def assign(
         converged=bool(converged),
         relative_gap=float(gap),
         iterations=len(history),
-        objective=prob.objective(xc),
+        objective=objective,
         seconds=seconds,
         algorithm=spec.algorithm,
         links=links,
@@ -464,14 +451,39 @@ def relative_gap_of(
     prob = _problem(links, [cls])
     xc = np.asarray(flows, float)[None, :]
     gap, _, _ = _gap(prob, xc)
-    return gap, prob.objective(xc)
+    return gap, _objective(prob, xc, 0)
 
 
-def _gap(prob: _Problem, xc: FloatArray) -> tuple[float, FloatArray, float]:
+def _gap(prob: _Problem, xc: FloatArray, *, iterations: int = 0) -> tuple[float, FloatArray, float]:
+    """The relative gap ``(TSTT - SPTT) / TSTT`` of class flows ``xc`` — the one gap of
+    every algorithm, of the final result and of :func:`relative_gap_of` — from a fresh
+    all-or-nothing load at the costs of ``xc`` (independent of any solver's paths or
+    bushes). Returns the gap, that load (class x links) and TSTT. A non-finite TSTT or
+    SPTT raises :class:`ConvergenceError`; it is never turned into a gap of 0."""
     t = prob.times(xc.sum(axis=0))
     y, sptt, _ = prob.aon(t)
     tstt = float((xc * (t[None, :] + prob.fixed)).sum())
-    return ((tstt - sptt) / tstt if tstt > 0 else 0.0), y, tstt
+    if not (math.isfinite(tstt) and math.isfinite(sptt)):
+        raise ConvergenceError(
+            iterations,
+            math.nan,
+            0.0,
+            f"non-finite costs after {iterations} iterations (TSTT {tstt}, SPTT {sptt}): "
+            "the flows or the volume-delay parameters are invalid",
+        )
+    if tstt > 0:
+        return (tstt - sptt) / tstt, y, tstt
+    # every used path costs nothing: at equilibrium by definition
+    return (0.0 if sptt <= 0 else math.inf), y, tstt
+
+
+def _objective(prob: _Problem, xc: FloatArray, iterations: int) -> float:
+    obj = prob.objective(xc)
+    if not math.isfinite(obj):
+        raise ConvergenceError(
+            iterations, math.nan, 0.0, f"non-finite objective after {iterations} iterations"
+        )
+    return obj
 
 
 def _line_search(prob: _Problem, xc: FloatArray, d: FloatArray) -> float:
@@ -502,15 +514,15 @@ def _link_based(
     xc, _, _ = prob.aon(t)
     history: list[tuple[int, float, float, float]] = []
     if spec.algorithm == "aon":
-        gap, _, _ = _gap(prob, xc)
-        history.append((1, gap, prob.objective(xc), time.perf_counter() - t0))
+        gap, _, _ = _gap(prob, xc, iterations=1)
+        history.append((1, gap, _objective(prob, xc, 1), time.perf_counter() - t0))
         return xc, history
     s1: FloatArray | None = None  # previous target point s_{k-1}
     s2: FloatArray | None = None  # s_{k-2}
     lam_prev = 1.0
     for it in range(1, spec.max_iterations + 1):
-        gap, y, _ = _gap(prob, xc)
-        history.append((it, gap, prob.objective(xc), time.perf_counter() - t0))
+        gap, y, _ = _gap(prob, xc, iterations=it)
+        history.append((it, gap, _objective(prob, xc, it), time.perf_counter() - t0))
         if progress:
             progress(it, gap)
         if gap <= spec.target_gap:
@@ -660,8 +672,8 @@ def _gp(
         x = np.maximum(xc.sum(axis=0), 0.0)
         t = prob.times(x)
         dt = _derivs(prob, x)
-        gap, _, _ = _gap(prob, xc)
-        history.append((it, gap, prob.objective(xc), time.perf_counter() - t0))
+        gap, _, _ = _gap(prob, xc, iterations=it)
+        history.append((it, gap, _objective(prob, xc, it), time.perf_counter() - t0))
         if progress:
             progress(it, gap)
         if gap <= spec.target_gap:

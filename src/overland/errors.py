@@ -12,7 +12,9 @@ from typing import Literal
 
 __all__ = [
     "BadArgumentError",
+    "ConvergenceError",
     "NetworkDataError",
+    "NoFreightServiceError",
     "NoRouteError",
     "OverlandError",
     "Problem",
@@ -127,7 +129,42 @@ class NoRouteError(OverlandError):
         return self.message
 
 
+class NoFreightServiceError(BadArgumentError):
+    """A place exists but no freight mode serves it (only utility lines end there)."""
+
+    type_name = "no_freight_service"
+
+    def __init__(self, place: str, layers: Sequence[str] = ()) -> None:
+        self.place = place
+        self.layers = tuple(layers)
+        where = f" (it is on the {', '.join(self.layers)} layer(s) only)" if self.layers else ""
+        super().__init__(
+            f"no freight service at {place!r}{where}; choose a place with a rail, road, "
+            "ferry or sea link"
+        )
+
+
 class ScenarioError(BadArgumentError):
     """A scenario that does not exist, or a date outside the timeline."""
 
     type_name = "bad_scenario"
+
+
+class ConvergenceError(ArithmeticError, OverlandError):
+    """An assignment that did not reach its target gap (with ``strict=True``), or whose
+    costs became non-finite (NaN or infinite TSTT, SPTT or objective): ``iterations`` and
+    ``gap`` (NaN when it could not be computed) say where it stopped."""
+
+    type_name = "not_converged"
+
+    def __init__(
+        self, iterations: int, gap: float, target: float, message: str | None = None
+    ) -> None:
+        super().__init__(
+            message
+            or f"assignment stopped after {iterations} iterations at relative gap {gap:.3e}, "
+            f"above the target {target:.1e}"
+        )
+        self.iterations = iterations
+        self.gap = gap
+        self.target = target

@@ -3,9 +3,10 @@
 Handles what the public files do: a ``<TAG> value`` metadata block, ``~`` comments (the
 one naming the columns is used instead of fixed positions), rows with or without a
 closing ``;``, tabs and blank lines, exponent notation, zero free-flow times, power 0,
-node-id gaps (the node count is the largest id), duplicate parallel links (the first is
-kept), trips as ``Origin o`` blocks of ``d : flow;`` pairs, and flow files with or
-without a metadata block. A malformed file raises :class:`TntpError` with its line.
+node-id gaps (the node count is the largest id), parallel links (several links with the
+same ends are distinct links and all are kept, in file order), trips as ``Origin o``
+blocks of ``d : flow;`` pairs, and flow files with or without a metadata block. A
+malformed file raises :class:`TntpError` with its line.
 """
 
 from __future__ import annotations
@@ -51,12 +52,17 @@ class TntpNetwork:
     b: FloatArray
     power: FloatArray
     toll: FloatArray
-    duplicates_dropped: int
 
     @property
     def n_links(self) -> int:
-        """Number of links kept."""
+        """Number of links (parallel links included)."""
         return int(self.init.shape[0])
+
+    @property
+    def parallel_links(self) -> int:
+        """Number of links whose (from, to) pair an earlier link already has."""
+        key = self.init * self.nodes + self.term
+        return int(key.shape[0] - np.unique(key).shape[0])
 
     def generalized_fixed(self, toll_weight: float, distance_weight: float) -> FloatArray:
         """The flow-independent part of link cost: toll and distance weighted."""
@@ -146,13 +152,11 @@ def read_net(path: Path | str) -> TntpNetwork:
     n_nodes = max(_meta_int(p, meta, "NUMBER OF NODES"), int(max(init.max(), term.max())) + 1)
     if init.min() < 0 or term.min() < 0:
         raise TntpError(p, None, "node ids must be positive integers")
-    key = init * n_nodes + term
-    _, first = np.unique(key, return_index=True)
-    keep = np.sort(first)
-    fft = col["free_flow_time"][keep]
-    if (fft < 0).any() or (col["capacity"][keep] <= 0).any():
+    # every link is kept, parallel ones included, in file order
+    fft = col["free_flow_time"]
+    if (fft < 0).any() or (col["capacity"] <= 0).any():
         raise TntpError(p, None, "free-flow times must be >= 0 and capacities > 0")
-    toll = col["toll"][keep] if "toll" in col else np.zeros(len(keep))
+    toll = col["toll"] if "toll" in col else np.zeros(len(init))
     zones = _meta_int(p, meta, "NUMBER OF ZONES", 0)
     ftn = _meta_int(p, meta, "FIRST THRU NODE", 1)
     return TntpNetwork(
@@ -160,15 +164,14 @@ def read_net(path: Path | str) -> TntpNetwork:
         zones=max(zones, 0),
         nodes=n_nodes,
         first_thru_node=max(ftn, 1),
-        init=init[keep],
-        term=term[keep],
-        capacity=col["capacity"][keep],
-        length=col["length"][keep],
+        init=init,
+        term=term,
+        capacity=col["capacity"],
+        length=col["length"],
         fft=fft,
-        b=col["b"][keep],
-        power=col["power"][keep],
+        b=col["b"],
+        power=col["power"],
         toll=toll,
-        duplicates_dropped=len(key) - len(keep),
     )
 
 
