@@ -7,15 +7,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from .. import __version__
-from ..network import Network, load_network
-from ..package import embedded_package_path
-from ..timeline import NetworkState, parse_date
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..network import Network
+    from ..timeline import NetworkState
 
 __all__ = [
     "DateOpt",
@@ -62,12 +64,15 @@ WorkersOpt = Annotated[
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
 
 
 @contextmanager
 def chunk_progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr (stdout stays clean for --json) fed by (done, total)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     err = Console(stderr=True, highlight=False)
@@ -93,10 +98,15 @@ def emit_json(doc: Any) -> None:
 
 
 def load(package: Path | None) -> Network:
+    from ..network import load_network
+    from ..package import embedded_package_path
+
     return load_network(package if package is not None else embedded_package_path())
 
 
 def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
+    from ..timeline import parse_date
+
     return net.as_of(parse_date(date) if date else None, scenario)
 
 

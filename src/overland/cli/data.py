@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..errors import BadArgumentError
-from ..export import write_csv_tables, write_geojson
-from ..network import Network
-from ..package import embedded_package_path
-from ..schema import schema_markdown
-from ..timeline import NetworkState, diff_states, parse_date, scenario_horizon, timeline_events
-from ..validation import validate_package
 from ._common import (
     DateOpt,
     JsonOpt,
@@ -29,6 +22,10 @@ from ._common import (
     state_of,
 )
 
+if TYPE_CHECKING:
+    from ..network import Network
+    from ..timeline import NetworkState
+
 # ---------------------------------------------------------------------------- validate
 
 
@@ -38,6 +35,11 @@ def validate(
     as_json: JsonOpt = False,
 ) -> int:
     """Check a network package and report every problem with file, row and field."""
+    from rich.table import Table
+
+    from ..package import embedded_package_path
+    from ..validation import validate_package
+
     target = path if path is not None else embedded_package_path()
     report = validate_package(target)
     if as_json:
@@ -91,6 +93,10 @@ def timeline(
     package: PackageOpt = None,
 ) -> int:
     """List the timeline's events, or (with --date) the network's state on a date."""
+    from rich.table import Table
+
+    from ..timeline import timeline_events
+
     net = load(package)
     if date is None:
         events = timeline_events(net, scenario)
@@ -129,6 +135,8 @@ def timeline(
 
 
 def _printstate_of(net: Network, state: NetworkState) -> None:
+    from rich.table import Table
+
     con = console()
     label = f"{state.date}" + (f", scenario {state.scenario}" if state.scenario else "")
     con.print(f"[bold]Network state on {label}[/bold]: {len(state.events_applied)} events applied")
@@ -211,6 +219,8 @@ def summary(
     package: PackageOpt = None,
 ) -> int:
     """Summarise the network package and its state on a date."""
+    from rich.table import Table
+
     net = load(package)
     state = state_of(net, date, scenario)
     doc = _summary(net, state)
@@ -250,6 +260,10 @@ def scenarios(
     package: PackageOpt = None,
 ) -> int:
     """List the shipped scenarios, or compare two of them on a date."""
+    from rich.table import Table
+
+    from ..timeline import diff_states, parse_date, scenario_horizon, timeline_events
+
     net = load(package)
     if diff is None:
         rows: list[dict[str, Any]] = []
@@ -317,6 +331,8 @@ def export(
     package: PackageOpt = None,
 ) -> int:
     """Export places and links (with their status on a date) as GeoJSON or CSV."""
+    from ..export import write_csv_tables, write_geojson
+
     if fmt not in ("geojson", "csv"):
         raise BadArgumentError(f"unknown export format {fmt!r}; valid: geojson, csv")
     net = load(package)
@@ -332,5 +348,7 @@ def schema(
     markdown: Annotated[bool, typer.Option("--markdown", help="The docs page.")] = True,
 ) -> int:
     """Print the network-package format reference (docs/schema.md)."""
+    from ..schema import schema_markdown
+
     typer.echo(schema_markdown() if markdown else "")
     return 0

@@ -3,18 +3,20 @@ independent ways a pair has."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from ..dependence import DependenceResult, country_dependence, redundancy, redundancy_table
 from ..errors import BadArgumentError
-from ..timeline import parse_date
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+
+if TYPE_CHECKING:
+    from ..dependence import DependenceResult
 
 
 def _runs(dates: str | None, scenarios: str | None) -> list[tuple[str | None, str | None]]:
+    from ..timeline import parse_date
+
     date_list = [d.strip() for d in (dates or "").split(",") if d.strip()]
     for d in date_list:
         parse_date(d)
@@ -40,6 +42,9 @@ def dependence(
 ) -> int:
     """The share of each country's trade (tonnes and value of time) that transits each
     other country; with --dates/--scenarios, side by side."""
+    from ..dependence import country_dependence
+    from ..timeline import parse_date
+
     net = load(package)
     code = country.strip().upper() if country else None
     if code is not None and code not in net.countries:
@@ -73,6 +78,7 @@ def _print_country(
     results: list[DependenceResult],
 ) -> None:
     from rich.console import Console
+    from rich.table import Table
 
     assert isinstance(con, Console)
     vias = sorted(
@@ -120,6 +126,11 @@ def redundancy_cmd(
 ) -> int:
     """Alternatives between two places that share no transit country, and their extra
     cost; without FROM and TO, a table for every origin-destination pair of the demand."""
+    from rich.table import Table
+
+    from ..dependence import redundancy
+    from ..timeline import parse_date
+
     net = load(package)
     if origin is None or destination is None:
         if origin is not None:
@@ -162,7 +173,11 @@ def redundancy_cmd(
 def _redundancy_table(
     net: object, date: str | None, scenario: str | None, max_routes: int, as_json: bool
 ) -> int:
+    from rich.table import Table
+
+    from ..dependence import redundancy_table
     from ..network import Network
+    from ..timeline import parse_date
 
     assert isinstance(net, Network)
     df = redundancy_table(

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from ..schema import UTILITY_MODES
-from ..timeline import parse_date
-from ..utilities import fibre_latency, max_capacity, n_minus_1
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
 
+#: :data:`overland.schema.UTILITY_MODES`, spelled out so that the command line starts
+#: without importing pydantic and scipy (a test keeps the two equal).
+UTILITY_MODES = ("oil_pipeline", "gas_pipeline", "fibre", "power")
 LayerOpt = Annotated[
     str, typer.Option("--layer", help=f"One of {', '.join(UTILITY_MODES)} (gas, oil accepted).")
 ]
@@ -33,6 +32,11 @@ def capacity(
     package: PackageOpt = None,
 ) -> int:
     """Maximum flow between two regions on a utility layer, and the cut that limits it."""
+    from rich.table import Table
+
+    from ..timeline import parse_date
+    from ..utilities import max_capacity, n_minus_1
+
     net = load(package)
     lay = ALIASES.get(layer, layer)
     day = parse_date(date) if date else None
@@ -75,6 +79,8 @@ def latency(
 ) -> int:
     """The lowest-latency fibre route between two places (one way and round trip)."""
     from ..errors import BadArgumentError
+    from ..timeline import parse_date
+    from ..utilities import fibre_latency
 
     if ALIASES.get(layer, layer) != "fibre":
         raise BadArgumentError("latency is computed on the fibre layer only (--layer fibre)")

@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..reliability import BY, reliable_routes, route_distribution
-from ..timeline import parse_date
 from ._common import (
     DateOpt,
     JsonOpt,
@@ -47,6 +44,11 @@ def reliability(
 ) -> int:
     """Monte Carlo of border dwells and ferry waits over the alternatives between two
     places: P50/P90/P95 door-to-door time and buffer time, most reliable first."""
+    from rich.table import Table
+
+    from ..reliability import BY, reliable_routes, route_distribution
+    from ..timeline import parse_date
+
     net = load(package)
     with chunk_progress("Monte Carlo") as tick:
         ranked = reliable_routes(

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..export import write_text_atomic
-from ..report import build_report, report_html
-from ..resilience import Resilience
 from ._common import JsonOpt, PackageOpt, app, console, emit_json, load
+
+if TYPE_CHECKING:
+    from ..resilience import Resilience
 
 
 @app.command()
@@ -29,6 +28,11 @@ def report(
     package: PackageOpt = None,
 ) -> int:
     """Answer the seed articles' questions: routes, maps and charts in one HTML page."""
+    from rich.table import Table
+
+    from ..export import write_text_atomic
+    from ..report import build_report, report_html
+
     net = load(package)
     rep = build_report(net, outlines_path=outlines)
     target = write_text_atomic(out / "index.html", report_html(rep, net))

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..criticality import ELEMENT_KINDS, CriticalityResult, criticality, criticality_batch
 from ..errors import BadArgumentError
-from ..export import write_frame_atomic
-from ..network import Network
-from ..timeline import parse_date
 from ._common import (
     DateOpt,
     JsonOpt,
@@ -26,6 +21,15 @@ from ._common import (
     emit_json,
     load,
 )
+
+if TYPE_CHECKING:
+    from ..criticality import CriticalityResult
+    from ..network import Network
+
+#: The element kinds of :data:`overland.criticality.ELEMENT_KINDS`, spelled out here so
+#: that the command line starts without importing pandas and numba (a test keeps the
+#: two equal).
+ELEMENT_KINDS = ("link", "crossing", "port", "place", "country")
 
 
 @app.command()
@@ -69,6 +73,12 @@ def critical(
 ) -> int:
     """Fail every link, border crossing, port, place and country in turn: extra cost,
     unserved and rerouted tonnes, the trade flows hit."""
+    from rich.table import Table
+
+    from ..criticality import criticality
+    from ..export import write_frame_atomic
+    from ..timeline import parse_date
+
     if out is not None and out.suffix not in (".csv", ".parquet"):
         raise BadArgumentError(f"--out must end in .csv or .parquet, got {out.name!r}")
     kinds = tuple(k.strip() for k in kind.split(",") if k.strip())
@@ -129,6 +139,8 @@ def critical(
 
 
 def _print_failures(con: Any, res: CriticalityResult, top: int) -> None:
+    from rich.table import Table
+
     con.print(
         f"[bold]Criticality on {res.date}[/bold]"
         + (f", scenario {res.scenario}" if res.scenario else "")
@@ -162,6 +174,9 @@ def _print_failures(con: Any, res: CriticalityResult, top: int) -> None:
 def _batch(
     net: Network, scenarios: str, date: str | None, top: int, as_json: bool, common: dict[str, Any]
 ) -> int:
+    from ..criticality import criticality_batch
+    from ..timeline import parse_date
+
     names = [s.strip() for s in scenarios.split(",") if s.strip()]
     if names == ["all"]:
         names = ["none", *net.scenarios]
@@ -197,7 +212,10 @@ def disrupt(
     package: PackageOpt = None,
 ) -> int:
     """Close elements for some days: who waits, who reroutes, the backlog and its delay."""
+    from rich.table import Table
+
     from ..disruption import disrupt as run
+    from ..timeline import parse_date
 
     net = load(package)
     res = run(

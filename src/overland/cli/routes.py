@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ..errors import BadArgumentError, NoRouteError
-from ..export import write_frame_atomic
-from ..network import Network
-from ..route import Route
-from ..routing import OBJECTIVES, alternative_routes
-from ..skim import skim as skim_matrix
-from ..timeline import parse_date
+from ..errors import BadArgumentError
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..network import Network
+    from ..route import Route
 
 CommodityOpt = Annotated[
     str | None,
@@ -45,6 +44,8 @@ def _place_name(net: Network, pid: str) -> str:
 
 
 def _route_rows(routes: list[Route]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Routes, best first")
     for col in ("#", "days", "USD/t", "km", "kg CO2/t", "borders", "gauge chg", "modes"):
         table.add_column(col, justify="right" if col not in ("modes",) else "left")
@@ -65,6 +66,8 @@ def _route_rows(routes: list[Route]) -> Table:
 
 
 def _details(net: Network, r: Route) -> list[Table]:
+    from rich.table import Table
+
     legs = Table(title="Legs of route #1")
     for col in ("mode", "gauge", "country", "from", "to", "km", "hours", "USD/t"):
         legs.add_column(col)
@@ -127,6 +130,9 @@ def route(
     package: PackageOpt = None,
 ) -> int:
     """Best route(s) between two places: days, USD/t, km, borders, gauge changes."""
+    from ..routing import alternative_routes
+    from ..timeline import parse_date
+
     if not 1 <= alternatives <= MAX_ALTERNATIVES:
         raise BadArgumentError(
             f"--alternatives must be between 1 and {MAX_ALTERNATIVES}, got {alternatives}"
@@ -182,7 +188,9 @@ def _compare_rows(
     scenarios: list[str | None],
     **kw: Any,
 ) -> list[dict[str, Any]]:
+    from ..errors import NoRouteError
     from ..routing import shortest_route
+    from ..timeline import parse_date
 
     rows: list[dict[str, Any]] = []
     for sc in scenarios:
@@ -231,6 +239,10 @@ def compare(
     package: PackageOpt = None,
 ) -> int:
     """The best route of one pair on several dates and/or scenarios, side by side."""
+    from rich.table import Table
+
+    from ..timeline import parse_date
+
     net = load(package)
     date_list = _split(dates)
     for d in date_list:
@@ -289,6 +301,11 @@ def skim(
     package: PackageOpt = None,
 ) -> int:
     """Time, cost and distance of the best route between every pair of places."""
+    from ..export import write_frame_atomic
+    from ..routing import OBJECTIVES
+    from ..skim import skim as skim_matrix
+    from ..timeline import parse_date
+
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise BadArgumentError(f"--out must end in .csv or .parquet, got {out.name!r}")
