@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..assignment import ALGORITHMS, AssignmentSpec, LinkTable, assign
 from ..errors import BadArgumentError
-from ..export import write_text_atomic
-from ..tntp import find_tntp_files, read_net, read_trips
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
 
 # toll and distance weights that make the TNTP best-known objectives reproducible
@@ -50,6 +45,12 @@ def assign_cmd(
 ) -> int:
     """Assign demand to user equilibrium: a TNTP network (--tntp) or a network package
     with a demand table (--demand), and report the convergence."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..assignment import ALGORITHMS, AssignmentSpec, LinkTable, assign
+    from ..export import write_frame_atomic
+    from ..tntp import find_tntp_files, read_net, read_trips
+
     if (tntp is None) == (demand_file is None):
         raise BadArgumentError("give either --tntp DIR or --demand FILE (with --package)")
     if algorithm not in ALGORITHMS:
@@ -99,9 +100,7 @@ def assign_cmd(
 
             result = assign(links, demand, spec, progress=tick)
     if out is not None:
-        buf = io.StringIO()
-        result.links_frame.to_csv(buf, index=False)
-        write_text_atomic(out, buf.getvalue())
+        write_frame_atomic(out, result.links_frame)
     if as_json:
         emit_json(result.as_dict())
         return 0
@@ -126,6 +125,8 @@ def _assign_package(
     strict: bool,
     as_json: bool,
 ) -> int:
+    from ..assignment import AssignmentSpec
+    from ..export import write_frame_atomic
     from ..netassign import assign_network, read_demand
     from ..timeline import parse_date
 
@@ -141,7 +142,7 @@ def _assign_package(
     na = assign_network(net, rows, spec, date=day, scenario=scenario)
     frame = na.links_frame()
     if out is not None:
-        write_text_atomic(out, frame.to_csv(index=False))
+        write_frame_atomic(out, frame)
     if as_json:
         emit_json({**na.result.as_dict(), "links": frame.to_dict(orient="records")})
         return 0

@@ -6,11 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from ..export import write_frame_atomic
-from ..flows import corridor_flows
-from ..timeline import parse_date
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
 
 
@@ -26,13 +22,19 @@ def flows(
     package: PackageOpt = None,
 ) -> int:
     """Load the package's demand: corridor shares, Caspian tonnage, bottlenecks."""
+    from rich.table import Table
+
+    from ..export import write_frames_atomic
+    from ..flows import corridor_flows
+    from ..timeline import parse_date
+
     net = load(package)
     res = corridor_flows(
         net, date=parse_date(date) if date else None, scenario=scenario, growth=growth
     )
     if out is not None:
-        write_frame_atomic(out / "links.csv", res.links)
-        write_frame_atomic(out / "od.csv", res.od)
+        # both files or neither: a reader never sees new links with old od
+        write_frames_atomic(out, {"links.csv": res.links, "od.csv": res.od})
     doc = res.as_dict()
     if as_json:
         emit_json(doc)
