@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import NetworkDataError
-from .package import RawPackage, embedded_package_path, read_package
+from .package import DEFAULT_LIMITS, LoadLimits, RawPackage, embedded_package_path, read_package
 from .schema import (
     Commodity,
     Country,
@@ -149,15 +149,18 @@ def network_from_package(raw: RawPackage) -> Network:
     )
 
 
-def load_network(path: Path | str) -> Network:
+def load_network(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Network:
     """Read, validate and load a network package folder.
+
+    ``limits`` caps file sizes, rows and YAML size (see
+    :class:`~overland.package.LoadLimits`).
 
     Raises
     ------
     NetworkDataError
         Listing every problem found, each with file, row and field.
     """
-    return network_from_package(read_package(path))
+    return network_from_package(read_package(path, limits=limits))
 
 
 def embedded_network() -> Network:

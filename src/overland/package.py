@@ -3,14 +3,24 @@
 Reading never raises on bad content: every problem found is returned as a
 :class:`~overland.errors.Problem` naming file, row and field, so that validation can
 report them all at once.
+
+Reading is bounded by :class:`LoadLimits`: file sizes, rows per table and per
+package, and the size, depth and alias count of YAML documents (checked while
+composing, before any Python object is built, so an alias bomb or a deeply nested file
+costs little). A CSV line that is not UTF-8 text is reported and skipped, the other
+rows load. Files or folders that resolve outside the package folder through symbolic
+links are refused and never read, so no message can quote them.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import os
+import re
+import reprlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -18,7 +28,7 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem
+from .errors import BadArgumentError, Problem
 from .schema import (
     CSV_TABLES,
     SCHEMA_VERSION,
@@ -30,10 +40,132 @@ from .schema import (
     required_columns,
 )
 
-__all__ = ["Located", "RawPackage", "embedded_package_path", "read_package"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "LoadLimits",
+    "Located",
+    "RawPackage",
+    "embedded_package_path",
+    "limits_markdown",
+    "read_package",
+    "shown_value",
+]
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Caps on what reading one package may cost; a file over one is refused.
+
+    The defaults leave ample room for real packages and keep time and memory bounded
+    on a laptop. The embedded package's largest file is 155 kB, its longest table 620
+    rows and its timeline 2,600 YAML nodes, 6 levels deep; a 100,000-link OSM import
+    (links, ~100,000 places, short rows) fits with room to spare. At the caps, a table
+    of ``max_rows`` rows reads and validates in ~5 s and ~0.5 GB, a whole package at
+    ``max_total_rows`` in ~10 s and ~1 GB, and a YAML file at ``max_yaml_bytes`` or
+    ``max_yaml_nodes`` (YAML is parsed in pure Python) in ~5 s and ~0.2 GB.
+
+    Parameters
+    ----------
+    max_file_bytes
+        Largest size of a CSV table file, in bytes (64 MiB).
+    max_yaml_bytes
+        Largest size of a YAML file (manifest, events, rules, scenarios), in bytes
+        (8 MiB: YAML costs far more per byte to parse than CSV).
+    max_rows
+        Most data rows in one CSV table; header, comment and blank lines do not count
+        (250,000).
+    max_total_rows
+        Most data rows in all the CSV tables of a package together (500,000).
+    max_yaml_nodes
+        Most nodes in one YAML document *after* alias expansion: every scalar, list
+        and mapping counts one, an alias counts the whole node it names (250,000).
+    max_yaml_depth
+        Deepest nesting of lists and mappings in a YAML document (64).
+    max_aliases
+        Most alias references (``*name``) in one YAML document (1,000).
+
+    Examples
+    --------
+    >>> big = LoadLimits(max_rows=2_000_000, max_total_rows=4_000_000)
+    >>> big.max_yaml_depth
+    64
+    """
+
+    max_file_bytes: int = field(
+        default=64 * 1024 * 1024, metadata={"doc": "Largest CSV table file, in bytes."}
+    )
+    max_yaml_bytes: int = field(
+        default=8 * 1024 * 1024,
+        metadata={"doc": "Largest YAML file, in bytes (YAML costs far more per byte than CSV)."},
+    )
+    max_rows: int = field(
+        default=250_000,
+        metadata={"doc": "Most data rows in one CSV table (header, comments, blanks not counted)."},
+    )
+    max_total_rows: int = field(
+        default=500_000, metadata={"doc": "Most data rows in all the CSV tables together."}
+    )
+    max_yaml_nodes: int = field(
+        default=250_000,
+        metadata={"doc": "Most nodes in one YAML file once aliases are expanded."},
+    )
+    max_yaml_depth: int = field(
+        default=64, metadata={"doc": "Deepest nesting of lists and mappings in a YAML file."}
+    )
+    max_aliases: int = field(
+        default=1_000, metadata={"doc": "Most alias references (`*name`) in one YAML file."}
+    )
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            least = 0 if f.name == "max_aliases" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise BadArgumentError(
+                    f"LoadLimits.{f.name} must be an integer >= {least}, not {value!r}"
+                )
+
+
+#: The limits used when none are given.
+DEFAULT_LIMITS = LoadLimits()
+
+
+def limits_markdown() -> list[str]:
+    """The "Limits" section of the package-format reference, from :class:`LoadLimits`."""
+    out = [
+        "## Limits",
+        "",
+        "Reading a package is bounded so that a huge or hostile package cannot exhaust "
+        "memory or time. A file over a limit is refused with a problem naming the file and "
+        "the limit, and the cross-table checks wait until it can be read. YAML sizes are "
+        "counted while parsing, before any value is built, so an alias bomb costs little. "
+        "Files or folders that are symbolic links leading outside the package are refused "
+        "unread. A CSV line holding a NUL byte or bytes that are not UTF-8 is reported and "
+        "skipped; the other rows load. Raise a limit with `LoadLimits`, passed as `limits=` "
+        "to `load_network`, `read_package` or `validate_package`.",
+        "",
+        "| limit | default | meaning |",
+        "|---|---|---|",
+    ]
+    for f in fields(LoadLimits):
+        out.append(f"| `{f.name}` | {f.default:,} | {f.metadata['doc']} |")
+    return out
+
+
+def _raise_hint(name: str) -> str:
+    return f"raise LoadLimits.{name} to read it (read_package / load_network take limits=)"
+
+
+class _RefusedError(Exception):
+    """A file refused before or while reading it: over a limit, or outside the package."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -56,11 +188,36 @@ class RawPackage:
     scenarios: dict[str, Located[Scenario]] = field(default_factory=dict)
     scenario_files: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Files not read because they exceed a :class:`LoadLimits` cap, cannot be read,
+    #: or lead outside the package; cross-table checks are pointless without them.
+    refused: list[str] = field(default_factory=list)
 
 
 def embedded_package_path() -> Path:
     """Folder of the embedded South Caucasus / Middle Corridor package."""
     return Path(str(resources.files("overland") / "data" / "caucasus"))
+
+
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel = 3
+_SHOW.maxstring = 120
+_SHOW.maxother = 120
+_SHOW.maxlist = _SHOW.maxtuple = _SHOW.maxdict = _SHOW.maxset = 6
+#: Longest value text kept in a Problem: messages quote inputs, never all of a huge one.
+_MAX_SHOWN = 200
+
+
+def shown_value(value: object) -> str:
+    """A bounded text form of an input value for a :class:`~overland.errors.Problem`.
+
+    Scalars as ``str`` gives them, collections as a shortened repr, cut to 200
+    characters: a message never carries the whole of a huge input.
+    """
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        text = _SHOW.repr(value)
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
 def _pydantic_problems(
@@ -71,17 +228,45 @@ def _pydantic_problems(
         fld = ".".join(loc) if loc else None
         if field_prefix:
             fld = field_prefix + ("." + fld if fld else "")
+        if fld is not None:
+            fld = shown_value(fld)
         msg = e["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         value = e.get("input")
         shown = None
         if e["type"] not in ("missing",) and not isinstance(value, dict):
-            shown = str(value)
-            msg = f"{msg} (got {value!r})"
+            shown = shown_value(value)
+            msg = f"{msg} (got {_SHOW.repr(value)})"
         if e["type"] == "extra_forbidden":
             msg = "unknown field"
         yield Problem(file, msg, row=row, field=fld, value=shown)
+
+
+def _read_bytes(path: Path, file: str, limits: LoadLimits, *, yaml_file: bool = False) -> bytes:
+    """The bytes of one file, refused when over its size cap or unreadable."""
+    name = "max_yaml_bytes" if yaml_file else "max_file_bytes"
+    cap: int = getattr(limits, name)
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            # read(n) allocates n bytes up front: ask for the stated size, not the cap
+            data = fh.read(size + 1) if size <= cap else b""
+            if len(data) > size:  # the file grew since fstat
+                data += fh.read(cap + 1 - len(data))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise _RefusedError(Problem(file, f"cannot be read: {reason}")) from None
+    size = max(size, len(data))
+    if size > cap:
+        raise _RefusedError(
+            Problem(
+                file,
+                f"file is {size:,} bytes, more than the limit of {cap:,} bytes; "
+                + _raise_hint(name),
+            )
+        )
+    return data
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
@@ -97,49 +282,158 @@ def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
         )
 
 
-def read_csv_table(path: Path, model: type[M], file: str) -> tuple[list[Located[M]], list[Problem]]:
-    """Parse one CSV table into validated rows and problems (never raises on content)."""
-    problems: list[Problem] = []
-    text, err = _decode(path.read_bytes(), file)
-    if err is not None or text is None:
-        return [], [err] if err else []
-    allowed = columns(model)
-    rows: list[Located[M]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+#: After this many unreadable lines a CSV file is taken for something else (UTF-16, binary).
+_MAX_BAD_LINES = 20
+
+
+class _Lines:
+    """The decoded lines of a CSV file, for :func:`csv.reader`.
+
+    A line holding a NUL byte or bytes that are not UTF-8 is reported (one problem,
+    its line number, no content) and skipped; the other lines are read as usual.
+    ``line`` is the number of the last line handed out.
+    """
+
+    def __init__(self, data: bytes, file: str) -> None:
+        self.data = data
+        self.file = file
+        self.line = 0
+        self.bad: list[Problem] = []
+        self.gave_up = False
+
+    def _skip(self, message: str) -> None:
+        self.bad.append(Problem(self.file, message + "; the row is skipped", row=self.line))
+
+    def __iter__(self) -> Iterator[str]:
+        for number, match in enumerate(_LINE.finditer(self.data), start=1):
+            self.line = number
+            raw = match.group()
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            nul = raw.find(b"\0")
+            if nul >= 0:
+                self._skip(f"line holds a NUL byte (byte {nul + 1} of the line)")
+            else:
+                try:
+                    yield raw.decode("utf-8")
+                    continue
+                except UnicodeDecodeError as exc:
+                    self._skip(
+                        f"line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte "
+                        f"{exc.start + 1} of the line); save the file as UTF-8"
+                    )
+            if len(self.bad) >= _MAX_BAD_LINES:
+                self.gave_up = True
+                self.bad.append(
+                    Problem(
+                        self.file,
+                        f"{len(self.bad)} unreadable lines by line {number}: this does not look "
+                        "like a UTF-8 CSV file (UTF-16 or binary?); the table is not read",
+                        row=number,
+                    )
+                )
+                return
+
+
+def read_csv_table(
+    path: Path, model: type[M], file: str, *, limits: LoadLimits = DEFAULT_LIMITS
+) -> tuple[list[Located[M]], list[Problem]]:
+    """Parse one CSV table into validated rows and problems (never raises on content).
+
+    A file over a :class:`LoadLimits` cap gives one problem and no rows.
+    """
     try:
-        for record in reader:
-            line = reader.line_num
-            if not record or all(not c.strip() for c in record):
-                continue
-            if record[0].lstrip().startswith("#"):
-                continue
+        rows, problems, _count = _read_csv_table(path, model, file, limits, limits.max_total_rows)
+    except _RefusedError as refusal:
+        return [], [refusal.problem]
+    return rows, problems
+
+
+def _read_csv_table(
+    path: Path, model: type[M], file: str, limits: LoadLimits, budget: int
+) -> tuple[list[Located[M]], list[Problem], int]:
+    """Rows, problems and the count of data rows of one table.
+
+    Raises :class:`_RefusedError` past ``limits.max_rows`` data rows or past ``budget``,
+    the rows left in the package's ``max_total_rows``."""
+    lines = _Lines(_read_bytes(path, file, limits), file)
+    allowed = columns(model)
+    problems: list[Problem] = []
+    rows: list[Located[M]] = []
+    reader = csv.reader(iter(lines), strict=True)
+    header: list[str] | None = None
+    count = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(file, f"malformed CSV: {exc}", row=lines.line))
             if header is None:
-                header = [c.strip() for c in record]
-                problems += _header_problems(header, allowed, required_columns(model), file)
-                if any(p.severity == "error" for p in problems):
-                    return [], problems
-                continue
-            if len(record) != len(header):
+                break
+            continue
+        line = lines.line
+        if not record or all(not c.strip() for c in record):
+            continue
+        if record[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            if lines.bad:
                 problems.append(
                     Problem(
                         file,
-                        f"row has {len(record)} fields but the header has {len(header)} "
-                        "(truncated line, or an unquoted comma?)",
+                        "no readable header row: a line before this one could not be read; "
+                        "expected a header such as " + ",".join(allowed),
                         row=line,
                     )
                 )
-                continue
-            data = {k: v for k, v in zip(header, record, strict=True) if v.strip() != ""}
-            try:
-                rows.append(Located(line, model.model_validate(data)))
-            except ValidationError as exc:
-                problems += _pydantic_problems(exc, file, line)
-    except csv.Error as exc:
-        problems.append(Problem(file, f"malformed CSV: {exc}", row=reader.line_num))
-    if header is None:
+                break
+            header = [c.strip() for c in record]
+            problems += _header_problems(header, allowed, required_columns(model), file)
+            if any(p.severity == "error" for p in problems):
+                return [], problems, 0
+            continue
+        count += 1
+        if count > limits.max_rows:
+            raise _RefusedError(
+                Problem(
+                    file,
+                    f"more than {limits.max_rows:,} data rows; " + _raise_hint("max_rows"),
+                    row=line,
+                )
+            )
+        if count > budget:
+            raise _RefusedError(
+                Problem(
+                    file,
+                    f"the package's tables hold more than {limits.max_total_rows:,} data rows "
+                    "in all, counting in file order up to this row; "
+                    + _raise_hint("max_total_rows"),
+                    row=line,
+                )
+            )
+        if len(record) != len(header):
+            problems.append(
+                Problem(
+                    file,
+                    f"row has {len(record)} fields but the header has {len(header)} "
+                    "(truncated line, or an unquoted comma?)",
+                    row=line,
+                )
+            )
+            continue
+        data = {k: v for k, v in zip(header, record, strict=True) if v.strip() != ""}
+        try:
+            rows.append(Located(line, model.model_validate(data)))
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, file, line)
+    if lines.gave_up:
+        return [], sorted(problems + lines.bad, key=lambda p: p.row or 0), count
+    if header is None and not lines.bad and not problems:
         problems.append(Problem(file, "file is empty: expected a header row " + ",".join(allowed)))
-    return rows, problems
+    return rows, sorted(problems + lines.bad, key=lambda p: p.row or 0), count
 
 
 def _header_problems(
@@ -155,9 +449,9 @@ def _header_problems(
             problems.append(
                 Problem(
                     file,
-                    f"unknown column {col!r}; valid columns are: {', '.join(allowed)}",
+                    f"unknown column {_SHOW.repr(col)}; valid columns are: {', '.join(allowed)}",
                     row=1,
-                    field=col,
+                    field=shown_value(col),
                 )
             )
     for col in required:
@@ -166,8 +460,75 @@ def _header_problems(
     return problems
 
 
+class _YamlLimitError(Exception):
+    """A YAML document went over a :class:`LoadLimits` cap (``limit`` names it) while
+    being composed, or (``limit`` None) refers to itself through an alias."""
+
+    def __init__(self, message: str, mark: Any, limit: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = mark.line + 1 if mark is not None else None
+        self.limit = limit
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so that pydantic reports bad ones."""
+    """SafeLoader that leaves dates as text (so that pydantic reports bad ones) and
+    composes within :class:`LoadLimits`.
+
+    Nodes are counted as if every alias were expanded: an alias adds the size of the
+    node it names, known once that node is complete. The counts, the nesting depth and
+    the alias count are checked event by event, so a document over a cap is refused
+    before its tree is finished and before any Python object is built.
+    """
+
+    def __init__(self, stream: str, limits: LoadLimits) -> None:
+        super().__init__(stream)
+        self.limits = limits
+        self.nodes = 0
+        self.depth = 0
+        self.aliases = 0
+        self.sizes: dict[int, int] = {}
+
+    def _count(self, n: int, mark: Any) -> None:
+        self.nodes += n
+        cap = self.limits.max_yaml_nodes
+        if self.nodes > cap:
+            raise _YamlLimitError(
+                f"more than {cap:,} YAML nodes once aliases are expanded", mark, "max_yaml_nodes"
+            )
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > self.limits.max_aliases:
+                raise _YamlLimitError(
+                    f"more than {self.limits.max_aliases:,} aliases (*name)",
+                    event.start_mark,
+                    "max_aliases",
+                )
+            node = super().compose_node(parent, index)
+            size = self.sizes.get(id(node))
+            if size is None:
+                raise _YamlLimitError(
+                    "an alias refers to a node that contains it", event.start_mark, None
+                )
+            self._count(size, event.start_mark)
+            return node
+        self.depth += 1
+        if self.depth > self.limits.max_yaml_depth:
+            raise _YamlLimitError(
+                f"nested more than {self.limits.max_yaml_depth} levels deep",
+                event.start_mark,
+                "max_yaml_depth",
+            )
+        before = self.nodes
+        self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        if getattr(event, "anchor", None) is not None:
+            self.sizes[id(node)] = self.nodes - before
+        return node
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -176,18 +537,33 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _load_yaml(path: Path, file: str) -> tuple[Any, yaml.Node | None, list[Problem]]:
-    text, err = _decode(path.read_bytes(), file)
+def _load_yaml(
+    path: Path, file: str, limits: LoadLimits
+) -> tuple[Any, yaml.Node | None, list[Problem]]:
+    """Compose once within ``limits``, then construct from the node tree."""
+    text, err = _decode(_read_bytes(path, file, limits, yaml_file=True), file)
     if err is not None or text is None:
         return None, None, [err] if err else []
+    loader = _Loader(text, limits)
     try:
-        data = yaml.load(text, Loader=_Loader)
-        node = yaml.compose(text, Loader=_Loader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except _YamlLimitError as exc:
+        if exc.limit is None:
+            return None, None, [Problem(file, f"malformed YAML: {exc.message}", row=exc.line)]
+        message = f"{exc.message}; " + _raise_hint(exc.limit)
+        raise _RefusedError(Problem(file, message, row=exc.line)) from None
+    except RecursionError:
+        raise _RefusedError(
+            Problem(file, "YAML nested too deeply to read; lower LoadLimits.max_yaml_depth")
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         return None, None, [Problem(file, f"malformed YAML: {problem}", row=row)]
+    finally:
+        loader.dispose()
     return data, node, []
 
 
@@ -197,9 +573,20 @@ def _item_lines(node: yaml.Node | None, count: int) -> list[int]:
     return [1] * count
 
 
-def read_yaml_list(path: Path, model: type[M], file: str) -> tuple[list[Located[M]], list[Problem]]:
-    """Parse a YAML file holding a list of items."""
-    data, node, problems = _load_yaml(path, file)
+def read_yaml_list(
+    path: Path, model: type[M], file: str, *, limits: LoadLimits = DEFAULT_LIMITS
+) -> tuple[list[Located[M]], list[Problem]]:
+    """Parse a YAML file holding a list of items (never raises on content)."""
+    try:
+        return _read_yaml_list(path, model, file, limits)
+    except _RefusedError as refusal:
+        return [], [refusal.problem]
+
+
+def _read_yaml_list(
+    path: Path, model: type[M], file: str, limits: LoadLimits
+) -> tuple[list[Located[M]], list[Problem]]:
+    data, node, problems = _load_yaml(path, file, limits)
     if problems:
         return [], problems
     if data is None:
@@ -216,16 +603,25 @@ def read_yaml_list(path: Path, model: type[M], file: str) -> tuple[list[Located[
             out.append(Located(line, model.model_validate(raw)))
         except ValidationError as exc:
             item_id = raw.get("id")
-            prefix = f"{item_id}" if isinstance(item_id, str) else ""
+            prefix = shown_value(item_id) if isinstance(item_id, str) else ""
             problems += _pydantic_problems(exc, file, line, field_prefix=prefix)
     return out, problems
 
 
 def read_yaml_mapping(
-    path: Path, model: type[M], file: str
+    path: Path, model: type[M], file: str, *, limits: LoadLimits = DEFAULT_LIMITS
 ) -> tuple[Located[M] | None, list[Problem]]:
-    """Parse a YAML file holding one mapping."""
-    data, _node, problems = _load_yaml(path, file)
+    """Parse a YAML file holding one mapping (never raises on content)."""
+    try:
+        return _read_yaml_mapping(path, model, file, limits)
+    except _RefusedError as refusal:
+        return None, [refusal.problem]
+
+
+def _read_yaml_mapping(
+    path: Path, model: type[M], file: str, limits: LoadLimits
+) -> tuple[Located[M] | None, list[Problem]]:
+    data, _node, problems = _load_yaml(path, file, limits)
     if problems:
         return None, problems
     if not isinstance(data, dict):
@@ -236,16 +632,70 @@ def read_yaml_mapping(
         return None, list(_pydantic_problems(exc, file, 1))
 
 
-def read_package(path: Path | str) -> RawPackage:
-    """Read every file of a package folder; collect, never raise, content problems."""
+def _inside(base: Path, path: Path) -> bool:
+    """Whether ``path``, symbolic links followed, is within the folder ``base``."""
+    try:
+        return path.resolve().is_relative_to(base)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def read_package(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> RawPackage:
+    """Read every file of a package folder; collect, never raise, content problems.
+
+    Parameters
+    ----------
+    path
+        The package folder.
+    limits
+        Caps on file size, rows and YAML size; a file over one is refused with a
+        problem that names the cap (see :class:`LoadLimits`).
+
+    Files and folders that are symbolic links leading outside the package folder are
+    refused unread. Refused files are listed in :attr:`RawPackage.refused`.
+    """
     root = Path(path)
     raw = RawPackage(path=root)
     if not root.is_dir():
         raw.problems.append(Problem(str(root), "not a folder holding a network package"))
         return raw
+    base = root.resolve()
+
+    def refuse(problem: Problem) -> None:
+        raw.problems.append(problem)
+        raw.refused.append(problem.file)
+
+    def within(file_path: Path, file: str) -> bool:
+        if _inside(base, file_path):
+            return True
+        refuse(
+            Problem(
+                file,
+                "is a symbolic link to a place outside the package folder and is not read; "
+                "put the file itself in the package",
+            )
+        )
+        return False
+
+    def read(file_path: Path, file: str, reader: Callable[[], R]) -> R | None:
+        """``reader()`` if the file is within the package and within the limits."""
+        if not within(file_path, file):
+            return None
+        try:
+            return reader()
+        except _RefusedError as refusal:
+            refuse(refusal.problem)
+            return None
+
     manifest_path = root / "overland.yaml"
-    if manifest_path.is_file():
-        located, probs = read_yaml_mapping(manifest_path, Manifest, "overland.yaml")
+    if not manifest_path.is_file():
+        raw.problems.append(Problem("overland.yaml", "missing: every package needs a manifest"))
+    elif manifest_read := read(
+        manifest_path,
+        "overland.yaml",
+        partial(_read_yaml_mapping, manifest_path, Manifest, "overland.yaml", limits),
+    ):
+        located, probs = manifest_read
         raw.problems += probs
         if located is not None:
             raw.manifest = located.item
@@ -259,18 +709,30 @@ def read_package(path: Path | str) -> RawPackage:
                         field="schema_version",
                     )
                 )
-    else:
-        raw.problems.append(Problem("overland.yaml", "missing: every package needs a manifest"))
+    total = 0  # data rows read so far, for max_total_rows
     for table in CSV_TABLES:
         file_path = root / table.filename
+        raw.tables[table.name] = []
         if not file_path.is_file():
             if table.required:
                 raw.problems.append(Problem(table.filename, "missing file"))
-            raw.tables[table.name] = []
             continue
-        rows, probs = read_csv_table(file_path, table.model, table.filename)
-        raw.tables[table.name] = rows
-        raw.problems += probs
+        table_read = read(
+            file_path,
+            table.filename,
+            partial(
+                _read_csv_table,
+                file_path,
+                table.model,
+                table.filename,
+                limits,
+                limits.max_total_rows - total,
+            ),
+        )
+        if table_read is not None:
+            raw.tables[table.name], probs, count = table_read
+            raw.problems += probs
+            total += count
     for filename, model, target in (
         ("events.yaml", Event, raw.events),
         ("rules.yaml", Rule, raw.rules),
@@ -279,14 +741,22 @@ def read_package(path: Path | str) -> RawPackage:
         if not file_path.is_file():
             raw.problems.append(Problem(filename, "missing file"))
             continue
-        items, probs = read_yaml_list(file_path, model, filename)
-        target.extend(items)  # type: ignore[arg-type]
-        raw.problems += probs
+        list_read = read(
+            file_path, filename, partial(_read_yaml_list, file_path, model, filename, limits)
+        )
+        if list_read is not None:
+            target.extend(list_read[0])  # type: ignore[arg-type]
+            raw.problems += list_read[1]
     scen_dir = root / "scenarios"
-    if scen_dir.is_dir():
+    if scen_dir.is_dir() and within(scen_dir, "scenarios"):
         for file_path in sorted(scen_dir.glob("*.yaml")):
             file = f"scenarios/{file_path.name}"
-            located_s, probs = read_yaml_mapping(file_path, Scenario, file)
+            scenario_read = read(
+                file_path, file, partial(_read_yaml_mapping, file_path, Scenario, file, limits)
+            )
+            if scenario_read is None:
+                continue
+            located_s, probs = scenario_read
             raw.problems += probs
             if located_s is None:
                 continue

@@ -18,7 +18,14 @@ from pydantic import ValidationError
 
 from .errors import Problem
 from .geo import great_circle_km
-from .package import Located, RawPackage, read_package
+from .package import (
+    DEFAULT_LIMITS,
+    LoadLimits,
+    Located,
+    RawPackage,
+    read_package,
+    shown_value,
+)
 from .schema import MODES, Event, Link, Place
 from .timeline import apply_change
 
@@ -74,8 +81,11 @@ class ValidationReport:
         }
 
 
-def validate_package(path: Path | str) -> ValidationReport:
+def validate_package(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> ValidationReport:
     """Read and check a package folder; never raises on bad content.
+
+    ``limits`` caps file sizes, rows and YAML size (see
+    :class:`~overland.package.LoadLimits`).
 
     Examples
     --------
@@ -83,7 +93,7 @@ def validate_package(path: Path | str) -> ValidationReport:
     >>> validate_package(embedded_package_path()).ok
     True
     """
-    raw = read_package(path)
+    raw = read_package(path, limits=limits)
     return ValidationReport(str(path), tuple(check_package(raw)))
 
 
@@ -120,8 +130,8 @@ class _Checker:
                 file,
                 message,
                 row=row,
-                field=field,
-                value=None if value is None else str(value),
+                field=None if field is None else shown_value(field),
+                value=None if value is None else shown_value(value),
                 severity="warning" if severity == "warning" else "error",
             )
         )
@@ -574,6 +584,20 @@ class _Checker:
 
 
 def check_package(raw: RawPackage) -> list[Problem]:
-    """Every problem of a package read by :func:`~overland.package.read_package`."""
+    """Every problem of a package read by :func:`~overland.package.read_package`.
+
+    When a file was refused (over a load limit, unreadable, or leading outside the
+    package) the cross-table checks are skipped: without that file they would only
+    repeat its absence as hundreds of unknown ids.
+    """
+    if raw.refused:
+        skipped = Problem(
+            raw.refused[0],
+            "cross-table checks skipped until "
+            + ", ".join(dict.fromkeys(raw.refused))
+            + " can be read",
+            severity="warning",
+        )
+        return sorted([*raw.problems, skipped], key=lambda p: (p.file, p.row or 0))
     problems = _Checker(raw).run()
     return sorted(problems, key=lambda p: (p.file, p.row or 0))
