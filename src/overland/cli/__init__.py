@@ -109,10 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
+        said = " ".join(str(exc).split())  # one line, however the exception words it
+        said = said if len(said) <= 300 else said[:297] + "..."
         return _fail(
             args,
             "internal",
-            f"internal error ({type(exc).__name__}: {exc}). This is a bug in Overland: "
+            f"internal error ({type(exc).__name__}: {said}). This is a bug in Overland: "
             f"please report it with the command line; {DEBUG_ENV}=1 shows the traceback.",
             EXIT_INTERNAL,
         )
