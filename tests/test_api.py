@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from overland.api import ServerConfig, create_app
+from overland.web import ServerConfig, create_app
+
+BASE = "http://127.0.0.1:8000"
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(ServerConfig()))
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(ServerConfig(warm=False)), base_url=BASE) as c:
+        yield c
+
+
+def finished(client: TestClient, job: dict[str, Any]) -> dict[str, Any]:
+    """Wait for a job to end (its own time limit bounds the loop) and return its state."""
+    while job["status"] in ("queued", "running"):
+        r = client.get(job["url"], params={"wait": 30})
+        assert r.status_code == 200, r.text
+        job = r.json()
+    return job
+
+
+def run_job(client: TestClient, kind: str, body: dict[str, Any]) -> Any:
+    """Submit an analysis, wait for it, return its result."""
+    r = client.post(f"/api/{kind}", json=body)
+    assert r.status_code == 202, r.text
+    assert r.headers["location"] == r.json()["url"]
+    job = finished(client, r.json())
+    assert job["status"] == "done", job
+    return ok(client, job["result_url"])
 
 
 def ok(client: TestClient, url: str) -> Any:
@@ -93,7 +116,7 @@ def test_no_route_names_the_rule(client: TestClient) -> None:
         ("/api/route?from=Nakhichevan%20City&to=Baku", 404, "unknown_place"),
         ("/api/route?from=Baku&to=Tbilisi&date=2025-13-01", 422, "bad_argument"),
         ("/api/route?from=Baku&to=Tbilisi&scenario=nope", 422, "bad_scenario"),
-        ("/api/route?from=Baku&to=Tbilisi&k=21", 422, "bad_argument"),
+        ("/api/route?from=Baku&to=Tbilisi&k=21", 422, "bad_request"),
         ("/api/route?from=Baku&to=Tbilisi&k=500", 422, "bad_request"),
         ("/api/route?from=Baku&to=Tbilisi&modes=train", 422, "bad_argument"),
         ("/api/route?from=Baku&to=Tbilisi&avoid=XX", 422, "bad_argument"),
@@ -102,15 +125,54 @@ def test_no_route_names_the_rule(client: TestClient) -> None:
         ("/api/network?date=1900-01-01", 422, "bad_scenario"),
         ("/api/compare?from=Baku&to=Tbilisi&dates=2025-01-01,x", 422, "bad_argument"),
         ("/api/nothing", 404, "http"),
-        ("/api/critical?kind=bridge", 422, "bad_argument"),
-        ("/api/critical?in=XX", 422, "bad_argument"),
-        ("/api/dependence?country=XX", 422, "bad_argument"),
-        ("/api/reliability?from=Baku&to=Kars&by=fastest", 422, "bad_request"),
-        ("/api/flows?growth=0", 422, "bad_request"),
+        ("/api/route?from=Baku&to=Supsa", 422, "no_freight_service"),
+        ("/api/jobs/0123456789abcdef0123456789abcdef", 404, "job_not_found"),
+        ("/api/jobs/nope", 422, "bad_request"),
     ],
 )
 def test_bad_input_is_4xx_json(client: TestClient, url: str, status: int, kind: str) -> None:
     problem(client.get(url), status, kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "error"),
+    [
+        ("critical", {"kinds": ["bridge"]}, "bad_request"),
+        ("critical", {"countries": ["XX"]}, "bad_argument"),
+        ("dependence", {"country": "XX"}, "bad_argument"),
+        ("reliability", {"origin": "Baku", "destination": "Kars", "by": "fastest"}, "bad_request"),
+        ("reliability", {"origin": "Baku", "destination": "Nowhere"}, "unknown_place"),
+        ("flows", {"growth": 0}, "bad_request"),
+        ("flows", {"growth": 11}, "bad_request"),
+        ("flows", {"scenario": "nope"}, "bad_scenario"),
+        ("flows", {"colour": "red"}, "bad_request"),
+        ("disrupt", {"close": ["nowhere"], "days": 10}, "bad_argument"),
+        ("disrupt", {"close": [], "days": 10}, "bad_request"),
+    ],
+)
+def test_bad_job_input_is_refused_before_queueing(
+    client: TestClient, kind: str, body: dict[str, Any], error: str
+) -> None:
+    before = client.get("/api/jobs").json()["jobs"]
+    r = client.post(f"/api/{kind}", json=body)
+    assert r.status_code in (404, 422), r.text
+    assert r.json()["error"]["type"] == error
+    assert client.get("/api/jobs").json()["jobs"] == before
+
+
+def test_every_place_without_freight_is_a_clear_4xx(client: TestClient) -> None:
+    from overland import embedded_network
+
+    net = embedded_network()
+    utility_only = [p for p in net.places if net.graph.nodes_at(p).size == 0]
+    assert len(utility_only) >= 10
+    for pid in utility_only:
+        for url in (f"/api/route?from=Baku&to={pid}", f"/api/route?from={pid}&to=Baku&k=1"):
+            body = problem(client.get(url), 422, "no_freight_service")
+            assert "layer" in body["message"]
+        body = problem(
+            client.post("/api/skim", json={"places": ["Baku", pid]}), 422, "no_freight_service"
+        )
 
 
 def test_unknown_place_suggests(client: TestClient) -> None:
@@ -156,7 +218,7 @@ def test_compare_and_skim(client: TestClient) -> None:
     assert body["time_h"][0][2] is None  # Baku -> Yerevan under the transit ban
     assert body["time_h"][1][0] > 0
     too_many = client.post("/api/skim", json={"places": ["Baku"] * 61})
-    problem(too_many, 422, "bad_argument")
+    problem(too_many, 422, "bad_request")
 
 
 def test_page_and_vendor_assets_are_local(client: TestClient) -> None:
@@ -170,8 +232,23 @@ def test_page_and_vendor_assets_are_local(client: TestClient) -> None:
         "/vendor/topojson-client/dist/topojson-client.min.js",
         "/vendor/world-atlas/countries-50m.json",
         "/static/app.js",
+        "/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+        "/vendor/redoc/bundles/redoc.standalone.js",
     ):
         assert client.get(asset).status_code == 200, asset
+    # only the files the page and the docs load: no manifests, no other packages
+    for hidden in (
+        "/vendor/leaflet/package.json",
+        "/vendor/redoc/package.json",
+        "/vendor/react/index.js",
+        "/vendor/../pyproject.toml",
+    ):
+        assert client.get(hidden).status_code == 404, hidden
+    for docs in ("/docs", "/redoc"):
+        html = client.get(docs).text
+        assert "/vendor/" in html
+        assert "http://" not in html
+        assert "https://" not in html
 
 
 def test_openapi_and_docs(client: TestClient) -> None:
@@ -186,13 +263,15 @@ def test_cors_is_off_by_default(client: TestClient) -> None:
 
 
 def test_flows_and_criticality_layers(client: TestClient) -> None:
-    flows = ok(client, "/api/flows?date=2024-07-01")
+    flows = run_job(client, "flows", {"date": "2024-07-01"})
     assert flows["caspian_tonnes"] > 0
     feats = flows["layer"]["features"]
     assert feats
     assert all(f["geometry"]["type"] == "LineString" for f in feats)
     assert max(f["properties"]["volume_capacity"] for f in feats) > 0.5
-    crit = ok(client, "/api/critical?date=2026-03-31&in=AM,GE,AZ&top=10")
+    crit = run_job(
+        client, "critical", {"date": "2026-03-31", "countries": ["AM", "GE", "AZ"], "top": 10}
+    )
     assert len(crit["failures"]) == 10
     impacts = [f["impact_usd_per_year"] for f in crit["failures"]]
     assert impacts == sorted(impacts, reverse=True)
@@ -203,28 +282,118 @@ def test_flows_and_criticality_layers(client: TestClient) -> None:
 
 
 def test_dependence_redundancy_reliability_disrupt(client: TestClient) -> None:
-    dep = ok(client, "/api/dependence?country=AM&date=2025-06-01")
+    dep = run_job(client, "dependence", {"country": "AM", "date": "2025-06-01"})
     [am] = dep["countries"]
     assert {v["via"] for v in am["transit"]} >= {"GE", "IR"}
     red = ok(client, "/api/redundancy?from=Yerevan&to=Moscow&date=2026-03-31")
     assert red["n_disjoint"] >= 2
-    rel = ok(client, "/api/reliability?from=Baku&to=Kars&n=5000&k=2")
+    rel = run_job(
+        client, "reliability", {"origin": "Baku", "destination": "Kars", "n": 5000, "k": 2}
+    )
     p90 = [r["reliability"]["p90_h"] for r in rel["routes"]]
     assert p90 == sorted(p90)
-    r = client.post("/api/disrupt", json={"close": ["road-dariali-upper_lars"], "days": 10})
-    assert r.status_code == 200, r.text
-    assert r.json()["backlog_tonnes"] > 0
-    problem(
-        client.post("/api/disrupt", json={"close": ["nowhere"], "days": 10}), 422, "bad_argument"
-    )
-    problem(client.post("/api/disrupt", json={"close": [], "days": 10}), 422, "bad_request")
+    dis = run_job(client, "disrupt", {"close": ["road-dariali-upper_lars"], "days": 10})
+    assert dis["backlog_tonnes"] > 0
+
+
+def test_identical_jobs_share_one_computation(client: TestClient) -> None:
+    first = client.post("/api/flows", json={"date": "2024-07-01", "growth": 2.0}).json()
+    # omitted and explicit defaults, and growth on the same 0.1 grid, are the same job
+    same = client.post("/api/flows", json={"date": "2024-07-01", "growth": 2.04}).json()
+    assert same["id"] == first["id"]
+    assert same["params"]["growth"] == 2.0
+    other = client.post("/api/flows", json={"date": "2024-07-01", "growth": 2.1}).json()
+    assert other["id"] != first["id"]
+    assert finished(client, first)["status"] == "done"
+    again = client.post("/api/flows", json={"date": "2024-07-01", "growth": 2.0})
+    assert again.json()["id"] == first["id"]
+    assert again.json()["status"] == "done"
+    finished(client, other)
+
+
+def test_openapi_states_the_configured_limits(client: TestClient) -> None:
+    schema = ok(client, "/openapi.json")
+    limits = schema["info"]["x-limits"]
+    assert limits["max_alternatives"] == 20
+    assert limits["max_skim_places"] == 60
+    k = next(p for p in schema["paths"]["/api/route"]["get"]["parameters"] if p["name"] == "k")
+    assert k["schema"]["maximum"] == limits["max_alternatives"]
+    assert "404" in schema["paths"]["/api/jobs/{job_id}"]["get"]["responses"]
+    assert "429" in schema["paths"]["/api/flows"]["post"]["responses"]
+    app = create_app(ServerConfig(warm=False, limits={"max_alternatives": 5}))
+    with TestClient(app, base_url=BASE) as small:
+        schema = ok(small, "/openapi.json")
+        k = next(p for p in schema["paths"]["/api/route"]["get"]["parameters"] if p["name"] == "k")
+        assert k["schema"]["maximum"] == 5
+        problem(small.get("/api/route?from=Baku&to=Tbilisi&k=6"), 422, "bad_request")
+
+
+def test_jobs_time_out_cancel_and_refuse_when_full() -> None:
+    cfg = ServerConfig(warm=False, job_time_limit_s=0.001, job_queue=1)
+    with TestClient(create_app(cfg), base_url=BASE) as c:
+        job = finished(c, c.post("/api/flows", json={"date": "2024-07-01"}).json())
+        assert job["status"] == "timeout"
+        problem(c.get(job["result_url"]), 409, "job_timeout")
+    cfg = ServerConfig(warm=False, job_queue=1)
+    with TestClient(create_app(cfg), base_url=BASE) as c:
+        answers = [
+            c.post("/api/flows", json={"date": "2024-07-01", "growth": g}) for g in (1, 2, 3, 4)
+        ]
+        full = [r for r in answers if r.status_code == 429]
+        assert full, [r.status_code for r in answers]
+        assert full[0].json()["error"]["type"] == "queue_full"
+        assert full[0].headers["retry-after"]
+        accepted = [r.json() for r in answers if r.status_code == 202]
+        for job in accepted:
+            cancelled = c.delete(job["url"])
+            assert cancelled.status_code == 200
+        for job in accepted:
+            state = finished(c, job)
+            assert state["status"] in ("cancelled", "done")
+        assert any(finished(c, j)["status"] == "cancelled" for j in accepted)
+        problem(c.get(accepted[-1]["result_url"]), 409, "job_cancelled")
+        # the worker killed by the cancel is replaced: the next job runs
+        after = run_job(c, "flows", {"date": "2024-07-01", "growth": 5})
+        assert after["growth"] == 5
+
+
+def test_time_budget_stops_cheap_work() -> None:
+    with TestClient(create_app(ServerConfig(warm=False, budget_s=1e-9)), base_url=BASE) as c:
+        r = c.get("/api/route?from=Shanghai&to=Yerevan&k=20")
+        body = problem(r, 503, "over_budget")
+        assert "fewer" in body["message"]
+        assert r.headers["retry-after"]
+        problem(
+            c.post("/api/skim", json={"places": ["Baku", "Tbilisi", "Kars"]}), 503, "over_budget"
+        )
+
+
+def test_hosts_headers_and_chunked_bodies(client: TestClient) -> None:
+    problem(client.get("/api/health", headers={"host": "evil.example"}), 400, "bad_host")
+    assert client.get("/api/health", headers={"host": "localhost:8000"}).status_code == 200
+    assert client.get("/api/health", headers={"host": "[::1]:8000"}).status_code == 200
+    r = client.get("/api/health")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"origin": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}'
+
+    big = client.post("/api/route", content=chunks(), headers={"content-type": "application/json"})
+    problem(big, 413, "too_large")
 
 
 def test_fuzzing_finds_no_500_and_no_schema_violation() -> None:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
 
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(ServerConfig()))
+    # every new job is refused past a queue of 2 and stopped after 60 s: bounded work
+    cfg = ServerConfig(warm=False, job_queue=2, job_time_limit_s=60, allowed_hosts=("testserver",))
+    app = create_app(cfg)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures = []
     for op in schema.get_all_operations():
         operation = op.ok()  # type: ignore[union-attr]
@@ -246,4 +415,5 @@ def test_fuzzing_finds_no_500_and_no_schema_violation() -> None:
             check()
         except AssertionError as exc:
             failures.append(str(exc)[:500])
+    app.state.served.jobs.close()
     assert not failures, failures

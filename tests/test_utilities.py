@@ -159,8 +159,8 @@ def test_cli_and_api(capsys: pytest.CaptureFixture[str]) -> None:
 
     from fastapi.testclient import TestClient
 
-    from overland.api import ServerConfig, create_app
     from overland.cli import main
+    from overland.web import ServerConfig, create_app
 
     assert main(["capacity", "AZ", "TR", "--layer", "gas", "--n1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -169,7 +169,7 @@ def test_cli_and_api(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["latency", "Baku", "Yerevan", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["one_way_ms"] > 0
     assert main(["latency", "Baku", "Yerevan", "--layer", "gas", "--json"]) == 2
-    client = TestClient(create_app(ServerConfig()))
+    client = TestClient(create_app(ServerConfig(warm=False)), base_url="http://localhost")
     r = client.get("/api/capacity", params={"layer": "power", "from": "AZ", "to": "TR"})
     assert r.status_code == 200
     assert r.json()["max_flow"] > 0

@@ -39,7 +39,7 @@ from .netassign import assign_network, package_demand
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["DisruptionResult", "disrupt"]
+__all__ = ["DisruptionResult", "check_close", "disrupt"]
 
 NEVER_CLEARS_DAYS = 365.0
 
@@ -190,6 +190,19 @@ def disrupt(
         rows=df.sort_values("tonnes_affected", ascending=False).reset_index(drop=True),
         queues=queues,
     )
+
+
+def check_close(
+    network: Network,
+    close: list[str],
+    *,
+    date: dt.date | str | None = None,
+    scenario: str | None = None,
+) -> None:
+    """Raise :class:`BadArgumentError` unless every name in ``close`` is an open element
+    on that date (the cheap part of :func:`disrupt`, for validation at the edge)."""
+    labels, _ = elements_of(network, network.as_of(date, scenario), ELEMENT_KINDS, set())
+    _resolve(close, labels)
 
 
 def _resolve(close: list[str], labels: list[tuple[str, str, str]]) -> list[int]:

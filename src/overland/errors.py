@@ -12,6 +12,7 @@ from typing import Literal
 
 __all__ = [
     "BadArgumentError",
+    "BudgetExceededError",
     "ConvergenceError",
     "NetworkDataError",
     "NoFreightServiceError",
@@ -109,6 +110,12 @@ class BadArgumentError(ValueError, OverlandError):
     """An argument (a date, a format, a list) that cannot be used as given."""
 
     type_name = "bad_argument"
+
+
+class BudgetExceededError(OverlandError):
+    """A computation passed the deadline its caller gave it (a server's time budget)."""
+
+    type_name = "over_budget"
 
 
 class NoRouteError(OverlandError):

@@ -1,7 +1,7 @@
 """Country outlines from the ``world-atlas`` TopoJSON files (Natural Earth, via npm).
 
-The files are installed at setup time from the npm registry into
-``web/node_modules/world-atlas`` (nothing third-party is committed); this module only
+The file is installed at setup time from the npm registry and copied into the package's
+assets (:mod:`overland.assets`; nothing third-party is committed); this module only
 decodes TopoJSON into lon/lat rings for drawing.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from .assets import atlas_path
 
 __all__ = ["CountryOutline", "default_atlas_path", "read_outlines"]
 
@@ -31,9 +33,8 @@ class CountryOutline:
 
 
 def default_atlas_path() -> Path:
-    """Where the setup script installs ``countries-50m.json`` (repository checkouts)."""
-    root = Path(__file__).resolve().parents[2]
-    return root / "web" / "node_modules" / "world-atlas" / "countries-50m.json"
+    """Where setup (and the wheel build) put ``countries-50m.json``: the package's assets."""
+    return atlas_path()
 
 
 def _decode_arcs(topo: dict[str, object]) -> list[Ring]:

@@ -8,13 +8,14 @@ says which rule, closure or preference blocks the way.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .errors import BadArgumentError, NoRouteError
+from .errors import BadArgumentError, BudgetExceededError, NoFreightServiceError, NoRouteError
 from .graph import HAUL, BoolArray, FloatArray, Graph, IntArray
 from .kernels import dijkstra, path_edges
 from .places import resolve_place
@@ -25,7 +26,13 @@ from .timeline import NetworkState, scenario_events
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["OBJECTIVES", "Query", "alternative_routes", "shortest_route"]
+__all__ = [
+    "OBJECTIVES",
+    "Query",
+    "alternative_routes",
+    "require_freight_service",
+    "shortest_route",
+]
 
 Objective = Literal["time", "cost", "generalized"]
 OBJECTIVES: tuple[str, ...] = ("time", "cost", "generalized")
@@ -74,6 +81,15 @@ def _countries(codes: Iterable[str], network: Network, what: str) -> tuple[str, 
     return tuple(out)
 
 
+def require_freight_service(network: Network, place: str) -> None:
+    """Raise :class:`NoFreightServiceError` when no freight mode serves ``place`` (an id)."""
+    if network.graph.nodes_at(place).size == 0:
+        layers = sorted(
+            {ln.mode for ln in network.links.values() if place in (ln.from_place, ln.to_place)}
+        )
+        raise NoFreightServiceError(network.places[place].name, layers)
+
+
 def make_query(
     network: Network,
     origin: str,
@@ -113,6 +129,9 @@ def make_query(
     v = resolve_place(network, via).id if via else None
     if o == d:
         raise BadArgumentError(f"origin and destination are the same place ({o!r})")
+    for place in (o, d, v):
+        if place is not None:
+            require_freight_service(network, place)
     links = tuple(dict.fromkeys(lid.strip() for lid in avoid_links if lid.strip()))
     unknown = [lid for lid in links if lid not in network.links]
     if unknown:
@@ -449,6 +468,7 @@ def alternative_routes(
     via: str | None = None,
     objective: str = "generalized",
     max_overlap: float = 0.6,
+    deadline: float | None = None,
 ) -> list[Route]:
     """Up to ``k`` meaningfully different routes, best first.
 
@@ -456,12 +476,15 @@ def alternative_routes(
     route kept so far, or when less than ``max_overlap`` of its length runs on links
     a kept route uses. Candidates come from avoiding, in turn, each transit country
     and each border crossing of the routes found, and from penalising the links they
-    use; the best route is always first.
+    use; the best route is always first. ``deadline`` (a ``time.monotonic()`` value)
+    bounds the search.
 
     Raises
     ------
     NoRouteError
         When not even one route exists.
+    BudgetExceededError
+        When the search passes ``deadline``.
     """
     if not 1 <= k <= 50:
         raise BadArgumentError(f"k must be between 1 and 50, got {k}")
@@ -490,6 +513,11 @@ def alternative_routes(
     tried: set[bytes] = set()
     budget = 12 * k + 20  # shortest-path solves at most
     while queue and len(kept) < k and budget > 0:
+        if deadline is not None and time.monotonic() > deadline:
+            raise BudgetExceededError(
+                f"the search for {k} alternatives ran out of time after {len(kept)}; "
+                "ask for fewer (k) or retry"
+            )
         base, banned = queue.pop(0)
         bans = [g.country_mask([c]) for c in base.countries if c not in ends]
         bans += [_crossing_edges(g, b.crossing) for b in base.borders]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import BadArgumentError, BudgetExceededError
 from .graph import BoolArray, FloatArray
 from .kernels import dijkstra, tree_sums
 from .places import resolve_place
-from .routing import make_query
+from .routing import make_query, require_freight_service
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,8 +70,12 @@ def skim(
     objective: str = "generalized",
     modes: Iterable[str] | None = None,
     avoid_countries: Iterable[str] = (),
+    deadline: float | None = None,
 ) -> Skim:
     """Time, cost, distance and generalized cost of the best route between all pairs.
+
+    ``places`` defaults to every place a freight mode serves; ``deadline`` (a
+    ``time.monotonic()`` value) bounds the work (:class:`BudgetExceededError` past it).
 
     Rules that depend on the shipment's origin and destination (the transit ban on
     cargo to or from Armenia) are applied per pair, as :func:`shortest_route` does.
@@ -81,9 +87,14 @@ def skim(
     >>> bool(np.isfinite(s.time_h[0, 2]))  # Baku -> Yerevan: banned transit, no route
     False
     """
-    ids = tuple(resolve_place(network, p).id for p in (places or network.places))
+    if places:
+        ids = tuple(resolve_place(network, p).id for p in places)
+        for pid in ids:
+            require_freight_service(network, pid)
+    else:  # every place a freight mode serves
+        ids = tuple(p for p in network.places if network.graph.nodes_at(p).size)
     if len(ids) < 2:
-        ids = tuple(network.places)
+        raise BadArgumentError(f"a skim needs at least two places, got {len(ids)}")
     q = make_query(
         network,
         ids[0],
@@ -125,6 +136,8 @@ def skim(
         pad[j, : len(x)] = x
     out = np.full((3, n, n), np.inf)
     for i in range(n):
+        if deadline is not None and time.monotonic() > deadline:
+            raise BudgetExceededError(f"the skim ran out of time after {i} of {n} origins")
         groups: dict[tuple[str, ...], list[int]] = {}
         for j in range(n):
             key = tuple(r.id for r in scoped if r.applies_to.matches(country[i], country[j]))

@@ -28,6 +28,17 @@ async function getJSON(url, options) {
   return body;
 }
 
+// Heavy analyses run as jobs on the server: submit, wait for it, fetch the result.
+async function runJob(kind, body) {
+  let job = await getJSON("/api/" + kind, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  while (job.status === "queued" || job.status === "running") {
+    job = await getJSON(job.url + "?wait=20");
+  }
+  return getJSON(job.result_url);
+}
+
 const map = L.map("map", { zoomControl: true, preferCanvas: true, worldCopyJump: true }).setView([42, 50], 4);
 const outlineLayer = L.layerGroup().addTo(map);
 const networkLayer = L.layerGroup().addTo(map);
@@ -104,18 +115,19 @@ async function loadAnalysis() {
   info.textContent = "";
   delete info.dataset.features;
   if (!which) return;
-  const params = new URLSearchParams({ date: currentDate() });
-  if ($("scenario").value) params.set("scenario", $("scenario").value);
+  const body = { date: currentDate(), scenario: $("scenario").value || null };
+  if (which === "critical") Object.assign(body, { top: 40, kinds: ["link", "crossing", "port"] });
   info.textContent = "computing…";
+  const asked = JSON.stringify([which, body]);
+  state.analysisAsked = asked;
   let doc;
   try {
-    doc = which === "flows"
-      ? await getJSON("/api/flows?" + params)
-      : await getJSON("/api/critical?" + params + "&top=40&kind=link,crossing,port");
+    doc = await runJob(which, body);
   } catch (e) {
-    info.textContent = e.message;
+    if (state.analysisAsked === asked) info.textContent = e.message;
     return;
   }
+  if (state.analysisAsked !== asked) return;  // a newer request replaced this one
   const feats = doc.layer.features;
   const key = which === "flows" ? "tonnes" : "impact_usd_per_year";
   const top = Math.max(1, ...feats.map((f) => f.properties[key]));
@@ -314,7 +326,7 @@ async function init() {
     getJSON("/api/places"), getJSON("/api/scenarios"), getJSON("/api/commodities")]);
   state.places = places.places;
   for (const p of state.places) state.byId[p.id] = p;
-  $("place-list").innerHTML = state.places.map((p) => `<option value="${esc(p.name)}">`).join("");
+  $("place-list").innerHTML = state.places.filter((p) => p.freight).map((p) => `<option value="${esc(p.name)}">`).join("");
   for (const s of scenarios.scenarios) {
     state.horizons[s.id] = s.horizon;
     const opt = `<option value="${esc(s.id)}">${esc(s.id)} (to ${esc(s.horizon)})</option>`;

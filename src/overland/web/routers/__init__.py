@@ -1,0 +1,1 @@
+"""The API's endpoints, one module per group: network state, routes, analyses, pages."""
