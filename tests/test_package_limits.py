@@ -413,3 +413,16 @@ def test_cli_validate_reports_the_bomb_without_a_traceback(
     doc = json.loads(capsys.readouterr().out)
     assert doc["ok"] is False
     assert any("max_yaml_nodes" in p["message"] for p in doc["problems"])
+
+
+def test_a_pickled_network_is_reloaded_with_its_limits() -> None:
+    import pickle
+
+    from overland import load_network
+
+    roomy = LoadLimits(max_rows=400_000, max_total_rows=900_000)
+    net = load_network(TOY, limits=roomy)
+    again = pickle.loads(pickle.dumps(net))
+    assert again.limits == roomy
+    assert again.places.keys() == net.places.keys()
+    assert pickle.loads(pickle.dumps(load_network(TOY))).limits == DEFAULT_LIMITS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,11 +67,13 @@ class Network:
     events: tuple[Event, ...]
     rules: Mapping[str, Rule]
     scenarios: Mapping[str, Scenario]
+    limits: LoadLimits = DEFAULT_LIMITS
 
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        """Pickled as its package folder: a network is immutable and defined by its files,
-        so a Dask worker loads (and validates) it again instead of receiving the objects."""
-        return load_network, (str(self.path),)
+    def __reduce__(self) -> tuple[Any, tuple[str, LoadLimits]]:
+        """Pickled as its package folder and the limits it was read with: a network is
+        immutable and defined by its files, so a Dask worker loads (and validates) it
+        again instead of receiving the objects."""
+        return _reload, (str(self.path), self.limits)
 
     def as_of(self, date: dt.date | str | None = None, scenario: str | None = None) -> NetworkState:
         """The network on ``date`` under ``scenario``.
@@ -160,7 +163,12 @@ def load_network(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Ne
     NetworkDataError
         Listing every problem found, each with file, row and field.
     """
-    return network_from_package(read_package(path, limits=limits))
+    network = network_from_package(read_package(path, limits=limits))
+    return network if limits == DEFAULT_LIMITS else dataclasses.replace(network, limits=limits)
+
+
+def _reload(path: str, limits: LoadLimits) -> Network:
+    return load_network(path, limits=limits)
 
 
 def embedded_network() -> Network:

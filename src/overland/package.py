@@ -19,7 +19,7 @@ import os
 import re
 import reprlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -28,15 +28,18 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import BadArgumentError, Problem
+from .errors import Problem
 from .schema import (
     CSV_TABLES,
+    DEFAULT_LIMITS,
     SCHEMA_VERSION,
     Event,
+    LoadLimits,
     Manifest,
     Rule,
     Scenario,
     columns,
+    limits_markdown,
     required_columns,
 )
 
@@ -54,106 +57,6 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class LoadLimits:
-    """Caps on what reading one package may cost; a file over one is refused.
-
-    The defaults leave ample room for real packages and keep time and memory bounded
-    on a laptop. The embedded package's largest file is 155 kB, its longest table 620
-    rows and its timeline 2,600 YAML nodes, 6 levels deep; a 100,000-link OSM import
-    (links, ~100,000 places, short rows) fits with room to spare. At the caps, a table
-    of ``max_rows`` rows reads and validates in ~5 s and ~0.5 GB, a whole package at
-    ``max_total_rows`` in ~10 s and ~1 GB, and a YAML file at ``max_yaml_bytes`` or
-    ``max_yaml_nodes`` (YAML is parsed in pure Python) in ~5 s and ~0.2 GB.
-
-    Parameters
-    ----------
-    max_file_bytes
-        Largest size of a CSV table file, in bytes (64 MiB).
-    max_yaml_bytes
-        Largest size of a YAML file (manifest, events, rules, scenarios), in bytes
-        (8 MiB: YAML costs far more per byte to parse than CSV).
-    max_rows
-        Most data rows in one CSV table; header, comment and blank lines do not count
-        (250,000).
-    max_total_rows
-        Most data rows in all the CSV tables of a package together (500,000).
-    max_yaml_nodes
-        Most nodes in one YAML document *after* alias expansion: every scalar, list
-        and mapping counts one, an alias counts the whole node it names (250,000).
-    max_yaml_depth
-        Deepest nesting of lists and mappings in a YAML document (64).
-    max_aliases
-        Most alias references (``*name``) in one YAML document (1,000).
-
-    Examples
-    --------
-    >>> big = LoadLimits(max_rows=2_000_000, max_total_rows=4_000_000)
-    >>> big.max_yaml_depth
-    64
-    """
-
-    max_file_bytes: int = field(
-        default=64 * 1024 * 1024, metadata={"doc": "Largest CSV table file, in bytes."}
-    )
-    max_yaml_bytes: int = field(
-        default=8 * 1024 * 1024,
-        metadata={"doc": "Largest YAML file, in bytes (YAML costs far more per byte than CSV)."},
-    )
-    max_rows: int = field(
-        default=250_000,
-        metadata={"doc": "Most data rows in one CSV table (header, comments, blanks not counted)."},
-    )
-    max_total_rows: int = field(
-        default=500_000, metadata={"doc": "Most data rows in all the CSV tables together."}
-    )
-    max_yaml_nodes: int = field(
-        default=250_000,
-        metadata={"doc": "Most nodes in one YAML file once aliases are expanded."},
-    )
-    max_yaml_depth: int = field(
-        default=64, metadata={"doc": "Deepest nesting of lists and mappings in a YAML file."}
-    )
-    max_aliases: int = field(
-        default=1_000, metadata={"doc": "Most alias references (`*name`) in one YAML file."}
-    )
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            least = 0 if f.name == "max_aliases" else 1
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise BadArgumentError(
-                    f"LoadLimits.{f.name} must be an integer >= {least}, not {value!r}"
-                )
-
-
-#: The limits used when none are given.
-DEFAULT_LIMITS = LoadLimits()
-
-
-def limits_markdown() -> list[str]:
-    """The "Limits" section of the package-format reference, from :class:`LoadLimits`."""
-    out = [
-        "## Limits",
-        "",
-        "Reading a package is bounded so that a huge or hostile package cannot exhaust "
-        "memory or time. A file over a limit is refused with a problem naming the file and "
-        "the limit, and the cross-table checks wait until it can be read. YAML sizes are "
-        "counted while parsing, before any value is built, so an alias bomb costs little. "
-        "Files or folders that are symbolic links leading outside the package are refused "
-        "unread. A CSV line holding a NUL byte or bytes that are not UTF-8 is reported and "
-        "skipped; the other rows load. Raise a limit with `LoadLimits`, passed as `limits=` "
-        "to `load_network`, `read_package` or `validate_package`.",
-        "",
-        "| limit | default | meaning |",
-        "|---|---|---|",
-    ]
-    for f in fields(LoadLimits):
-        out.append(f"| `{f.name}` | {f.default:,} | {f.metadata['doc']} |")
-    return out
 
 
 def _raise_hint(name: str) -> str:

@@ -10,7 +10,7 @@ was written for; :data:`SCHEMA_VERSION` is the one this code reads.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,8 +22,11 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import BadArgumentError
+
 __all__ = [
     "CSV_TABLES",
+    "DEFAULT_LIMITS",
     "SCHEMA_VERSION",
     "YAML_FILES",
     "Change",
@@ -33,6 +36,7 @@ __all__ = [
     "Event",
     "Layer",
     "Link",
+    "LoadLimits",
     "Manifest",
     "Mode",
     "ModeParams",
@@ -43,6 +47,7 @@ __all__ = [
     "Source",
     "Table",
     "Transfer",
+    "limits_markdown",
     "schema_markdown",
 ]
 
@@ -615,6 +620,106 @@ def _model_table(model: type[_Row]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class LoadLimits:
+    """Caps on what reading one package may cost; a file over one is refused.
+
+    The defaults leave ample room for real packages and keep time and memory bounded
+    on a laptop. The embedded package's largest file is 155 kB, its longest table 620
+    rows and its timeline 2,600 YAML nodes, 6 levels deep; a 100,000-link OSM import
+    (links, ~100,000 places, short rows) fits with room to spare. At the caps, a table
+    of ``max_rows`` rows reads and validates in ~5 s and ~0.5 GB, a whole package at
+    ``max_total_rows`` in ~10 s and ~1 GB, and a YAML file at ``max_yaml_bytes`` or
+    ``max_yaml_nodes`` (YAML is parsed in pure Python) in ~5 s and ~0.2 GB.
+
+    Parameters
+    ----------
+    max_file_bytes
+        Largest size of a CSV table file, in bytes (64 MiB).
+    max_yaml_bytes
+        Largest size of a YAML file (manifest, events, rules, scenarios), in bytes
+        (8 MiB: YAML costs far more per byte to parse than CSV).
+    max_rows
+        Most data rows in one CSV table; header, comment and blank lines do not count
+        (250,000).
+    max_total_rows
+        Most data rows in all the CSV tables of a package together (500,000).
+    max_yaml_nodes
+        Most nodes in one YAML document *after* alias expansion: every scalar, list
+        and mapping counts one, an alias counts the whole node it names (250,000).
+    max_yaml_depth
+        Deepest nesting of lists and mappings in a YAML document (64).
+    max_aliases
+        Most alias references (``*name``) in one YAML document (1,000).
+
+    Examples
+    --------
+    >>> big = LoadLimits(max_rows=2_000_000, max_total_rows=4_000_000)
+    >>> big.max_yaml_depth
+    64
+    """
+
+    max_file_bytes: int = field(
+        default=64 * 1024 * 1024, metadata={"doc": "Largest CSV table file, in bytes."}
+    )
+    max_yaml_bytes: int = field(
+        default=8 * 1024 * 1024,
+        metadata={"doc": "Largest YAML file, in bytes (YAML costs far more per byte than CSV)."},
+    )
+    max_rows: int = field(
+        default=250_000,
+        metadata={"doc": "Most data rows in one CSV table (header, comments, blanks not counted)."},
+    )
+    max_total_rows: int = field(
+        default=500_000, metadata={"doc": "Most data rows in all the CSV tables together."}
+    )
+    max_yaml_nodes: int = field(
+        default=250_000,
+        metadata={"doc": "Most nodes in one YAML file once aliases are expanded."},
+    )
+    max_yaml_depth: int = field(
+        default=64, metadata={"doc": "Deepest nesting of lists and mappings in a YAML file."}
+    )
+    max_aliases: int = field(
+        default=1_000, metadata={"doc": "Most alias references (`*name`) in one YAML file."}
+    )
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            least = 0 if f.name == "max_aliases" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise BadArgumentError(
+                    f"LoadLimits.{f.name} must be an integer >= {least}, not {value!r}"
+                )
+
+
+#: The limits used when none are given.
+DEFAULT_LIMITS = LoadLimits()
+
+
+def limits_markdown() -> list[str]:
+    """The "Limits" section of the package-format reference, from :class:`LoadLimits`."""
+    out = [
+        "## Limits",
+        "",
+        "Reading a package is bounded so that a huge or hostile package cannot exhaust "
+        "memory or time. A file over a limit is refused with a problem naming the file and "
+        "the limit, and the cross-table checks wait until it can be read. YAML sizes are "
+        "counted while parsing, before any value is built, so an alias bomb costs little. "
+        "Files or folders that are symbolic links leading outside the package are refused "
+        "unread. A CSV line holding a NUL byte or bytes that are not UTF-8 is reported and "
+        "skipped; the other rows load. Raise a limit with `LoadLimits`, passed as `limits=` "
+        "to `load_network`, `read_package` or `validate_package`.",
+        "",
+        "| limit | default | meaning |",
+        "|---|---|---|",
+    ]
+    for f in fields(LoadLimits):
+        out.append(f"| `{f.name}` | {f.default:,} | {f.metadata['doc']} |")
+    return out
+
+
 def schema_markdown() -> str:
     """The reference page for the package format, generated from the models."""
     out = [
@@ -639,4 +744,5 @@ def schema_markdown() -> str:
         (RuleScope, "A rule's `applies_to`."),
     ):
         out += [f"### {model.__name__}", "", text, "", *_model_table(model), ""]
+    out += [*limits_markdown(), ""]
     return "\n".join(out)

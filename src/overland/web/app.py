@@ -86,7 +86,7 @@ def create_app(config: ServerConfig | None = None, *, network: Network | None = 
     embedded one). ``network`` may pass the loaded package to save loading it again."""
     cfg = config or ServerConfig()
     package = cfg.package or embedded_package_path()
-    net = network if network is not None else load_network(package)
+    net = network if network is not None else load_network(package, limits=cfg.package_limits)
     jobs = JobQueue(
         package,
         workers=cfg.job_workers,
@@ -94,6 +94,7 @@ def create_app(config: ServerConfig | None = None, *, network: Network | None = 
         time_limit_s=cfg.job_time_limit_s,
         keep=cfg.job_keep,
         memory_mb=cfg.job_memory_mb,
+        limits=cfg.package_limits,
     )
     served = Served(net, cfg, jobs)
 

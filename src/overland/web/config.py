@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..assets import vendor_dir
+from ..schema import DEFAULT_LIMITS, LoadLimits
 
 __all__ = ["LOOPBACK_HOSTS", "Limits", "ServerConfig"]
 
@@ -50,6 +51,7 @@ class ServerConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     package: Path | None = None
+    package_limits: LoadLimits = DEFAULT_LIMITS
     assets: Path = Field(default_factory=vendor_dir)
     limits: Limits = Field(default_factory=Limits)
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS

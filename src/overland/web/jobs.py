@@ -11,6 +11,7 @@ event loop never waits on a computation.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import json
@@ -26,6 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
+from ..schema import DEFAULT_LIMITS, LoadLimits
 from .problems import JobNotFoundError, QueueFullError
 
 __all__ = ["Job", "JobQueue"]
@@ -93,7 +95,7 @@ def job_key(kind: str, params: dict[str, Any]) -> str:
 class _Worker:
     """A worker process (``python -m overland.web.worker``) and the socket to it."""
 
-    def __init__(self, package: Path, memory_mb: int) -> None:
+    def __init__(self, package: Path, memory_mb: int, limits: LoadLimits) -> None:
         ours, theirs = socket.socketpair()
         with theirs:
             self.process = subprocess.Popen(
@@ -104,6 +106,7 @@ class _Worker:
                     str(package),
                     str(memory_mb),
                     str(theirs.fileno()),
+                    json.dumps(dataclasses.asdict(limits)),
                 ],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
@@ -141,6 +144,8 @@ class JobQueue:
         Finished jobs kept (with their results); the oldest are evicted first.
     memory_mb : int
         Address-space limit of each worker process.
+    limits : LoadLimits
+        The package reading limits the workers load it with.
     """
 
     def __init__(
@@ -152,8 +157,10 @@ class JobQueue:
         time_limit_s: float = 300.0,
         keep: int = 64,
         memory_mb: int = 8192,
+        limits: LoadLimits = DEFAULT_LIMITS,
     ) -> None:
         self.package = package
+        self.limits = limits
         self.capacity = capacity
         self.time_limit_s = time_limit_s
         self.keep = keep
@@ -320,7 +327,7 @@ class JobQueue:
         try:
             while (job := self._next()) is not None:
                 if worker is None or not worker.alive():
-                    worker = _Worker(self.package, self.memory_mb)
+                    worker = _Worker(self.package, self.memory_mb, self.limits)
                 status, payload = self._run(worker, job)
                 if status != "done" and payload.pop("kill", False):
                     worker.kill()

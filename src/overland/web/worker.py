@@ -1,18 +1,21 @@
-"""A job worker process: ``python -m overland.web.worker PACKAGE MEMORY_MB FD``.
+"""A job worker process: ``python -m overland.web.worker PACKAGE MEMORY_MB FD LIMITS``.
 
 Started by :class:`overland.web.jobs.JobQueue`; loads the network once, then runs the
 jobs sent on the socket ``FD`` one at a time and sends back each result or problem.
-Its address space is capped at ``MEMORY_MB``.
+Its address space is capped at ``MEMORY_MB``; ``LIMITS`` is the JSON of the
+:class:`~overland.schema.LoadLimits` the package is read with.
 """
 
 from __future__ import annotations
 
+import json
 import resource
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import OverlandError
+from ..schema import LoadLimits
 from .problems import status_of
 
 __all__ = ["serve"]
@@ -22,14 +25,14 @@ def _failed(kind: str, message: str, status: int) -> tuple[str, dict[str, Any]]:
     return "failed", {"type": kind, "message": message, "status": status}
 
 
-def serve(package: str, memory_mb: int, conn: Connection) -> None:
+def serve(package: str, memory_mb: int, conn: Connection, limits: LoadLimits) -> None:
     """Load the network, say ready, then answer jobs until the socket closes."""
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from ..network import load_network
     from .tasks import TASKS
 
-    network = load_network(package)
+    network = load_network(package, limits=limits)
     conn.send(("ready", None))
     while True:
         try:
@@ -50,4 +53,9 @@ def serve(package: str, memory_mb: int, conn: Connection) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]), Connection(int(sys.argv[3])))
+    serve(
+        sys.argv[1],
+        int(sys.argv[2]),
+        Connection(int(sys.argv[3])),
+        LoadLimits(**json.loads(sys.argv[4])),
+    )
