@@ -264,7 +264,7 @@ def test_cors_is_off_by_default(client: TestClient) -> None:
 
 def test_flows_and_criticality_layers(client: TestClient) -> None:
     flows = run_job(client, "flows", {"date": "2024-07-01"})
-    assert flows["caspian_tonnes"] > 0
+    assert flows["link_groups"][0]["tonnes"] > 0
     feats = flows["layer"]["features"]
     assert feats
     assert all(f["geometry"]["type"] == "LineString" for f in feats)

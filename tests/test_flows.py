@@ -12,7 +12,7 @@ import pytest
 from overland import Network
 from overland.cli import main
 from overland.errors import BadArgumentError
-from overland.flows import CASPIAN_FERRIES, TITR_FERRIES, FlowsResult, corridor_flows
+from overland.flows import FlowsResult, corridor_flows
 
 
 def test_toy_flows_conserve_and_find_the_bottleneck(toy: Network) -> None:
@@ -23,9 +23,25 @@ def test_toy_flows_conserve_and_find_the_bottleneck(toy: Network) -> None:
     assert links.loc["gardabani-boyuk_kasik", "tonnes"] == pytest.approx(1500)
     assert links.loc["gardabani-boyuk_kasik", "capacity"] == pytest.approx(800)
     assert res.bottlenecks().iloc[0]["link"] == "gardabani-boyuk_kasik"
-    assert res.shares == pytest.approx({"middle": 1700})
+    assert res.shares == pytest.approx({"middle": 1700})  # the toy's corridors.yaml
     assert res.transit == pytest.approx({"GE": 1000})  # Yerevan -> Baku crosses Georgia
     assert res.converged
+    # the package's link group: the border the 1,500 t cross
+    assert res.group_tonnes("into_azerbaijan") == pytest.approx(1500)
+    [group] = res.as_dict()["link_groups"]
+    assert group["name"] == "Georgia–Azerbaijan rail border"
+
+
+def test_without_corridor_definitions_every_route_is_one_corridor(tmp_path: Path) -> None:
+    import shutil
+
+    from overland import load_network
+
+    shutil.copytree(Path(__file__).parent / "fixtures" / "toy", tmp_path / "toy")
+    (tmp_path / "toy" / "corridors.yaml").unlink()
+    res = corridor_flows(load_network(tmp_path / "toy"), date="2025-11-10")
+    assert res.shares == pytest.approx({"all": 1700})
+    assert res.link_groups == {}
 
 
 def test_toy_flows_under_the_ban(toy: Network) -> None:
@@ -86,8 +102,8 @@ def flows_2024(embedded: Network) -> FlowsResult:
 
 def test_embedded_caspian_calibrated_to_2024(flows_2024: FlowsResult) -> None:
     # documented in docs/data.md ("Demand and capacity calibration")
-    assert flows_2024.caspian_tonnes == pytest.approx(TITR_SEAPORT_2024_T, rel=0.30)
-    assert set(TITR_FERRIES) <= set(flows_2024.caspian_by_ferry)
+    assert flows_2024.group_tonnes("caspian") == pytest.approx(TITR_SEAPORT_2024_T, rel=0.30)
+    assert set(flows_2024.link_groups["caspian"]) <= set(flows_2024.link_groups["caspian_all"])
 
 
 def test_embedded_flows_conserve_with_tight_gap(embedded: Network, flows_2024: FlowsResult) -> None:
@@ -114,7 +130,7 @@ def test_embedded_growth_names_binding_constraints(embedded: Network) -> None:
     posts = {c.link for c in embedded.crossings.values()}
     # whatever the data implies, trebled demand must overload a Caspian ferry and a
     # border post somewhere, and nothing may go unserved
-    assert binding & set(CASPIAN_FERRIES)
+    assert binding & set(tripled.link_groups["caspian_all"])
     assert binding & posts
     assert tripled.unserved == 0
     base = corridor_flows(embedded, date="2024-07-01")
@@ -141,7 +157,7 @@ def test_embedded_base_year_waits_match_observed(flows_2024: FlowsResult) -> Non
     res = na.result
     added = res.link_time - res.links.fft
     for i, lid in enumerate(na.link_ids):
-        if lid in TITR_FERRIES:
+        if lid in flows_2024.link_groups["caspian"]:
             assert 0.0 <= added[i] <= 5 * 24, (lid, added[i])
     queued = [lid for i, lid in enumerate(na.link_ids) if lid and added[i] > 14 * 24]
     assert not queued

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import Chromium
 from overland.cli import main
-from overland.outlines import default_atlas_path, read_outlines
+from overland.report.outlines import default_atlas_path, read_outlines
 
 
 @pytest.fixture(scope="module")
@@ -118,15 +118,16 @@ def test_report_has_the_utility_layers(built: tuple[Path, dict[str, Any]]) -> No
     assert "id='layers'" in page
     rows = {r["question"]: r for r in doc["layers"]}
     power = rows["Azerbaijan's grid (Ganja) to Nakhchivan"]
-    assert not power["today"]
-    assert power["tripp"] > 0
+    assert not power["as_of"]
+    assert power["compared"] > 0
+    assert power["compare_scenario"] == "tripp"
 
 
 def test_report_has_the_corridor_flows(built: tuple[Path, dict[str, Any]]) -> None:
     out, doc = built
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "id='flows'" in page
-    assert "Bottlenecks with demand x3" in page
+    assert "Bottlenecks: demand x3" in page
     runs = {f["label"]: f for f in doc["flows"]}
     assert set(runs) == {"2024 (calibration)", "today", "tripp", "margara", "demand x3"}
     assert runs["demand x3"]["total_tonnes"] == pytest.approx(3 * runs["today"]["total_tonnes"])
@@ -153,3 +154,53 @@ def test_report_has_the_resilience_section(built: tuple[Path, dict[str, Any]]) -
     for r in res["reliability"]:
         assert r["p50_h"] <= r["p90_h"] <= r["p95_h"]
     assert all(d["backlog_tonnes"] > 0 for d in res["disruptions"])
+
+
+def test_report_of_a_package_without_report_yaml(tmp_path: Path) -> None:
+    """The toy has no report.yaml: its report is built from what it has — routes between
+    its main places (its largest demand flows), flows, criticality — on its data_as_of."""
+    out = tmp_path / "toy-report"
+    toy = Path(__file__).parent / "fixtures" / "toy"
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["report", "--package", str(toy), "--out", str(out), "--json"]) == 0
+    doc = json.loads(buf.getvalue())
+    from overland import load_network
+
+    net = load_network(toy)
+    assert doc["as_of"] == net.manifest.data_as_of.isoformat()
+    [case] = doc["cases"]
+    biggest = max(net.demand.values(), key=lambda d: d.tonnes_per_year)
+    first = case["rows"][0]["route"]
+    assert first["places"][0] == biggest.origin
+    assert first["places"][-1] == biggest.destination
+    assert {f["label"] for f in doc["flows"]} == {"as of the data", "demand x3"}
+    assert doc["resilience"]["failures"]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "id='routes'" in page
+    assert net.manifest.title in page
+    assert "Caucasus" not in page.split("id='timeline'")[0]
+
+
+def test_report_yaml_is_validated(tmp_path: Path) -> None:
+    import shutil
+
+    from overland.validation import validate_package
+
+    pkg = tmp_path / "toy"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "toy", pkg)
+    (pkg / "report.yaml").write_text(
+        "schema_version: 1\ntitle: Toy\ncases:\n"
+        "  - id: a\n    title: A\n    rows:\n"
+        "      - {label: x, origin: Yerevan, destination: Atlantis}\n"
+        "      - {label: y, origin: Yerevan, destination: Baku, scenario: nope}\n"
+        "disruptions:\n  - {label: z, close: [no-such-link], days: 3}\n",
+        encoding="utf-8",
+    )
+    report = validate_package(pkg)
+    messages = [str(p) for p in report.errors]
+    assert any(
+        "unknown place 'Atlantis'" in m and "cases[0].rows[0].destination" in m for m in messages
+    ), messages
+    assert any("unknown scenario 'nope'" in m for m in messages), messages
+    assert any("no-such-link" in m for m in messages), messages

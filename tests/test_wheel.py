@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 import overland
 from fastapi.testclient import TestClient
-from overland.outlines import default_atlas_path
+from overland.report.outlines import default_atlas_path
 from overland.web import ServerConfig, create_app
 
 assert Path(overland.__file__).is_relative_to(Path(sys.argv[1])), overland.__file__

@@ -13,9 +13,9 @@ Two views of the same demand:
   gets ``e^-0.8 ≈ 45 %`` of its weight). Corridor shares and country transit tonnage come
   from this split, so they move when a crossing saturates.
 
-Corridors are defined by the countries a route crosses: ``northern`` (through Russia),
-``iran`` (through Iran, not Russia), ``middle`` (through Azerbaijan or Georgia, neither
-Russia nor Iran), ``sea`` (a deep-sea leg, none of those), ``regional`` (the rest).
+Corridors and the groups of links whose tonnes are reported (a sea crossing, a pass)
+are the package's (``corridors.yaml``): a route belongs to the first corridor whose
+countries or modes it uses.
 """
 
 from __future__ import annotations
@@ -37,11 +37,10 @@ from .routing import alternative_routes
 
 if TYPE_CHECKING:
     from .network import Network
+    from .schema import Corridors
 
 __all__ = [
-    "CASPIAN_FERRIES",
     "LOGIT_THETA",
-    "TITR_FERRIES",
     "FlowsResult",
     "corridor_flows",
     "corridor_of",
@@ -50,20 +49,6 @@ __all__ = [
 
 LOGIT_THETA = 8.0
 LOGIT_ROUTES = 4
-#: Every Caspian ferry of the embedded network, reported one by one.
-CASPIAN_FERRIES = (
-    "ferry-alat-aktau",
-    "ferry-alat-kuryk",
-    "ferry-alat-turkmenbashi",
-    "ferry-olya-bandar_anzali",
-    "sea-aktau-alat",
-    "sea-aktau-makhachkala",
-)
-#: The Middle Corridor (TITR) Caspian crossing: the Kazakh ports to Alat, by rail/ro-ro ferry
-#: and by tanker (crude into the BTC pipeline). TITR's published "seaport tonnage" (3.3 Mt
-#: in 2024) counts Kazakh and Azerbaijani seaports only, so Turkmenbashi, the Russia–Iran
-#: ferry and the Aktau–Makhachkala tankers are left out of ``caspian_tonnes``.
-TITR_FERRIES = ("ferry-alat-aktau", "ferry-alat-kuryk", "sea-aktau-alat")
 
 
 def _delay_by_step(network: Network, na: NetworkAssignment) -> dict[tuple[str, str], float]:
@@ -91,18 +76,16 @@ def logit_shares(costs: list[float]) -> list[float]:
     return [w / total for w in weights]
 
 
-def corridor_of(route: Route) -> str:
-    """The corridor a route belongs to, by the countries and modes it uses."""
-    countries = set(route.countries)
-    if "RU" in countries:
-        return "northern"
-    if "IR" in countries:
-        return "iran"
-    if countries & {"AZ", "GE"}:
-        return "middle"
-    if "sea" in route.modes:
-        return "sea"
-    return "regional"
+def corridor_of(route: Route, corridors: Corridors | None) -> str:
+    """The corridor a route belongs to: the first of the package's definitions
+    (``corridors.yaml``) whose countries or modes it uses; without them, ``"all"``."""
+    if corridors is None:
+        return "all"
+    countries, modes = set(route.countries), set(route.modes)
+    for c in corridors.corridors:
+        if countries.intersection(c.countries_any) or modes.intersection(c.modes_any):
+            return c.id
+    return corridors.default
 
 
 @dataclass(frozen=True)
@@ -117,13 +100,17 @@ class FlowsResult:
     shares: dict[str, float]  # corridor -> tonnes (logit split)
     transit: dict[str, float]  # country -> transit tonnes (logit split)
     unserved: float
-    caspian_tonnes: float  # TITR_FERRIES, both directions
-    caspian_by_ferry: dict[str, float]
+    link_groups: dict[str, dict[str, float]]  # group id -> link -> tonnes (both directions)
+    group_names: dict[str, str]  # group id -> name (corridors.yaml)
     od: pd.DataFrame  # per demand row: free-flow best route and equilibrium cost
     delay_tonne_hours: float  # congestion and queueing: sum of flow x (time - free-flow)
     converged: bool
     relative_gap: float
     assignment: NetworkAssignment = field(repr=False, compare=False)
+
+    def group_tonnes(self, group: str) -> float:
+        """Tonnes a link group carries per year (both directions, every link)."""
+        return sum(self.link_groups[group].values())
 
     def bottlenecks(self, n: int = 15) -> pd.DataFrame:
         """Links and border posts with the highest volume/capacity."""
@@ -138,9 +125,16 @@ class FlowsResult:
             "growth": self.growth,
             "total_tonnes": round(self.total_tonnes),
             "unserved_tonnes": round(self.unserved),
-            "caspian_tonnes": round(self.caspian_tonnes),
             "delay_added_tonne_hours": round(self.delay_tonne_hours),
-            "caspian_by_ferry": {k: round(v) for k, v in self.caspian_by_ferry.items()},
+            "link_groups": [
+                {
+                    "id": gid,
+                    "name": self.group_names.get(gid, gid),
+                    "tonnes": round(self.group_tonnes(gid)),
+                    "links": {k: round(v) for k, v in by_link.items()},
+                }
+                for gid, by_link in self.link_groups.items()
+            ],
             "corridor_shares": {
                 k: round(v / self.total_tonnes, 4) if self.total_tonnes else 0
                 for k, v in sorted(self.shares.items())
@@ -199,8 +193,9 @@ def corridor_flows(
     links = na.links_frame()
     delay = _delay_by_step(network, na)
     by_link = links.set_index("link")["tonnes"]
-    by_ferry = {f: float(by_link.get(f, 0.0)) for f in CASPIAN_FERRIES if f in by_link.index}
-    caspian = sum(by_ferry.get(f, 0.0) for f in TITR_FERRIES)
+    groups = network.corridors.link_groups if network.corridors else ()
+    link_groups = {g.id: {lid: float(by_link.get(lid, 0.0)) for lid in g.links} for g in groups}
+    corridors = network.corridors
     shares: dict[str, float] = defaultdict(float)
     transit: dict[str, float] = defaultdict(float)
     index = network.graph.place_index
@@ -237,7 +232,7 @@ def corridor_flows(
         except NoRouteError:
             continue
         first = min(routes, key=lambda r: r.generalized_cost_usd_per_t)
-        od_row["corridor"] = corridor_of(first)
+        od_row["corridor"] = corridor_of(first, corridors)
         od_row["free_flow_time_h"] = first.time_h
         od_row["free_flow_generalized_usd_per_t"] = first.generalized_cost_usd_per_t
         waits = [
@@ -248,12 +243,12 @@ def corridor_flows(
             r.generalized_cost_usd_per_t + vot * w for r, w in zip(routes, waits, strict=True)
         ]
         pick = int(np.argmin(loaded))
-        od_row["equilibrium_corridor"] = corridor_of(routes[pick])
+        od_row["equilibrium_corridor"] = corridor_of(routes[pick], corridors)
         od_row["equilibrium_time_h"] = routes[pick].time_h + waits[pick]
         od_row["equilibrium_cost_usd_per_t"] = routes[pick].cost_usd_per_t
         for r, w in zip(routes, logit_shares(loaded), strict=True):
             share = tonnes * w
-            shares[corridor_of(r)] += share
+            shares[corridor_of(r, corridors)] += share
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):
                     transit[c] += share
@@ -266,8 +261,8 @@ def corridor_flows(
         shares=dict(shares),
         transit=dict(transit),
         unserved=sum(na.result.unserved.values()),
-        caspian_tonnes=caspian,
-        caspian_by_ferry=by_ferry,
+        link_groups=link_groups,
+        group_names={g.id: g.name for g in groups},
         od=pd.DataFrame(od_rows),
         delay_tonne_hours=float(
             np.sum(na.result.link_flow * (na.result.link_time - na.result.links.fft))

@@ -15,6 +15,7 @@ from .errors import NetworkDataError
 from .package import DEFAULT_LIMITS, LoadLimits, RawPackage, embedded_package_path, read_package
 from .schema import (
     Commodity,
+    Corridors,
     Country,
     Crossing,
     DemandRow,
@@ -23,6 +24,7 @@ from .schema import (
     Manifest,
     ModeParams,
     Place,
+    ReportSpec,
     Rule,
     Scenario,
     Source,
@@ -67,6 +69,8 @@ class Network:
     events: tuple[Event, ...]
     rules: Mapping[str, Rule]
     scenarios: Mapping[str, Scenario]
+    corridors: Corridors | None = None
+    report: ReportSpec | None = None
     limits: LoadLimits = DEFAULT_LIMITS
 
     def __reduce__(self) -> tuple[Any, tuple[str, LoadLimits]]:
@@ -149,6 +153,8 @@ def network_from_package(raw: RawPackage) -> Network:
         events=tuple(sorted((loc.item for loc in raw.events), key=lambda e: e.date)),
         rules=_frozen({loc.item.id: loc.item for loc in raw.rules}),
         scenarios=_frozen({sid: loc.item for sid, loc in raw.scenarios.items()}),
+        corridors=raw.corridors.item if raw.corridors else None,
+        report=raw.report.item if raw.report else None,
     )
 
 

@@ -33,9 +33,11 @@ from .schema import (
     CSV_TABLES,
     DEFAULT_LIMITS,
     SCHEMA_VERSION,
+    Corridors,
     Event,
     LoadLimits,
     Manifest,
+    ReportSpec,
     Rule,
     Scenario,
     columns,
@@ -90,6 +92,8 @@ class RawPackage:
     rules: list[Located[Rule]] = field(default_factory=list)
     scenarios: dict[str, Located[Scenario]] = field(default_factory=dict)
     scenario_files: dict[str, str] = field(default_factory=dict)
+    corridors: Located[Corridors] | None = None
+    report: Located[ReportSpec] | None = None
     problems: list[Problem] = field(default_factory=list)
     #: Files not read because they exceed a :class:`LoadLimits` cap, cannot be read,
     #: or lead outside the package; cross-table checks are pointless without them.
@@ -676,4 +680,36 @@ def read_package(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Ra
                 continue
             raw.scenarios[sid] = located_s
             raw.scenario_files[sid] = file
+    raw.corridors = _optional_mapping(root, "corridors.yaml", Corridors, raw, read, limits)
+    raw.report = _optional_mapping(root, "report.yaml", ReportSpec, raw, read, limits)
     return raw
+
+
+def _optional_mapping(
+    root: Path,
+    filename: str,
+    model: type[M],
+    raw: RawPackage,
+    read: Callable[[Path, str, Callable[[], Any]], Any],
+    limits: LoadLimits,
+) -> Located[M] | None:
+    """An optional YAML mapping file of the package, read and checked like the others."""
+    file_path = root / filename
+    if not file_path.is_file():
+        return None
+    got = read(file_path, filename, partial(_read_yaml_mapping, file_path, model, filename, limits))
+    if got is None:
+        return None
+    located, probs = got
+    raw.problems += probs
+    if located is not None and located.item.schema_version != SCHEMA_VERSION:
+        raw.problems.append(
+            Problem(
+                filename,
+                f"schema_version {located.item.schema_version} is not supported; "
+                f"this Overland reads version {SCHEMA_VERSION}",
+                row=1,
+                field="schema_version",
+            )
+        )
+    return located  # type: ignore[no-any-return]

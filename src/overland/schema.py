@@ -29,18 +29,30 @@ __all__ = [
     "DEFAULT_LIMITS",
     "SCHEMA_VERSION",
     "YAML_FILES",
+    "CaseQuery",
     "Change",
     "Commodity",
+    "CorridorDef",
+    "Corridors",
     "Country",
     "Crossing",
+    "DependenceRun",
+    "DisruptionRun",
     "Event",
+    "FlowRun",
+    "LatencyQuestion",
     "Layer",
+    "LayerQuestion",
     "Link",
+    "LinkGroup",
     "LoadLimits",
     "Manifest",
     "Mode",
     "ModeParams",
     "Place",
+    "ReliabilityRun",
+    "ReportCase",
+    "ReportSpec",
     "Rule",
     "RuleScope",
     "Scenario",
@@ -520,6 +532,155 @@ class Manifest(_Row):
     data_as_of: dt.date = Field(description="Date the data was last brought up to date.")
 
 
+class CorridorDef(_Row):
+    """A corridor routes are attributed to: the first definition a route matches wins."""
+
+    id: Id = Field(description="Corridor id used in results.")
+    name: str = Field(min_length=1, description="Name shown to people.")
+    countries_any: tuple[CountryCode, ...] = Field(
+        (), description="A route crossing any of these countries belongs to it."
+    )
+    modes_any: tuple[Mode, ...] = Field((), description="... or using any of these modes.")
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> CorridorDef:
+        if not self.countries_any and not self.modes_any:
+            raise ValueError("give countries_any or modes_any (or both)")
+        return self
+
+
+class LinkGroup(_Row):
+    """Links whose tonnes are reported together (a sea crossing, a pass, a port)."""
+
+    id: Id = Field(description="Group id used in results.")
+    name: str = Field(min_length=1, description="Name shown to people.")
+    links: tuple[Id, ...] = Field(min_length=1, description="Link ids (links.csv).")
+    note: str = Field("", description="What the group counts and why.")
+
+
+class Corridors(_Row):
+    """``corridors.yaml`` (optional): how routes are attributed to corridors, and the
+    groups of links whose tonnes corridor flows report."""
+
+    schema_version: int = Field(description="Schema version the file was written for.")
+    corridors: tuple[CorridorDef, ...] = Field((), description="In order: the first match wins.")
+    default: Id = Field("other", description="Corridor of a route that matches none.")
+    link_groups: tuple[LinkGroup, ...] = Field(
+        (), description="Reported groups; the first is the headline figure."
+    )
+
+
+class CaseQuery(_Row):
+    """One route question of a report case."""
+
+    label: str = Field(min_length=1, description="Row label.")
+    origin: str = Field(min_length=1, description="Place id, name or alias.")
+    destination: str = Field(min_length=1, description="Place id, name or alias.")
+    date: dt.date | None = Field(None, description="Default: the scenario's horizon or data_as_of.")
+    scenario: Id | None = Field(None, description="Scenario id.")
+    via: str | None = Field(None, description="A place the route must pass.")
+    modes: tuple[Mode, ...] = Field((), description="Allowed modes (default: all).")
+    avoid_countries: tuple[CountryCode, ...] = Field((), description="Countries avoided.")
+    avoid_modes: tuple[Mode, ...] = Field((), description="Modes avoided.")
+    commodity: Id | None = Field(None, description="Commodity id (default: the default one).")
+
+
+class ReportCase(_Row):
+    """A question of the report, answered by the routes of its rows."""
+
+    id: Id = Field(description="Section id.")
+    title: str = Field(min_length=1, description="Section title.")
+    question: str = Field("", description="The question, as a reader would ask it.")
+    rows: tuple[CaseQuery, ...] = Field(min_length=1, description="The route questions.")
+
+
+class LayerQuestion(_Row):
+    """Maximum flow on a utility layer between two sets of places or countries."""
+
+    layer: Literal["oil_pipeline", "gas_pipeline", "fibre", "power"] = Field(
+        description="Utility layer."
+    )
+    question: str = Field(min_length=1, description="Row label.")
+    sources: str = Field(min_length=1, description="Place ids or ISO2 codes, comma-separated.")
+    sinks: str = Field(min_length=1, description="Place ids or ISO2 codes, comma-separated.")
+
+
+class LatencyQuestion(_Row):
+    """One-way fibre latency between two places."""
+
+    question: str = Field(min_length=1, description="Row label.")
+    origin: str = Field(min_length=1, description="Place id, name or alias.")
+    destination: str = Field(min_length=1, description="Place id, name or alias.")
+
+
+class FlowRun(_Row):
+    """A corridor-flows run of the report."""
+
+    label: str = Field(min_length=1, description="Column label.")
+    date: dt.date | None = Field(None, description="Default: the scenario's horizon or data_as_of.")
+    scenario: Id | None = Field(None, description="Scenario id.")
+    growth: float = Field(1.0, gt=0, le=100, description="Factor on every demand row.")
+    map: bool = Field(False, description="Draw this run's flow map.")
+    bottlenecks: bool = Field(False, description="Table this run's bottlenecks.")
+
+
+class DependenceRun(_Row):
+    """A column of the dependence table."""
+
+    label: str = Field(min_length=1, description="Column label.")
+    date: dt.date | None = Field(None, description="Default: the scenario's horizon or data_as_of.")
+    scenario: Id | None = Field(None, description="Scenario id.")
+
+
+class ReliabilityRun(_Row):
+    """A shipment whose most reliable route the report gives P50/P90 for."""
+
+    label: str = Field(min_length=1, description="Row label.")
+    origin: str = Field(min_length=1, description="Place id, name or alias.")
+    destination: str = Field(min_length=1, description="Place id, name or alias.")
+    commodity: Id | None = Field(None, description="Commodity id.")
+    date: dt.date | None = Field(None, description="Default: data_as_of.")
+
+
+class DisruptionRun(_Row):
+    """Elements closed for some days."""
+
+    label: str = Field(min_length=1, description="Row label.")
+    close: tuple[str, ...] = Field(min_length=1, description="Element ids (kind:id or id).")
+    days: float = Field(gt=0, le=365, description="Days closed.")
+
+
+class ReportSpec(_Row):
+    """``report.yaml`` (optional): the questions this package's report answers. Without
+    it the report is built from what the package has (routes between its main places,
+    flows and criticality when it has demand)."""
+
+    schema_version: int = Field(description="Schema version the file was written for.")
+    title: str = Field(min_length=1, description="Report title.")
+    subtitle: str = Field("", description="Line under the title.")
+    cases: tuple[ReportCase, ...] = Field((), description="Route questions.")
+    compare_scenario: Id | None = Field(
+        None, description="Scenario the utility-layer questions compare with data_as_of."
+    )
+    layer_questions: tuple[LayerQuestion, ...] = Field((), description="Utility max flows.")
+    latency: tuple[LatencyQuestion, ...] = Field((), description="Fibre latencies.")
+    flow_runs: tuple[FlowRun, ...] = Field((), description="Corridor-flows runs.")
+    flows_note: str = Field("", description="What the reader should know about the flows.")
+    transit_countries: tuple[CountryCode, ...] = Field(
+        (), description="Countries whose transit tonnes the flows table shows."
+    )
+    criticality_countries: tuple[CountryCode, ...] = Field(
+        (), description="Countries whose elements the criticality table ranks (default: all)."
+    )
+    dependent_country: CountryCode | None = Field(
+        None, description="Country whose trade the dependence table splits by transit country."
+    )
+    dependence_via: tuple[CountryCode, ...] = Field((), description="Transit countries shown.")
+    dependence_runs: tuple[DependenceRun, ...] = Field((), description="Dependence columns.")
+    reliability_runs: tuple[ReliabilityRun, ...] = Field((), description="Reliability rows.")
+    disruptions: tuple[DisruptionRun, ...] = Field((), description="Disruption rows.")
+
+
 @dataclass(frozen=True)
 class Table:
     """A CSV table of a package: its file name, row model and key column."""
@@ -549,6 +710,8 @@ YAML_FILES: tuple[tuple[str, type[_Row], str], ...] = (
     ("events.yaml", Event, "The timeline: a list of events."),
     ("rules.yaml", Rule, "Transit rules: a list of rules."),
     ("scenarios/*.yaml", Scenario, "One scenario per file (a mapping)."),
+    ("corridors.yaml", Corridors, "Optional: corridor definitions and reported link groups."),
+    ("report.yaml", ReportSpec, "Optional: the questions the package's report answers."),
 )
 
 
@@ -742,6 +905,16 @@ def schema_markdown() -> str:
     for model, text in (
         (Change, "An item of an event's `changes`."),
         (RuleScope, "A rule's `applies_to`."),
+        (CorridorDef, "An item of `corridors.yaml`'s `corridors`."),
+        (LinkGroup, "An item of `corridors.yaml`'s `link_groups`."),
+        (ReportCase, "An item of `report.yaml`'s `cases`."),
+        (CaseQuery, "An item of a case's `rows`."),
+        (LayerQuestion, "An item of `report.yaml`'s `layer_questions`."),
+        (LatencyQuestion, "An item of `report.yaml`'s `latency`."),
+        (FlowRun, "An item of `report.yaml`'s `flow_runs`."),
+        (DependenceRun, "An item of `report.yaml`'s `dependence_runs`."),
+        (ReliabilityRun, "An item of `report.yaml`'s `reliability_runs`."),
+        (DisruptionRun, "An item of `report.yaml`'s `disruptions`."),
     ):
         out += [f"### {model.__name__}", "", text, "", *_model_table(model), ""]
     out += [*limits_markdown(), ""]

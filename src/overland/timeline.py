@@ -199,11 +199,12 @@ def state_as_of(
 ) -> NetworkState:
     """Apply every event up to ``date`` (inclusive) under ``scenario``.
 
-    Without ``date`` the answer is at the scenario's horizon, or today when there is
-    no scenario.
+    Without ``date`` the answer is at the scenario's horizon, or on the date the
+    package's data is current to (``data_as_of`` in its manifest) when there is no
+    scenario.
     """
     if date is None:
-        day = scenario_horizon(network, scenario) if scenario else dt.date.today()
+        day = scenario_horizon(network, scenario) if scenario else network.manifest.data_as_of
     else:
         day = parse_date(date)
     if day < network.manifest.base_date:

@@ -26,6 +26,7 @@ from .package import (
     read_package,
     shown_value,
 )
+from .places import name_key
 from .schema import MODES, Event, Link, Place
 from .timeline import apply_change
 
@@ -214,6 +215,8 @@ class _Checker:
         self.check_rules()
         self.check_events()
         self.check_scenarios()
+        self.check_corridors()
+        self.check_report()
         return self.problems
 
     def check_places(self) -> None:
@@ -567,6 +570,105 @@ class _Checker:
                         "date_overrides",
                         eid,
                     )
+
+    # ------------------------------------------------------------------ optional files
+    def check_corridors(self) -> None:
+        if self.raw.corridors is None:
+            return
+        spec, file = self.raw.corridors.item, "corridors.yaml"
+        for i, c in enumerate(spec.corridors):
+            for code in c.countries_any:
+                self.country(file, 1, code, f"corridors[{i}].countries_any")
+        self._unique_ids(file, "corridors", [c.id for c in spec.corridors])
+        self._unique_ids(file, "link_groups", [g.id for g in spec.link_groups])
+        for i, g in enumerate(spec.link_groups):
+            for lid in g.links:
+                if lid not in self.links:
+                    self.add(
+                        file,
+                        f"unknown link id {lid!r}" + _suggest(lid, self.links),
+                        1,
+                        f"link_groups[{i}].links",
+                        lid,
+                    )
+
+    def check_report(self) -> None:
+        if self.raw.report is None:
+            return
+        spec, file = self.raw.report.item, "report.yaml"
+        names = {name_key(n) for p in self.places.values() for n in (p.id, p.name, *p.aliases)}
+
+        def place(name: str | None, where: str) -> None:
+            if name is not None and name_key(name) not in names:
+                self.add(file, f"unknown place {name!r}", 1, where, name)
+
+        def scenario(sid: str | None, where: str) -> None:
+            if sid is not None and sid not in self.raw.scenarios:
+                valid = ", ".join(sorted(self.raw.scenarios)) or "(none)"
+                self.add(file, f"unknown scenario {sid!r}; valid: {valid}", 1, where, sid)
+
+        def commodity(cid: str | None, where: str) -> None:
+            if cid is not None and cid not in self.commodities:
+                valid = ", ".join(sorted(self.commodities))
+                self.add(file, f"unknown commodity {cid!r}; valid: {valid}", 1, where, cid)
+
+        self._unique_ids(file, "cases", [c.id for c in spec.cases])
+        for i, case in enumerate(spec.cases):
+            for j, q in enumerate(case.rows):
+                at = f"cases[{i}].rows[{j}]"
+                for attr in ("origin", "destination", "via"):
+                    place(getattr(q, attr), f"{at}.{attr}")
+                scenario(q.scenario, f"{at}.scenario")
+                commodity(q.commodity, f"{at}.commodity")
+                for code in q.avoid_countries:
+                    self.country(file, 1, code, f"{at}.avoid_countries")
+        scenario(spec.compare_scenario, "compare_scenario")
+        for i, lq in enumerate(spec.layer_questions):
+            for attr in ("sources", "sinks"):
+                for item in (x.strip() for x in getattr(lq, attr).split(",") if x.strip()):
+                    if item not in self.countries and item not in self.places:
+                        self.add(
+                            file,
+                            f"{item!r} is neither a place id nor a country code",
+                            1,
+                            f"layer_questions[{i}].{attr}",
+                            item,
+                        )
+        for i, lat in enumerate(spec.latency):
+            place(lat.origin, f"latency[{i}].origin")
+            place(lat.destination, f"latency[{i}].destination")
+        for i, flow in enumerate(spec.flow_runs):
+            scenario(flow.scenario, f"flow_runs[{i}].scenario")
+        for i, dep in enumerate(spec.dependence_runs):
+            scenario(dep.scenario, f"dependence_runs[{i}].scenario")
+        for what, codes in (
+            ("transit_countries", spec.transit_countries),
+            ("criticality_countries", spec.criticality_countries),
+            ("dependence_via", spec.dependence_via),
+            ("dependent_country", (spec.dependent_country,) if spec.dependent_country else ()),
+        ):
+            for code in codes:
+                self.country(file, 1, code, what)
+        for i, rel in enumerate(spec.reliability_runs):
+            place(rel.origin, f"reliability_runs[{i}].origin")
+            place(rel.destination, f"reliability_runs[{i}].destination")
+            commodity(rel.commodity, f"reliability_runs[{i}].commodity")
+        elements = {*self.links, *self.crossings, *self.places, *self.countries}
+        for i, dis in enumerate(spec.disruptions):
+            for name in dis.close:
+                bare = name.split(":", 1)[-1]
+                if bare not in elements:
+                    self.add(
+                        file,
+                        f"unknown element {name!r} (a link, crossing, place or country id)",
+                        1,
+                        f"disruptions[{i}].close",
+                        name,
+                    )
+
+    def _unique_ids(self, file: str, what: str, ids: list[str]) -> None:
+        for dup in sorted({x for x in ids if ids.count(x) > 1}):
+            self.add(file, f"duplicate id {dup!r} in {what}", 1, what, dup)
 
     def _cycle(self, start: str) -> str:
         stack: list[tuple[str, tuple[str, ...]]] = [(start, (start,))]

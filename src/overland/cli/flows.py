@@ -43,9 +43,9 @@ def flows(
     con.print(
         f"[bold]Flows on {doc['date']}[/bold]"
         + (f", scenario {scenario}" if scenario else "")
-        + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; Middle Corridor Caspian "
-        f"crossing (Kazakh ports–Alat) {doc['caspian_tonnes']:,} t; "
-        f"unserved {doc['unserved_tonnes']:,} t "
+        + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; "
+        + "".join(f"{g['name']} {g['tonnes']:,} t; " for g in doc["link_groups"][:1])
+        + f"unserved {doc['unserved_tonnes']:,} t "
         f"(gap {res.relative_gap:.1e}); delay added by congestion "
         f"{doc['delay_added_tonne_hours']:,} t·h"
     )
@@ -53,10 +53,11 @@ def flows(
     for k, v in doc["corridor_tonnes"].items():
         shares.add_row(k, f"{v:,}", f"{doc['corridor_shares'][k]:.1%}")
     con.print(shares)
-    ferries = Table("Caspian ferry", "t/yr", title="Caspian ferries (both directions)")
-    for k, v in doc["caspian_by_ferry"].items():
-        ferries.add_row(k, f"{v:,}")
-    con.print(ferries)
+    for group in doc["link_groups"]:
+        table = Table("link", "t/yr", title=f"{group['name']} (both directions)")
+        for k, v in group["links"].items():
+            table.add_row(k, f"{v:,}")
+        con.print(table)
     bottle = Table(
         "link or post", "t/yr", "capacity", "V/C", "added wait", title="Bottlenecks (equilibrium)"
     )

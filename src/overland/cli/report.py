@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ._common import JsonOpt, PackageOpt, app, console, emit_json, load
-
-if TYPE_CHECKING:
-    from ..resilience import Resilience
 
 
 @app.command()
@@ -21,59 +19,27 @@ def report(
     outlines: Annotated[
         Path | None,
         typer.Option(
-            "--outlines", help="world-atlas countries-*.json (default: web/node_modules)."
+            "--outlines", help="world-atlas countries-*.json (default: the package's assets)."
         ),
     ] = None,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
-    """Answer the seed articles' questions: routes, maps and charts in one HTML page."""
+    """Answer the package's questions (report.yaml): routes, flows, maps and charts in one
+    HTML page, on the date its data is current to."""
     from rich.table import Table
 
     from ..export import write_text_atomic
     from ..report import build_report, report_html
 
     net = load(package)
-    rep = build_report(net, outlines_path=outlines)
+    rep = build_report(net, outlines_path=outlines, built=dt.date.today())
     target = write_text_atomic(out / "index.html", report_html(rep, net))
     if as_json:
-        emit_json(
-            {
-                "report": str(target),
-                "cases": [
-                    {
-                        "id": c.id,
-                        "title": c.title,
-                        "rows": [
-                            {
-                                "label": r.label,
-                                "exists": r.route is not None,
-                                "route": r.route.to_dict() if r.route else None,
-                                "reason": r.reason,
-                            }
-                            for r in c.rows
-                        ],
-                    }
-                    for c in rep.cases
-                ],
-                "notes": list(rep.notes),
-                "flows": list(rep.flows),
-                "resilience": _resilience_doc(rep.resilience),
-                "layers": [
-                    {
-                        "layer": lr.layer,
-                        "question": lr.question,
-                        "unit": lr.unit,
-                        "today": lr.today,
-                        "tripp": lr.tripp,
-                        "limited_by": lr.limit,
-                    }
-                    for lr in rep.layers
-                ],
-            }
-        )
+        emit_json({"report": str(target), **rep.as_dict()})
         return 0
     con = console()
+    con.print(f"[bold]{rep.spec.title}[/bold] — data as of {rep.as_of.isoformat()}")
     for case in rep.cases:
         table = Table(title=case.title, title_justify="left")
         for col in ("case", "days", "USD/t", "km"):
@@ -95,34 +61,37 @@ def report(
         con.print(table)
     for f in rep.flows:
         shares = ", ".join(f"{k} {v:.0%}" for k, v in f["corridor_shares"].items())
+        groups = "".join(f", {g['name']} {g['tonnes']:,} t" for g in f["link_groups"][:1])
         con.print(
-            f"flows {f['label']}: {f['total_tonnes']:,} t/yr, Caspian {f['caspian_tonnes']:,}"
-            f" t, unserved {f['unserved_tonnes']:,} t; {shares}"
+            f"flows {f['label']}: {f['total_tonnes']:,} t/yr{groups}, "
+            f"unserved {f['unserved_tonnes']:,} t; {shares}"
         )
-    if rep.resilience is not None:
-        worst = rep.resilience.failures[0] if rep.resilience.failures else None
+    res = rep.resilience
+    if res is not None:
+        worst = res.failures[0] if res.failures else None
         if worst is not None:
+            where = "/".join(res.countries) or "the network"
             con.print(
-                f"worst single failure in AM/AZ/GE: {worst['kind']} {worst['name']} "
+                f"worst single failure in {where}: {worst['kind']} {worst['name']} "
                 f"({worst['impact_usd_per_year']:,} USD/yr)"
             )
-        for d in rep.resilience.disruptions:
+        for d in res.disruptions:
             con.print(
                 f"{d['label']}: backlog {d['backlog_tonnes']:,} t, cleared after "
                 f"{d['clearance_days']} days"
             )
     if rep.layers:
-        table = Table(
-            title="What the TRIPP adds to pipelines, fibre and power", title_justify="left"
-        )
-        for col in ("layer", "question", "today", "with TRIPP", "unit"):
+        compare = rep.spec.compare_scenario
+        table = Table(title="Pipelines, fibre and power", title_justify="left")
+        for col in ("layer", "question", "as of", *([f"with {compare}"] if compare else ())):
             table.add_column(col)
+        table.add_column("unit")
         for lr in rep.layers:
+            values = [lr.as_of, *([lr.compared] if compare else [])]
             table.add_row(
                 lr.layer,
                 lr.question,
-                "none" if not lr.today else f"{lr.today:,.2f}",
-                "none" if not lr.tripp else f"{lr.tripp:,.2f}",
+                *("none" if not v else f"{v:,.2f}" for v in values),
                 lr.unit,
             )
         con.print(table)
@@ -130,18 +99,3 @@ def report(
         con.print(f"[yellow]note:[/yellow] {note}")
     con.print(f"report written to {target}")
     return 0
-
-
-def _resilience_doc(res: Resilience | None) -> dict[str, Any] | None:
-    if res is None:
-        return None
-    return {
-        "date": res.date.isoformat(),
-        "failures": list(res.failures),
-        "dependence": [
-            {"run": run, "via": via, "share_tonnes": t, "share_value_of_time": v}
-            for run, via, t, v in res.dependence
-        ],
-        "reliability": list(res.reliability),
-        "disruptions": list(res.disruptions),
-    }

@@ -152,7 +152,7 @@ def route(
         objective=objective,
     )
     if chart is not None:
-        from ..chart import route_chart
+        from ..report.chart import route_chart
 
         a, b = _place_name(net, routes[0].origin), _place_name(net, routes[0].destination)
         route_chart(routes, chart, title=f"{a} → {b}, {routes[0].date}")

@@ -10,7 +10,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from .route import Route
+from ..route import Route
 
 __all__ = ["route_chart", "route_chart_svg"]
 
@@ -68,12 +68,12 @@ def route_chart_svg(
 
 def route_chart(routes: Sequence[Route], path: Path | str, title: str = "") -> Path:
     """Write the chart to ``path``; the suffix (.svg or .png) picks the format."""
-    from .export import write_bytes_atomic
+    from ..export import write_bytes_atomic
 
     target = Path(path)
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in ("svg", "png"):
-        from .errors import BadArgumentError
+        from ..errors import BadArgumentError
 
         raise BadArgumentError(f"chart file must end in .svg or .png, got {target.name!r}")
     fig = _figure(routes, title)

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assets import atlas_path
+from ..assets import atlas_path
 
 __all__ = ["CountryOutline", "default_atlas_path", "read_outlines"]
 

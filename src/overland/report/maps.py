@@ -7,14 +7,14 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..route import Route
 from .outlines import CountryOutline
-from .route import Route
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .timeline import NetworkState
+    from ..timeline import NetworkState
 
 Extent = tuple[float, float, float, float]  # lon min, lon max, lat min, lat max
 
