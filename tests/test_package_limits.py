@@ -426,3 +426,15 @@ def test_a_pickled_network_is_reloaded_with_its_limits() -> None:
     assert again.limits == roomy
     assert again.places.keys() == net.places.keys()
     assert pickle.loads(pickle.dumps(load_network(TOY))).limits == DEFAULT_LIMITS
+
+
+def test_the_cli_takes_the_limits(capsys: pytest.CaptureFixture[str]) -> None:
+    from overland.cli import main
+
+    assert main(["--max-rows", "3", "validate", str(TOY)]) == 1
+    out = capsys.readouterr().out
+    assert "more than 3 data rows" in out
+    assert "--max-rows" in out
+    assert main(["--max-rows", "3", "route", "Yerevan", "Baku", "-p", str(TOY)]) == 1
+    assert main(["--max-rows", "1000", "validate", str(TOY)]) == 0
+    assert main(["validate", str(TOY)]) == 0  # the next command is back to the defaults

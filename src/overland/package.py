@@ -61,8 +61,17 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
+#: the command-line flag that raises each limit
+_FLAGS = {
+    "max_rows": "--max-rows N",
+    "max_total_rows": "--max-total-rows N",
+    "max_file_bytes": "--max-file-mb M",
+}
+
+
 def _raise_hint(name: str) -> str:
-    return f"raise LoadLimits.{name} to read it (read_package / load_network take limits=)"
+    flag = f"`overland {_FLAGS[name]} ...` or " if name in _FLAGS else ""
+    return f"raise it with {flag}LoadLimits.{name} (load_network / read_package take limits=)"
 
 
 class _RefusedError(Exception):

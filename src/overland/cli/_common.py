@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..network import Network
+    from ..schema import LoadLimits
     from ..timeline import NetworkState
 
 __all__ = [
@@ -31,8 +33,12 @@ __all__ = [
     "console",
     "emit_json",
     "load",
+    "load_limits",
     "state_of",
 ]
+
+#: the root command's package-reading limits, for this invocation (set by its callback)
+_LIMITS: ContextVar[dict[str, int]] = ContextVar("overland_load_limits", default={})  # noqa: B039
 
 app = typer.Typer(
     name="overland",
@@ -47,7 +53,14 @@ PackageOpt = Annotated[
     Path | None,
     typer.Option("--package", "-p", help="Network package folder (default: the embedded one)."),
 ]
-DateOpt = Annotated[str | None, typer.Option("--date", help="Date, YYYY-MM-DD.")]
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="Date, YYYY-MM-DD (default: the scenario's horizon, else the date the package's "
+        "data is current to, data_as_of).",
+    ),
+]
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 SchedulerOpt = Annotated[
@@ -97,11 +110,22 @@ def emit_json(doc: Any) -> None:
     typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
 
 
+def load_limits() -> LoadLimits:
+    """The package-reading limits given to the root command (``overland --max-rows N
+    --max-total-rows N --max-file-mb M ...``), else the defaults."""
+    from ..schema import DEFAULT_LIMITS, LoadLimits
+
+    given = _LIMITS.get()
+    return LoadLimits(**given) if given else DEFAULT_LIMITS
+
+
 def load(package: Path | None) -> Network:
+    """The package (default: the embedded one), read within :func:`load_limits`."""
     from ..network import load_network
     from ..package import embedded_package_path
 
-    return load_network(package if package is not None else embedded_package_path())
+    target = package if package is not None else embedded_package_path()
+    return load_network(target, limits=load_limits())
 
 
 def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
@@ -114,7 +138,25 @@ def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkSta
 def _root(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    max_rows: Annotated[
+        int | None,
+        typer.Option("--max-rows", min=1, help="Most rows in one package table (big packages)."),
+    ] = None,
+    max_total_rows: Annotated[
+        int | None,
+        typer.Option("--max-total-rows", min=1, help="Most rows in all the tables together."),
+    ] = None,
+    max_file_mb: Annotated[
+        int | None,
+        typer.Option("--max-file-mb", min=1, help="Largest package CSV file, in MiB."),
+    ] = None,
 ) -> None:
+    given = {
+        "max_rows": max_rows,
+        "max_total_rows": max_total_rows,
+        "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None,
+    }
+    _LIMITS.set({k: v for k, v in given.items() if v is not None})
     if version:
         typer.echo(f"overland {__version__}")
         raise typer.Exit(0)

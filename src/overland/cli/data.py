@@ -19,6 +19,7 @@ from ._common import (
     console,
     emit_json,
     load,
+    load_limits,
     state_of,
 )
 
@@ -41,7 +42,7 @@ def validate(
     from ..validation import validate_package
 
     target = path if path is not None else embedded_package_path()
-    report = validate_package(target)
+    report = validate_package(target, limits=load_limits())
     if as_json:
         emit_json(report.as_dict())
         return 0 if report.ok else 1
