@@ -29,8 +29,13 @@ def assign_cmd(
     date: DateOpt = None,
     scenario: ScenarioOpt = None,
     algorithm: Annotated[
-        str, typer.Option("--algorithm", help="aon, msa, fw, cfw, bfw or gp (path-based).")
-    ] = "gp",
+        str,
+        typer.Option(
+            "--algorithm",
+            help="auto (bush below gap 1e-3, else bfw), aon, msa, fw, cfw, bfw, gp "
+            "(path-based) or bush (Algorithm B).",
+        ),
+    ] = "auto",
     gap: Annotated[float, typer.Option("--gap", help="Target relative gap.")] = 1e-4,
     max_iter: Annotated[int, typer.Option("--max-iter", help="Iteration limit.")] = 1000,
     toll_weight: Annotated[
@@ -38,7 +43,10 @@ def assign_cmd(
     ] = None,
     distance_weight: Annotated[float | None, typer.Option("--distance-weight")] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write from,to,flow,cost per link (CSV).")
+        Path | None,
+        typer.Option(
+            "--out", help="Write from,to,flow,cost per link (CSV), parallel links included."
+        ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail if not converged.")] = False,
     as_json: JsonOpt = False,

@@ -1,0 +1,571 @@
+"""Compiled kernels of the bush-based equilibrium solver: Dial's (2006) Algorithm B.
+
+One bush per (class, origin): an acyclic set of links out of the origin that carries all
+of that origin's demand of that class, kept between iterations with its link flows
+(``bflow``) and a topological order of its nodes. An iteration, for every bush: drop
+links without flow (the bush's shortest-path tree stays), add links that shorten a
+longest path (``M[i] + w < M[j]`` with ``M`` the longest-path labels over the bush, which
+keeps it acyclic), re-sort, then shift flow: for each node in reverse topological order,
+from its longest used path to its shortest path, between the node and the two paths'
+last common node, by a Newton step with the segments' exact current costs and
+derivatives; link times and derivatives are updated after every shift. Cheap extra
+passes re-shift only bushes whose paths still differ.
+
+Internal module: :mod:`overland.assignment` is the public surface.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ._assign_kernels import _refresh, sp_tree
+
+_UNSET = -1
+
+
+@njit(cache=True, nogil=True)
+def bush_init(  # type: ignore[no-untyped-def]  # pragma: no cover
+    b_class,
+    b_origin,
+    demand,  # class x zones x zones
+    out_ptr,
+    out_idx,
+    src,
+    dst,
+    allowed,
+    no_through,
+    fixed,
+    code,
+    fft,
+    cap,
+    a,
+    p,
+    x,
+    xc,
+    t,
+    dt,
+    in_bush,
+    bflow,
+    topo,
+    n_topo,
+):
+    """Bushes as the shortest-path trees at the current costs, loaded all-or-nothing."""
+    n_links = src.shape[0]
+    n_zones = demand.shape[1]
+    w = np.empty(n_links)
+    for bb in range(b_class.shape[0]):
+        c = b_class[bb]
+        o = b_origin[bb]
+        for e in range(n_links):
+            w[e] = t[e] + fixed[c, e]
+        dist, pred, order = sp_tree(out_ptr, out_idx, dst, w, allowed[c], no_through, o)
+        acc = np.zeros(dist.shape[0])
+        for d in range(n_zones):
+            q = demand[c, o, d]
+            if q > 0.0 and d != o and np.isfinite(dist[d]):
+                acc[d] += q
+        k = 0
+        for i in range(order.shape[0]):
+            v = order[i]
+            if v == o or pred[v] >= 0:
+                topo[bb, k] = v
+                k += 1
+                if pred[v] >= 0:
+                    in_bush[bb, pred[v]] = 1
+        n_topo[bb] = k
+        for i in range(k - 1, 0, -1):
+            v = topo[bb, i]
+            e = pred[v]
+            if acc[v] != 0.0:
+                bflow[bb, e] += acc[v]
+                xc[c, e] += acc[v]
+                acc[src[e]] += acc[v]
+    for e in range(n_links):
+        s = 0.0
+        for c in range(xc.shape[0]):
+            s += xc[c, e]
+        x[e] = s
+        _refresh(code, fft, cap, a, p, x, t, dt, e)
+
+
+@njit(cache=True, nogil=True)
+def _labels(  # type: ignore[no-untyped-def]  # pragma: no cover
+    bb, c, topo, n_topo, in_ptr, in_idx, src, in_bush, bflow, t, fixed, lo, hi, p_lo, p_hi, mode
+):
+    """Shortest (``lo``) and longest (``hi``) path labels in topological order. ``mode``
+    0: ``hi`` over every bush link; 1: over used links only (nodes without flow keep
+    ``hi = -1``); 2: first drop each node's unused links except its shortest-path one,
+    then ``hi`` over what is left. Nodes outside the bush keep ``lo = inf, hi = -1``.
+    Returns whether links were dropped."""
+    o = topo[bb, 0]
+    for v in range(lo.shape[0]):
+        lo[v] = np.inf
+        hi[v] = -1.0
+        p_lo[v] = _UNSET
+        p_hi[v] = _UNSET
+    lo[o] = 0.0
+    hi[o] = 0.0
+    dropped = False
+    for i in range(1, n_topo[bb]):
+        v = topo[bb, i]
+        best_lo = np.inf
+        for k in range(in_ptr[v], in_ptr[v + 1]):
+            e = in_idx[k]
+            if in_bush[bb, e] == 1 and lo[src[e]] + (t[e] + fixed[c, e]) < best_lo:
+                best_lo = lo[src[e]] + (t[e] + fixed[c, e])
+                p_lo[v] = e
+        lo[v] = best_lo
+        best_hi = -1.0
+        for k in range(in_ptr[v], in_ptr[v + 1]):
+            e = in_idx[k]
+            if in_bush[bb, e] == 0:
+                continue
+            if bflow[bb, e] <= 0.0:
+                if mode == 1:
+                    continue
+                if mode == 2 and e != p_lo[v]:
+                    in_bush[bb, e] = 0
+                    dropped = True
+                    continue
+            u = src[e]
+            w = t[e] + fixed[c, e]
+            if hi[u] >= 0.0 and hi[u] + w > best_hi:
+                best_hi = hi[u] + w
+                p_hi[v] = e
+        hi[v] = best_hi
+    return dropped
+
+
+@njit(cache=True, nogil=True)
+def _sort(bb, o, n, out_ptr, out_idx, dst, in_bush, topo, n_topo, indeg, queue):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Topological order of the bush's nodes reachable from its origin (Kahn)."""
+    for v in range(n):
+        indeg[v] = 0
+    # in-degrees counted from reachable tails only: walk from the origin first
+    seen = queue  # reuse: mark reachable nodes with a stack
+    mark = np.zeros(n, np.bool_)
+    top = 0
+    seen[top] = o
+    top += 1
+    mark[o] = True
+    while top > 0:
+        top -= 1
+        u = seen[top]
+        for k in range(out_ptr[u], out_ptr[u + 1]):
+            e = out_idx[k]
+            if in_bush[bb, e] == 1:
+                v = dst[e]
+                indeg[v] += 1
+                if not mark[v]:
+                    mark[v] = True
+                    seen[top] = v
+                    top += 1
+    head = 0
+    tail = 0
+    queue[tail] = o
+    tail += 1
+    while head < tail:
+        u = queue[head]
+        topo[bb, head] = u
+        head += 1
+        for k in range(out_ptr[u], out_ptr[u + 1]):
+            e = out_idx[k]
+            if in_bush[bb, e] == 1:
+                v = dst[e]
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    queue[tail] = v
+                    tail += 1
+    n_topo[bb] = head
+    return head == mark.sum()
+
+
+@njit(cache=True, nogil=True)
+def _reaches(bb, start, goal, out_ptr, out_idx, dst, in_bush, stack, seen):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Whether the bush has a path from ``start`` to ``goal`` (depth-first search)."""
+    seen[0] += 1
+    mark = seen[0]
+    top = 0
+    stack[top] = start
+    top += 1
+    seen[start + 1] = mark
+    while top > 0:
+        top -= 1
+        u = stack[top]
+        if u == goal:
+            return True
+        for k in range(out_ptr[u], out_ptr[u + 1]):
+            e = out_idx[k]
+            v = dst[e]
+            if in_bush[bb, e] == 1 and seen[v + 1] != mark:
+                seen[v + 1] = mark
+                stack[top] = v
+                top += 1
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _update_bush(  # type: ignore[no-untyped-def]  # pragma: no cover
+    bb,
+    c,
+    o,
+    n,
+    out_ptr,
+    out_idx,
+    in_ptr,
+    in_idx,
+    src,
+    dst,
+    allowed,
+    no_through,
+    fixed,
+    t,
+    in_bush,
+    bflow,
+    topo,
+    n_topo,
+    lo,
+    hi,
+    p_lo,
+    p_hi,
+    indeg,
+    queue,
+    blocked,
+    seen,
+):
+    """Drop unused links off the shortest-path tree, add links that shorten a longest
+    path, and re-sort. Returns False if the bush could not be sorted (a cycle)."""
+    changed = _labels(
+        bb, c, topo, n_topo, in_ptr, in_idx, src, in_bush, bflow, t, fixed, lo, hi, p_lo, p_hi, 2
+    )
+    # longest-path labels over the bush bound every one of its links
+    # (hi[v] >= hi[u] + w >= hi[u]), so links added only where hi[u] < hi[v] cannot close
+    # a cycle: add those that shorten a longest path (Dial) or a shortest path. A link
+    # that shortens a shortest path but fails that test is added if the bush has no path
+    # from its head back to its tail (a search per such link; they are few).
+    n_blocked = 0
+    for i in range(n_topo[bb]):
+        u = topo[bb, i]
+        if no_through[u] and u != o:
+            continue
+        hu = hi[u]
+        lu = lo[u]
+        for k in range(out_ptr[u], out_ptr[u + 1]):
+            e = out_idx[k]
+            if in_bush[bb, e] == 1 or not allowed[c, e]:
+                continue
+            v = dst[e]
+            if v == o:
+                continue
+            w = t[e] + fixed[c, e]  # the same sum as in _labels
+            if hu < hi[v] and (hu + w < hi[v] or lu + w < lo[v]):
+                in_bush[bb, e] = 1
+                changed = True
+            elif lu + w < lo[v] * (1.0 - 1e-12) and n_blocked < blocked.shape[0]:
+                blocked[n_blocked] = e
+                n_blocked += 1
+    for q in range(n_blocked):
+        e = blocked[q]
+        if not _reaches(bb, dst[e], src[e], out_ptr, out_idx, dst, in_bush, queue, seen):
+            in_bush[bb, e] = 1
+            changed = True
+    if changed:
+        return _sort(bb, o, n, out_ptr, out_idx, dst, in_bush, topo, n_topo, indeg, queue)
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _shift(  # type: ignore[no-untyped-def]  # pragma: no cover
+    bb,
+    c,
+    in_ptr,
+    in_idx,
+    src,
+    fixed,
+    code,
+    fft,
+    cap,
+    a,
+    p,
+    x,
+    xc,
+    t,
+    dt,
+    in_bush,
+    bflow,
+    topo,
+    n_topo,
+    lo,
+    hi,
+    p_lo,
+    p_hi,
+    pos,
+    rel_tol,
+):
+    """One pass of Newton shifts over the bush; returns the largest relative difference
+    between a node's longest used and shortest path found."""
+    _labels(
+        bb, c, topo, n_topo, in_ptr, in_idx, src, in_bush, bflow, t, fixed, lo, hi, p_lo, p_hi, 1
+    )
+    worst = 0.0
+    for i in range(n_topo[bb]):
+        pos[topo[bb, i]] = i
+    for i in range(n_topo[bb] - 1, 0, -1):
+        j = topo[bb, i]
+        if hi[j] < 0.0 or p_hi[j] == p_lo[j]:
+            continue
+        diff = hi[j] - lo[j]
+        scale = hi[j] if hi[j] > 0.0 else 1.0
+        if diff / scale > worst:
+            worst = diff / scale
+        if diff <= rel_tol * lo[j] or diff <= 1e-14 * scale:
+            continue
+        # last common node of the two paths, by topological position
+        u = src[p_lo[j]]
+        v = src[p_hi[j]]
+        while u != v:
+            if pos[u] > pos[v]:
+                u = src[p_lo[u]]
+            else:
+                v = src[p_hi[v]]
+        meet = u
+        c_lo = 0.0
+        d_lo = 0.0
+        u = j
+        while u != meet:
+            e = p_lo[u]
+            c_lo += t[e] + fixed[c, e]
+            d_lo += dt[e]
+            u = src[e]
+        c_hi = 0.0
+        d_hi = 0.0
+        room = np.inf
+        u = j
+        while u != meet:
+            e = p_hi[u]
+            c_hi += t[e] + fixed[c, e]
+            d_hi += dt[e]
+            if bflow[bb, e] < room:
+                room = bflow[bb, e]
+            u = src[e]
+        dc = c_hi - c_lo
+        if dc <= 0.0 or room <= 0.0:
+            continue
+        h = d_lo + d_hi
+        step = room if h <= 0.0 else min(room, dc / h)
+        u = j
+        while u != meet:
+            e = p_hi[u]
+            f = bflow[bb, e] - step
+            # a residue of round-off (1e-16) would keep a link "used" and block the
+            # reverse link for ever: it is dropped (conservation off by ~1e-12 of a flow)
+            bflow[bb, e] = f if f > 1e-12 * bflow[bb, e] else 0.0
+            x[e] -= step
+            if x[e] < 0.0:
+                x[e] = 0.0
+            xc[c, e] -= step
+            if xc[c, e] < 0.0:
+                xc[c, e] = 0.0
+            _refresh(code, fft, cap, a, p, x, t, dt, e)
+            u = src[e]
+        u = j
+        while u != meet:
+            e = p_lo[u]
+            bflow[bb, e] += step
+            x[e] += step
+            xc[c, e] += step
+            _refresh(code, fft, cap, a, p, x, t, dt, e)
+            u = src[e]
+    return worst
+
+
+@njit(cache=True, nogil=True)
+def bush_iteration(  # type: ignore[no-untyped-def]  # pragma: no cover
+    b_class,
+    b_origin,
+    demand,
+    out_ptr,
+    out_idx,
+    in_ptr,
+    in_idx,
+    src,
+    dst,
+    allowed,
+    no_through,
+    fixed,
+    code,
+    fft,
+    cap,
+    a,
+    p,
+    x,
+    xc,
+    t,
+    dt,
+    in_bush,
+    bflow,
+    topo,
+    n_topo,
+    b_worst,
+    rel_tol,
+    n_inner,
+):
+    """One Algorithm B iteration over every bush, then up to ``n_inner`` passes that shift
+    again in bushes whose paths still differ by more than ``rel_tol``. Flows are then
+    re-summed from the bushes and costs refreshed. Returns a lower bound of the relative
+    gap (shortest paths inside the bushes are no shorter than in the network), or NaN if
+    a bush became cyclic."""
+    n = out_ptr.shape[0] - 1
+    n_links = src.shape[0]
+    lo = np.empty(n)
+    hi = np.empty(n)
+    p_lo = np.empty(n, np.int64)
+    p_hi = np.empty(n, np.int64)
+    pos = np.zeros(n, np.int64)
+    indeg = np.zeros(n, np.int64)
+    queue = np.zeros(n, np.int64)
+    blocked = np.zeros(64, np.int64)
+    seen = np.zeros(n + 1, np.int64)  # [0]: the current search's stamp
+    nb = b_class.shape[0]
+    for bb in range(nb):
+        c = b_class[bb]
+        ok = _update_bush(
+            bb,
+            c,
+            b_origin[bb],
+            n,
+            out_ptr,
+            out_idx,
+            in_ptr,
+            in_idx,
+            src,
+            dst,
+            allowed,
+            no_through,
+            fixed,
+            t,
+            in_bush,
+            bflow,
+            topo,
+            n_topo,
+            lo,
+            hi,
+            p_lo,
+            p_hi,
+            indeg,
+            queue,
+            blocked,
+            seen,
+        )
+        if not ok:
+            return np.nan
+        b_worst[bb] = _shift(
+            bb,
+            c,
+            in_ptr,
+            in_idx,
+            src,
+            fixed,
+            code,
+            fft,
+            cap,
+            a,
+            p,
+            x,
+            xc,
+            t,
+            dt,
+            in_bush,
+            bflow,
+            topo,
+            n_topo,
+            lo,
+            hi,
+            p_lo,
+            p_hi,
+            pos,
+            rel_tol,
+        )
+    for _ in range(n_inner):
+        busy = False
+        for bb in range(nb):
+            if b_worst[bb] <= rel_tol:
+                continue
+            busy = True
+            b_worst[bb] = _shift(
+                bb,
+                b_class[bb],
+                in_ptr,
+                in_idx,
+                src,
+                fixed,
+                code,
+                fft,
+                cap,
+                a,
+                p,
+                x,
+                xc,
+                t,
+                dt,
+                in_bush,
+                bflow,
+                topo,
+                n_topo,
+                lo,
+                hi,
+                p_lo,
+                p_hi,
+                pos,
+                rel_tol,
+            )
+        if not busy:
+            break
+    # flows from the bushes (no drift), costs at those flows
+    xc[:, :] = 0.0
+    for bb in range(nb):
+        c = b_class[bb]
+        for e in range(n_links):
+            xc[c, e] += bflow[bb, e]
+    for e in range(n_links):
+        s = 0.0
+        for c in range(xc.shape[0]):
+            s += xc[c, e]
+        x[e] = s
+        _refresh(code, fft, cap, a, p, x, t, dt, e)
+    # the gap inside the bushes: a lower bound of the network's gap
+    tstt = 0.0
+    for c in range(xc.shape[0]):
+        for e in range(n_links):
+            tstt += xc[c, e] * (t[e] + fixed[c, e])
+    sptt = 0.0
+    n_zones = demand.shape[1]
+    for bb in range(nb):
+        c = b_class[bb]
+        o = b_origin[bb]
+        _labels(
+            bb,
+            c,
+            topo,
+            n_topo,
+            in_ptr,
+            in_idx,
+            src,
+            in_bush,
+            bflow,
+            t,
+            fixed,
+            lo,
+            hi,
+            p_lo,
+            p_hi,
+            1,
+        )
+        for i in range(n_topo[bb]):
+            v = topo[bb, i]
+            if v < n_zones and v != o:
+                sptt += demand[c, o, v] * lo[v]
+    if tstt <= 0.0:
+        return 0.0
+    return (tstt - sptt) / tstt
