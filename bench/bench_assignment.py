@@ -1,6 +1,15 @@
-"""Assignment benchmark: Overland vs AequilibraE in the same run on the same input.
+"""Assignment benchmark: Overland vs tap-b and AequilibraE in the same run, same input.
 
-Run: .venv/bin/pip install aequilibrae && .venv/bin/python bench/bench_assignment.py
+Run: .venv/bin/python bench/bench_assignment.py --tapb   (the tap-b table: Overland's
+bush solver against tap-b, Dial's Algorithm B in C, built from ../shared/peers/tap-b with
+its build.sh; skipped with a message when that folder is missing), or without --tapb for
+the AequilibraE comparison below (.venv/bin/pip install aequilibrae).
+
+tap-b table: for each network and target gap, seconds from the solver's start (tap-b:
+its PERFITER lines of one run to the tightest target; Overland: one run per target,
+``AssignmentResult.seconds``), iterations, peak memory of the process (each tool runs in
+its own subprocess), the final flows' relative gap by :func:`relative_gap_of` for both
+tools, the objective, and the ratio Overland / tap-b. Runs alternate between the tools.
 
 For each TNTP network, times to relative gap 1e-4 and 1e-6 for Overland's path-based
 gradient projection (``gp``) and bi-conjugate Frank-Wolfe (``bfw``), and for
@@ -120,11 +129,160 @@ def run_aequilibrae(
     return seconds, flows, iters
 
 
+TAPB_TARGETS = (1e-4, 1e-6, 1e-8, 1e-10)
+OVERLAND_RUN = """
+import json, os, resource, sys
+import numpy as np
+from overland.assignment import AssignmentSpec, LinkTable, assign
+from overland.tntp import find_tntp_files, read_net, read_trips
+f = find_tntp_files(sys.argv[1])
+n = read_net(f['net'])
+d = read_trips(f['trips'], n.zones)
+lt = LinkTable.from_tntp(n)
+tw, dw = float(sys.argv[2]), float(sys.argv[3])
+for _ in range(2):  # JIT load, thread pool start
+    assign(lt, d, AssignmentSpec(algorithm='bush', target_gap=1e-6, max_iterations=20,
+           toll_weight=tw, distance_weight=dw))
+out = []
+for g in map(float, sys.argv[4].split(',')):
+    r = assign(lt, d, AssignmentSpec(algorithm='bush', target_gap=g, max_iterations=500,
+               toll_weight=tw, distance_weight=dw))
+    np.save(sys.argv[5] + f'/{g:.0e}.npy', r.link_flow)
+    out.append([g, r.seconds, r.iterations])
+print(json.dumps({'runs': out,
+                  'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _vm_hwm(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def build_tapb(folder: Path) -> Path | None:
+    script = folder / "build.sh"
+    if not script.is_file():
+        print(f"tap-b peer skipped: {script} not found (see ../shared/peers/tap-b/README.md)")
+        return None
+    out = subprocess.run(
+        ["bash", str(script), "/tmp/overland-bench-tap-b"], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        print(f"tap-b peer skipped: build failed: {out.stderr.strip()[-300:]}")
+        return None
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def run_tapb(
+    binary: Path, files: dict[str, Path], gap: float, tw: float, dw: float, work: Path
+) -> tuple[list[tuple[int, float, float]], np.ndarray, float]:
+    """One tap-b run: (iteration, gap, seconds) per iteration, final flows, peak MB."""
+    work.mkdir(parents=True, exist_ok=True)
+    net = work / files["net"].name
+    text = files["net"].read_text()
+    if tw or dw:  # the README's generalized-cost weights go into the net file's metadata
+        text = f"<TOLL FACTOR> {tw}\n<DISTANCE FACTOR> {dw}\n" + text
+    net.write_text(text)
+    trips = work / files["trips"].name
+    if not trips.exists():
+        trips.symlink_to(files["trips"])
+    params = work / "params.txt"
+    params.write_text(
+        f"<NETWORK FILE> {net.name}\n<TRIPS FILE> {trips.name}\n<FILE PATH> {work}/\n"
+        f"<DATA PATH> {work}/\n<CONVERGENCE GAP> {gap}\n<MAX RUN TIME> 600\n"
+        f"<MAX ITERATIONS> 100000\n<NUMBER OF THREADS> 1\n<FLOWS FILE> {work}/flows.txt\n"
+    )
+    with (work / "stdout.txt").open("w") as log:
+        proc = subprocess.Popen([str(binary), str(params)], stdout=log)
+        # (this child's peak is measured after exec by polling VmHWM: ru_maxrss of a
+        # Popen child counts the forked Python process)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _vm_hwm(proc.pid))
+            time.sleep(0.002)
+    stdout = (work / "stdout.txt").read_text()
+    iters = [
+        (int(p[1]), float(p[2]), float(p[3]))
+        for p in (line.split() for line in stdout.splitlines())
+        if p and p[0] == "PERFITER"
+    ]
+    flows = [
+        float(line.split()[1])
+        for line in (work / "flows.txt").read_text().splitlines()
+        if line.startswith("(")
+    ]
+    return iters, np.array(flows), peak
+
+
+def tapb_table(folder: Path, names: list[str], repeats: int, peer: Path) -> None:
+    binary = build_tapb(peer)
+    if binary is None:
+        return
+    print(
+        f"{'network':15} {'gap':>6} {'tap-b s':>8} {'it':>4} {'overland s':>10} {'it':>4} "
+        f"{'ratio':>6} {'tap-b gap':>10} {'ovl gap':>10} {'rel obj diff':>12} "
+        f"{'MB tap-b':>8} {'MB ovl':>7}"
+    )
+    import json
+    import statistics
+    import tempfile
+
+    for name in names:
+        files = find_tntp_files(folder / name)
+        net = read_net(files["net"])
+        demand = read_trips(files["trips"], net.zones)
+        links = LinkTable.from_tntp(net)
+        tw, dw = WEIGHTS.get(name, (0.0, 0.0))
+        targets = [g for g in TAPB_TARGETS if name != "Berlin-Center" or g >= 1e-8]
+        tb_runs, ov_runs = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            for rep in range(repeats):
+                tb_runs.append(
+                    run_tapb(binary, files, min(targets), tw, dw, Path(tmp) / f"tapb{rep}")
+                )
+                out = subprocess.run(
+                    [sys.executable, "-c", OVERLAND_RUN, str(folder / name), str(tw), str(dw),
+                     ",".join(f"{g:g}" for g in targets), tmp],
+                    capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                ov_runs.append(json.loads(out.stdout))
+            ov_flows = {g: np.load(Path(tmp) / f"{g:.0e}.npy") for g in targets}
+        tb_iters, tb_flows, tb_peak = tb_runs[-1]
+        tb_gap, tb_obj = relative_gap_of(
+            links, demand, tb_flows, toll_weight=tw, distance_weight=dw
+        )
+        for k, g in enumerate(targets):
+            tb_t = statistics.median(
+                next((s for _, gg, s in run[0] if gg <= g), float("nan")) for run in tb_runs
+            )
+            tb_it = next((i for i, gg, _ in tb_iters if gg <= g), -1)
+            ov_t = statistics.median(run["runs"][k][1] for run in ov_runs)
+            ov_it = ov_runs[-1]["runs"][k][2]
+            ov_gap, ov_obj = relative_gap_of(
+                links, demand, ov_flows[g], toll_weight=tw, distance_weight=dw
+            )
+            last = g == min(targets)
+            print(
+                f"{name:15} {g:>6.0e} {tb_t:>8.3f} {tb_it:>4} {ov_t:>10.3f} {ov_it:>4} "
+                f"{ov_t / tb_t:>6.2f} {tb_gap if last else float('nan'):>10.2e} {ov_gap:>10.2e} "
+                f"{(ov_obj - tb_obj) / tb_obj if last else float('nan'):>12.2e} "
+                f"{tb_peak:>8.0f} {max(r['peak_mb'] for r in ov_runs):>7.0f}"
+            )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--tntp", help="folder with the TNTP networks")
     ap.add_argument("--networks", default="SiouxFalls,Anaheim,Chicago-Sketch,Berlin-Center")
     ap.add_argument("--no-aequilibrae", action="store_true")
+    ap.add_argument("--tapb", action="store_true", help="the tap-b table (and nothing else)")
+    ap.add_argument("--repeats", type=int, default=3, help="alternating runs per tool (tap-b)")
+    ap.add_argument("--tapb-dir", default=str(ROOT.parent / "shared" / "peers" / "tap-b"))
     ap.add_argument(
         "--skims",
         default="chicago-regional,Sydney",
@@ -135,6 +293,9 @@ def main() -> int:
     folder = Path(
         args.tntp or os.environ.get("OVERLAND_TNTP_DIR") or ROOT.parent / "shared" / "data" / "tntp"
     )
+    if args.tapb:
+        tapb_table(folder, args.networks.split(","), args.repeats, Path(args.tapb_dir))
+        return 0
     try:
         import aequilibrae  # noqa: F401
 
