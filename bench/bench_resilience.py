@@ -28,9 +28,15 @@ import numpy as np
 import pandas as pd
 
 from overland import embedded_network
-from overland.criticality import criticality, criticality_batch, demand_problem, elements_of
+from overland.analyses.criticality import (
+    criticality,
+    criticality_batch,
+    demand_problem,
+    elements_of,
+)
+from overland.analyses.reliability import route_distribution, simulate
+from overland.graph import graph_of
 from overland.network import Network
-from overland.reliability import route_distribution, simulate
 from overland.routing import shortest_route
 
 
@@ -51,7 +57,7 @@ def networkx_link_scan(net: Network) -> tuple[float, dict[str, float]]:
     state = net.as_of(None)
     labels, edges = elements_of(net, state, ("link",), set())
     problem, _ = demand_problem(net, state, edges, 1.0, True)
-    g = net.graph
+    g = graph_of(net)
     start = time.perf_counter()
     base_graphs = []
     for cls in range(problem.weight.shape[0]):
@@ -103,8 +109,8 @@ def main() -> None:
     ap.add_argument("--congested", type=int, default=160, help="failures re-solved at UE")
     ap.add_argument("--skip-networkx", action="store_true")
     args = ap.parse_args()
+    from overland.analyses.congested import congested_criticality
     from overland.batch import local_cluster
-    from overland.congestion import congested_criticality
 
     net = embedded_network()
     criticality(net)  # compile the kernels and the graph before timing

@@ -162,9 +162,10 @@ def test_bad_job_input_is_refused_before_queueing(
 
 def test_every_place_without_freight_is_a_clear_4xx(client: TestClient) -> None:
     from overland import embedded_network
+    from overland.graph import graph_of
 
     net = embedded_network()
-    utility_only = [p for p in net.places if net.graph.nodes_at(p).size == 0]
+    utility_only = [p for p in net.places if graph_of(net).nodes_at(p).size == 0]
     assert len(utility_only) >= 10
     for pid in utility_only:
         for url in (f"/api/route?from=Baku&to={pid}", f"/api/route?from={pid}&to=Baku&k=1"):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from overland import Network, load_network
+from overland.analyses.criticality import ELEMENT_KINDS, CriticalityResult, criticality
 from overland.cli import main
-from overland.criticality import ELEMENT_KINDS, CriticalityResult, criticality
 from overland.errors import BadArgumentError
 
 TOY = Path(__file__).parent / "fixtures" / "toy"
@@ -167,7 +167,7 @@ def test_cli_critical(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
 
 
 def test_congested_scan_matches_free_flow_when_nothing_is_loaded(meshed: Network) -> None:
-    from overland.congestion import congested_criticality
+    from overland.analyses.congested import congested_criticality
 
     # at a thousandth of the demand no queue forms: equilibrium costs are free-flow costs
     light = congested_criticality(meshed, date="2024-06-01", top=6, growth=1e-3)
@@ -185,7 +185,7 @@ def test_congested_scan_matches_free_flow_when_nothing_is_loaded(meshed: Network
 
 
 def test_congested_scan_on_dask_equals_local(embedded: Network, dask_scheduler: str) -> None:
-    from overland.congestion import congested_criticality
+    from overland.analyses.congested import congested_criticality
 
     pick = ["link:ferry-alat-aktau", "country:GE", "link:road-dariali-upper_lars"]
     local = congested_criticality(embedded, date="2026-03-31", elements=pick)
@@ -205,7 +205,7 @@ def test_scenario_batch_on_a_shared_dask_client_equals_local(
 ) -> None:
     from distributed import Client
 
-    from overland.criticality import criticality_batch
+    from overland.analyses.criticality import criticality_batch
 
     states: list[tuple[str | None, str | None]] = [("2025-06-01", None), (None, "tripp")]
     kw = {"kinds": ("crossing", "country"), "countries": ("AM", "AZ", "GE")}

@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from overland import Network, load_network
-from overland.dependence import (
+from overland.analyses.dependence import (
     DependenceResult,
     country_dependence,
     redundancy,
     redundancy_table,
 )
+from overland.analyses.flows import LOGIT_THETA
 from overland.errors import BadArgumentError, ScenarioError, UnknownPlaceError
-from overland.flows import LOGIT_THETA
 
 AFTER_BAN = "2026-01-01"  # the toy's Azerbaijani transit ban is lifted on 2025-10-21
 UNDER_BAN = "2025-06-01"

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from overland import Network
+from overland.analyses.disruption import disrupt
 from overland.cli import main
-from overland.disruption import disrupt
 from overland.errors import BadArgumentError
 
 

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from overland import Network
+from overland.analyses.flows import FlowsResult, corridor_flows
 from overland.cli import main
 from overland.errors import BadArgumentError
-from overland.flows import FlowsResult, corridor_flows
+from overland.graph import graph_of
 
 
 def test_toy_flows_conserve_and_find_the_bottleneck(toy: Network) -> None:
@@ -115,7 +116,7 @@ def test_embedded_flows_conserve_with_tight_gap(embedded: Network, flows_2024: F
     net = np.zeros(lt.nodes)  # outflow - inflow
     np.add.at(net, lt.init, res.link_flow)
     np.subtract.at(net, lt.term, res.link_flow)
-    index = {p: i for i, p in enumerate(embedded.graph.place_ids)}
+    index = {p: i for i, p in enumerate(graph_of(embedded).place_ids)}
     want = np.zeros(lt.nodes)
     for d in embedded.demand.values():
         want[index[d.origin]] += d.tonnes_per_year

@@ -10,9 +10,7 @@ import pytest
 from scipy import optimize, stats
 
 from overland import Network
-from overland.batch import chunk_seeds
-from overland.errors import BadArgumentError
-from overland.reliability import (
+from overland.analyses.reliability import (
     GAMMA_PEAK_SHAPE,
     MIXTURE_MAX_RATIO,
     Dwell,
@@ -24,6 +22,8 @@ from overland.reliability import (
     simulate,
     simulate_many,
 )
+from overland.batch import chunk_seeds
+from overland.errors import BadArgumentError
 from overland.route import Route
 from overland.routing import shortest_route
 
@@ -272,7 +272,7 @@ def test_simulate_checks_arguments(
 
 def test_result_to_dict_is_json(baku_kars: RouteDistribution) -> None:
     res = simulate(baku_kars, 5_000, seed=1)
-    out = json.loads(json.dumps(res.to_dict()))
+    out = json.loads(json.dumps(res.as_dict()))
     assert out["n"] == 5_000
     assert out["p90_h"] == pytest.approx(res.p90_h, abs=1e-3)
     assert out["buffer_time_h"] == pytest.approx(res.p95_h - res.mean_h, abs=2e-3)

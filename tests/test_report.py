@@ -90,13 +90,13 @@ def test_report_renders_in_a_real_browser(
         [browser, *flags, "--window-size=1200,2400", f"--screenshot={shot}", url],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=600,
     )
     dom = subprocess.run(
         [browser, *flags, "--dump-dom", url],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=600,
         text=True,
     ).stdout
     assert dom.count("<svg") >= 8

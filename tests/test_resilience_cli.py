@@ -7,8 +7,8 @@ import json
 import pytest
 
 from overland import Network
+from overland.analyses.reliability import route_distribution, simulate, simulate_many
 from overland.cli import main
-from overland.reliability import route_distribution, simulate, simulate_many
 from overland.routing import shortest_route
 
 

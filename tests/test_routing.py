@@ -321,7 +321,7 @@ def test_cli_chart_and_skim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_route_json_fields_are_documented(embedded: Network) -> None:
     doc = (Path(__file__).parent.parent / "docs" / "json.md").read_text(encoding="utf-8")
-    section = doc.split("## `overland route FROM TO --json`")[1].split("## ")[0]
+    section = doc.split("## `overland route FROM TO --json`")[1].split("\n## ")[0]
     documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
-    r = shortest_route(embedded, "Baku", "Kars", date="2025-11-10").to_dict()
+    r = shortest_route(embedded, "Baku", "Kars", date="2025-11-10").as_dict()
     assert documented == set(r)

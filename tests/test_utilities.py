@@ -8,8 +8,8 @@ import networkx as nx
 import pytest
 
 from overland import Network
+from overland.analyses.layers import FIBRE_US_PER_KM, fibre_latency, max_capacity, n_minus_1
 from overland.errors import BadArgumentError
-from overland.utilities import FIBRE_US_PER_KM, fibre_latency, max_capacity, n_minus_1
 
 
 def test_toy_max_flow_and_min_cut_by_hand(toy: Network) -> None:
@@ -44,7 +44,7 @@ def test_toy_latency_by_hand(toy: Network) -> None:
 
 
 def _networkx_value(net: Network, layer: str, src: str, snk: str) -> float:
-    from overland.utilities import resolve_region
+    from overland.analyses.layers import resolve_region
 
     state = net.as_of()
     g = nx.DiGraph()

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .network import Network
     from .timeline import NetworkState
 
-__all__ = ["EdgeCosts", "Graph", "compile_graph"]
+__all__ = ["EdgeCosts", "Graph", "compile_graph", "graph_of"]
 
 HAUL, TRANSFER = 0, 1
 IntArray = npt.NDArray[np.int64]
@@ -172,6 +172,14 @@ def _index(items: Iterable[str]) -> Mapping[str, int]:
     return MappingProxyType({v: i for i, v in enumerate(items)})
 
 
+def graph_of(network: Network) -> Graph:
+    """The compiled virtual network of ``network``, built on first use and kept with it."""
+    graph = network.memo.get("graph")
+    if graph is None:
+        graph = network.memo.setdefault("graph", compile_graph(network))
+    return graph  # type: ignore[no-any-return]
+
+
 def compile_graph(network: Network) -> Graph:
     """Build the virtual network of every link and transfer of ``network``."""
     place_ids = tuple(network.places)
@@ -197,7 +205,7 @@ def compile_graph(network: Network) -> Graph:
     rows: list[tuple[int, int, int, int, bool, int, int, int]] = []
     for li, link in enumerate(network.links.values()):
         if not link.is_freight:
-            continue  # utility layers are analysed on their own (overland.utilities)
+            continue  # utility layers are analysed on their own (overland.analyses.layers)
         a, b = network.places[link.from_place], network.places[link.to_place]
         directions = [(link.from_place, link.to_place, True, a.country, b.country)]
         if not link.directed:

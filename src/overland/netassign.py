@@ -41,7 +41,7 @@ from .assignment import (
     assign,
 )
 from .errors import NetworkDataError, Problem
-from .graph import HAUL
+from .graph import HAUL, graph_of
 from .places import resolve_place
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def assignment_problem(
 ) -> AssignmentProblem:
     """The link table and classes :func:`assign_network` solves."""
     state = network.as_of(date, scenario)
-    g = network.graph
+    g = graph_of(network)
     costs = g.costs(state)
     places = g.place_ids
     n_zones = len(places)

@@ -36,8 +36,6 @@ from .validation import check_package
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .graph import Graph
-
 __all__ = ["Network", "embedded_network", "load_network", "network_from_package"]
 
 T = TypeVar("T")
@@ -103,22 +101,15 @@ class Network:
         return hit
 
     @cached_property
-    def place_names(self) -> Mapping[str, str]:
-        """Every place id, name and alias, spelling-folded, -> place id (built once)."""
-        from .places import place_names
-
-        return MappingProxyType(dict(place_names(self)))
-
-    @cached_property
     def _states(self) -> dict[tuple[object, object], NetworkState]:
         return {}
 
     @cached_property
-    def graph(self) -> Graph:
-        """The compiled virtual network (built on first use, then reused)."""
-        from .graph import compile_graph
-
-        return compile_graph(self)
+    def memo(self) -> dict[str, Any]:
+        """Indexes the layers above derive from this network (the compiled graph, the
+        place-name index), kept with it so they are built once; the network itself never
+        reads them."""
+        return {}
 
     def frame(self, table: str) -> pd.DataFrame:
         """One base table as a new DataFrame (columns as in the CSV file)."""

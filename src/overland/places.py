@@ -6,6 +6,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .errors import UnknownPlaceError
@@ -38,12 +39,15 @@ def name_key(text: str) -> str:
 
 
 def place_names(network: Network) -> Mapping[str, str]:
-    """Every id, name and alias (as :func:`name_key`) -> place id."""
-    out: dict[str, str] = {}
-    for p in network.places.values():
-        for n in (*p.aliases, p.name, p.id):  # ids and names win over aliases
-            out[name_key(n)] = p.id
-    return out
+    """Every id, name and alias (as :func:`name_key`) -> place id; built once per network."""
+    names = network.memo.get("place_names")
+    if names is None:
+        out: dict[str, str] = {}
+        for p in network.places.values():
+            for n in (*p.aliases, p.name, p.id):  # ids and names win over aliases
+                out[name_key(n)] = p.id
+        names = network.memo.setdefault("place_names", MappingProxyType(out))
+    return names  # type: ignore[no-any-return]
 
 
 def resolve_place(network: Network, query: str) -> Place:
@@ -60,7 +64,7 @@ def resolve_place(network: Network, query: str) -> Place:
     >>> resolve_place(embedded_network(), "Nakhichevan").id
     'nakhchivan'
     """
-    names = network.place_names
+    names = place_names(network)
     key = name_key(query)
     if key in names:
         return network.places[names[key]]

@@ -99,6 +99,7 @@ class Route:
     cost_usd_per_t: float
     co2_kg_per_t: float
     generalized_cost_usd_per_t: float
+    coordinates: tuple[tuple[float, float], ...] = ()  # (lon, lat) of each place, for maps
 
     @property
     def gauge_changes(self) -> int:
@@ -130,8 +131,9 @@ class Route:
             else None,
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON form printed by ``overland route --json`` (see DESIGN.md)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON form of a route, the same from the CLI (``overland route
+        --json``) and the API (``/api/route``); documented in docs/json.md."""
         return {
             "origin": self.origin,
             "destination": self.destination,
@@ -189,6 +191,18 @@ class Route:
             ],
             "indicators": self.indicators(),
             "links": list(self.links),
+            "steps": [
+                {
+                    "kind": st.kind,
+                    "label": st.label,
+                    "place": st.place,
+                    "distance_km": round(st.distance_km, 2),
+                    "time_h": round(st.time_h, 3),
+                    "cost_usd_per_t": round(st.cost_usd_per_t, 3),
+                }
+                for st in self.steps
+            ],
+            "coordinates": [list(c) for c in self.coordinates],
         }
 
 
@@ -336,4 +350,5 @@ def build_route(
         cost_usd_per_t=cost,
         co2_kg_per_t=co2,
         generalized_cost_usd_per_t=cost + value_of_time * time,
+        coordinates=tuple((net.places[p].lon, net.places[p].lat) for p in places),
     )

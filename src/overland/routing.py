@@ -11,12 +11,12 @@ import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
 from .errors import BadArgumentError, BudgetExceededError, NoFreightServiceError, NoRouteError
-from .graph import HAUL, BoolArray, FloatArray, Graph, IntArray
+from .graph import HAUL, BoolArray, FloatArray, Graph, IntArray, graph_of
 from .kernels import dijkstra, path_edges
 from .places import resolve_place
 from .route import Route, build_route
@@ -27,15 +27,22 @@ if TYPE_CHECKING:
     from .network import Network
 
 __all__ = [
+    "MAX_ALTERNATIVES",
     "OBJECTIVES",
+    "Objective",
     "Query",
     "alternative_routes",
+    "make_query",
+    "pair_query",
     "require_freight_service",
+    "routes_for",
     "shortest_route",
 ]
 
 Objective = Literal["time", "cost", "generalized"]
-OBJECTIVES: tuple[str, ...] = ("time", "cost", "generalized")
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
+#: most alternatives one search returns
+MAX_ALTERNATIVES = 50
 DEFAULT_COMMODITY = "general"
 
 
@@ -83,11 +90,37 @@ def _countries(codes: Iterable[str], network: Network, what: str) -> tuple[str, 
 
 def require_freight_service(network: Network, place: str) -> None:
     """Raise :class:`NoFreightServiceError` when no freight mode serves ``place`` (an id)."""
-    if network.graph.nodes_at(place).size == 0:
+    if graph_of(network).nodes_at(place).size == 0:
         layers = sorted(
             {ln.mode for ln in network.links.values() if place in (ln.from_place, ln.to_place)}
         )
         raise NoFreightServiceError(network.places[place].name, layers)
+
+
+def pair_query(state: NetworkState, origin: str, destination: str, commodity: str) -> Query:
+    """A generalized-cost query between two place ids on a state, for internal callers
+    that validated their rows once (a demand table): no name look-up, no re-validation.
+    Raises :class:`NoRouteError` when an end has no freight service or both are one."""
+    network = state.network
+    graph = graph_of(network)
+    for pid in (origin, destination):
+        if graph.nodes_at(pid).size == 0:
+            raise NoRouteError(f"no freight service at {network.places[pid].name!r}")
+    if origin == destination:
+        raise NoRouteError(f"origin and destination are the same place ({origin!r})")
+    return Query(
+        network=network,
+        graph=graph,
+        state=state,
+        origin=origin,
+        destination=destination,
+        via=None,
+        commodity=commodity,
+        objective="generalized",
+        value_of_time=network.commodities[commodity].value_of_time_usd_per_t_h,
+        modes=None,
+        avoid_countries=(),
+    )
 
 
 def make_query(
@@ -138,7 +171,7 @@ def make_query(
         raise BadArgumentError(f"unknown link(s) in avoid_links: {', '.join(unknown)}")
     return Query(
         network=network,
-        graph=network.graph,
+        graph=graph_of(network),
         state=network.as_of(date, scenario),
         origin=o,
         destination=d,
@@ -486,8 +519,8 @@ def alternative_routes(
     BudgetExceededError
         When the search passes ``deadline``.
     """
-    if not 1 <= k <= 50:
-        raise BadArgumentError(f"k must be between 1 and 50, got {k}")
+    if not 1 <= k <= MAX_ALTERNATIVES:
+        raise BadArgumentError(f"k must be between 1 and {MAX_ALTERNATIVES}, got {k}")
     q = make_query(
         network,
         origin,
@@ -501,6 +534,15 @@ def alternative_routes(
         via=via,
         objective=objective,
     )
+    return routes_for(q, k=k, max_overlap=max_overlap, deadline=deadline)
+
+
+def routes_for(
+    q: Query, *, k: int, max_overlap: float = 0.6, deadline: float | None = None
+) -> list[Route]:
+    """:func:`alternative_routes` for a query already resolved (no name look-up, no
+    validation): what internal callers use row after row."""
+    network = q.network
     best = _best(q)
     allowed, _rules = _shipment_mask(q)
     g = q.graph

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -27,6 +27,7 @@ from .errors import BadArgumentError
 __all__ = [
     "CSV_TABLES",
     "DEFAULT_LIMITS",
+    "FIXED_FIELDS",
     "SCHEMA_VERSION",
     "YAML_FILES",
     "CaseQuery",
@@ -59,6 +60,7 @@ __all__ = [
     "Source",
     "Table",
     "Transfer",
+    "apply_change",
     "limits_markdown",
     "schema_markdown",
 ]
@@ -679,6 +681,41 @@ class ReportSpec(_Row):
     dependence_runs: tuple[DependenceRun, ...] = Field((), description="Dependence columns.")
     reliability_runs: tuple[ReliabilityRun, ...] = Field((), description="Reliability rows.")
     disruptions: tuple[DisruptionRun, ...] = Field((), description="Disruption rows.")
+
+
+#: Fields an event may not change: they define what an element is, not its state.
+FIXED_FIELDS = frozenset(
+    {
+        "id",
+        "from",
+        "to",
+        "mode",
+        "link",
+        "place",
+        "from_country",
+        "to_country",
+        "from_layer",
+        "to_layer",
+        "kind",
+    }
+)
+
+
+E = TypeVar("E", bound=BaseModel)
+
+
+def apply_change(element: E, change: Change) -> E:
+    """Return ``element`` with the change's fields set, re-validated.
+
+    Raises ``ValueError`` for a fixed field and pydantic's ``ValidationError`` for a
+    value the field does not accept.
+    """
+    fixed = sorted(set(change.set) & FIXED_FIELDS)
+    if fixed:
+        raise ValueError(f"field(s) {', '.join(fixed)} cannot be changed by an event")
+    data = element.model_dump(by_alias=True)
+    data.update(change.set)
+    return type(element).model_validate(data)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import BadArgumentError, BudgetExceededError
-from .graph import BoolArray, FloatArray
+from .graph import BoolArray, FloatArray, graph_of
 from .kernels import dijkstra, tree_sums
 from .places import resolve_place
 from .routing import make_query, require_freight_service
@@ -92,7 +92,7 @@ def skim(
         for pid in ids:
             require_freight_service(network, pid)
     else:  # every place a freight mode serves
-        ids = tuple(p for p in network.places if network.graph.nodes_at(p).size)
+        ids = tuple(p for p in network.places if graph_of(network).nodes_at(p).size)
     if len(ids) < 2:
         raise BadArgumentError(f"a skim needs at least two places, got {len(ids)}")
     q = make_query(

@@ -11,61 +11,25 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from .errors import BadArgumentError, ScenarioError
-from .schema import Change, Crossing, Event, Link, Rule, Transfer
+from .schema import Crossing, Event, Link, Rule, Transfer, apply_change
 
 if TYPE_CHECKING:
     from .network import Network
 
 __all__ = [
-    "FIXED_FIELDS",
     "NetworkState",
     "StateDiff",
-    "apply_change",
     "diff_states",
     "parse_date",
     "scenario_events",
     "scenario_horizon",
+    "scenario_summaries",
     "state_as_of",
     "timeline_events",
 ]
-
-#: Fields an event may not change: they define what an element is, not its state.
-FIXED_FIELDS = frozenset(
-    {
-        "id",
-        "from",
-        "to",
-        "mode",
-        "link",
-        "place",
-        "from_country",
-        "to_country",
-        "from_layer",
-        "to_layer",
-        "kind",
-    }
-)
-
-E = TypeVar("E", bound=BaseModel)
-
-
-def apply_change(element: E, change: Change) -> E:
-    """Return ``element`` with the change's fields set, re-validated.
-
-    Raises ``ValueError`` for a fixed field and pydantic's ``ValidationError`` for a
-    value the field does not accept.
-    """
-    fixed = sorted(set(change.set) & FIXED_FIELDS)
-    if fixed:
-        raise ValueError(f"field(s) {', '.join(fixed)} cannot be changed by an event")
-    data = element.model_dump(by_alias=True)
-    data.update(change.set)
-    return type(element).model_validate(data)
 
 
 def parse_date(value: str | dt.date, *, what: str = "date") -> dt.date:
@@ -192,6 +156,25 @@ class NetworkState:
 
 def _since(event: Event | None) -> str | None:
     return event.date.isoformat() if event is not None else None
+
+
+def scenario_summaries(network: Network) -> list[dict[str, Any]]:
+    """Every scenario of the package: id, title, horizon, the planned or hypothetical
+    events it adds and its sources (what ``overland scenarios`` and ``/api/scenarios``
+    list)."""
+    return [
+        {
+            "id": sid,
+            "title": sc.title,
+            "horizon": scenario_horizon(network, sid).isoformat(),
+            "events": [e.id for e in timeline_events(network, sid) if e.status != "happened"],
+            "sources": [
+                {"title": network.sources[s].title, "url": network.sources[s].url}
+                for s in sc.source
+            ],
+        }
+        for sid, sc in sorted(network.scenarios.items())
+    ]
 
 
 def state_as_of(

@@ -27,8 +27,7 @@ from .package import (
     shown_value,
 )
 from .places import name_key
-from .schema import MODES, Event, Link, Place
-from .timeline import apply_change
+from .schema import MODES, Event, Link, Place, apply_change
 
 __all__ = [
     "BOX_MARGIN_DEG",

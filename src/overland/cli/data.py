@@ -263,22 +263,11 @@ def scenarios(
     """List the shipped scenarios, or compare two of them on a date."""
     from rich.table import Table
 
-    from ..timeline import diff_states, parse_date, scenario_horizon, timeline_events
+    from ..timeline import diff_states, parse_date, scenario_horizon, scenario_summaries
 
     net = load(package)
     if diff is None:
-        rows: list[dict[str, Any]] = []
-        for sid, sc in sorted(net.scenarios.items()):
-            events = [e.id for e in timeline_events(net, sid) if e.status != "happened"]
-            rows.append(
-                {
-                    "id": sid,
-                    "title": sc.title,
-                    "horizon": scenario_horizon(net, sid).isoformat(),
-                    "events": events,
-                    "sources": [net.sources[s].url for s in sc.source],
-                }
-            )
+        rows = scenario_summaries(net)
         if as_json:
             emit_json({"scenarios": rows})
             return 0

@@ -11,7 +11,7 @@ from ..errors import BadArgumentError
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
 
 if TYPE_CHECKING:
-    from ..dependence import DependenceResult
+    from ..analyses.dependence import DependenceResult
 
 
 def _runs(dates: str | None, scenarios: str | None) -> list[tuple[str | None, str | None]]:
@@ -42,7 +42,7 @@ def dependence(
 ) -> int:
     """The share of each country's trade (tonnes and value of time) that transits each
     other country; with --dates/--scenarios, side by side."""
-    from ..dependence import country_dependence
+    from ..analyses.dependence import country_dependence
     from ..timeline import parse_date
 
     net = load(package)
@@ -128,7 +128,7 @@ def redundancy_cmd(
     cost; without FROM and TO, a table for every origin-destination pair of the demand."""
     from rich.table import Table
 
-    from ..dependence import redundancy
+    from ..analyses.dependence import redundancy
     from ..timeline import parse_date
 
     net = load(package)
@@ -175,7 +175,7 @@ def _redundancy_table(
 ) -> int:
     from rich.table import Table
 
-    from ..dependence import redundancy_table
+    from ..analyses.dependence import redundancy_table
     from ..network import Network
     from ..timeline import parse_date
 

@@ -24,8 +24,8 @@ def flows(
     """Load the package's demand: corridor shares, Caspian tonnage, bottlenecks."""
     from rich.table import Table
 
+    from ..analyses.flows import corridor_flows
     from ..export import write_frames_atomic
-    from ..flows import corridor_flows
     from ..timeline import parse_date
 
     net = load(package)

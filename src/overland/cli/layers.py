@@ -34,8 +34,8 @@ def capacity(
     """Maximum flow between two regions on a utility layer, and the cut that limits it."""
     from rich.table import Table
 
+    from ..analyses.layers import max_capacity, n_minus_1
     from ..timeline import parse_date
-    from ..utilities import max_capacity, n_minus_1
 
     net = load(package)
     lay = ALIASES.get(layer, layer)
@@ -78,9 +78,9 @@ def latency(
     package: PackageOpt = None,
 ) -> int:
     """The lowest-latency fibre route between two places (one way and round trip)."""
+    from ..analyses.layers import fibre_latency
     from ..errors import BadArgumentError
     from ..timeline import parse_date
-    from ..utilities import fibre_latency
 
     if ALIASES.get(layer, layer) != "fibre":
         raise BadArgumentError("latency is computed on the fibre layer only (--layer fibre)")

@@ -46,7 +46,7 @@ def reliability(
     places: P50/P90/P95 door-to-door time and buffer time, most reliable first."""
     from rich.table import Table
 
-    from ..reliability import BY, reliable_routes, route_distribution
+    from ..analyses.reliability import BY, reliable_routes, route_distribution
     from ..timeline import parse_date
 
     net = load(package)
@@ -76,7 +76,7 @@ def reliability(
                 "places": list(route.places),
                 "time_h": round(route.time_h, 3),
                 "cost_usd_per_t": round(route.cost_usd_per_t, 3),
-                "reliability": res.to_dict(),
+                "reliability": res.as_dict(),
                 "components": [
                     {
                         "label": c.label,

@@ -23,10 +23,10 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..criticality import CriticalityResult
+    from ..analyses.criticality import CriticalityResult
     from ..network import Network
 
-#: The element kinds of :data:`overland.criticality.ELEMENT_KINDS`, spelled out here so
+#: The element kinds of :data:`overland.analyses.criticality.ELEMENT_KINDS`, spelled out here so
 #: that the command line starts without importing pandas and numba (a test keeps the
 #: two equal).
 ELEMENT_KINDS = ("link", "crossing", "port", "place", "country")
@@ -75,7 +75,7 @@ def critical(
     unserved and rerouted tonnes, the trade flows hit."""
     from rich.table import Table
 
-    from ..criticality import criticality
+    from ..analyses.criticality import criticality
     from ..export import write_frame_atomic
     from ..timeline import parse_date
 
@@ -97,7 +97,7 @@ def critical(
         res = criticality(net, date=parse_date(date) if date else None, progress=tick, **common)
     loaded = None
     if congested:
-        from ..congestion import congested_criticality
+        from ..analyses.congested import congested_criticality
 
         with chunk_progress("equilibrium per failure") as tick:
             loaded = congested_criticality(
@@ -174,7 +174,7 @@ def _print_failures(con: Any, res: CriticalityResult, top: int) -> None:
 def _batch(
     net: Network, scenarios: str, date: str | None, top: int, as_json: bool, common: dict[str, Any]
 ) -> int:
-    from ..criticality import criticality_batch
+    from ..analyses.criticality import criticality_batch
     from ..timeline import parse_date
 
     names = [s.strip() for s in scenarios.split(",") if s.strip()]
@@ -214,7 +214,7 @@ def disrupt(
     """Close elements for some days: who waits, who reroutes, the backlog and its delay."""
     from rich.table import Table
 
-    from ..disruption import disrupt as run
+    from ..analyses.disruption import disrupt as run
     from ..timeline import parse_date
 
     net = load(package)

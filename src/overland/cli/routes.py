@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -157,7 +157,7 @@ def route(
         a, b = _place_name(net, routes[0].origin), _place_name(net, routes[0].destination)
         route_chart(routes, chart, title=f"{a} → {b}, {routes[0].date}")
     if as_json:
-        emit_json({"routes": [r.to_dict() for r in routes]})
+        emit_json({"routes": [r.as_dict() for r in routes]})
         return 0
     con = console()
     r0 = routes[0]
@@ -180,49 +180,6 @@ def route(
     return 0
 
 
-def _compare_rows(
-    net: Network,
-    origin: str,
-    destination: str,
-    dates: list[str],
-    scenarios: list[str | None],
-    **kw: Any,
-) -> list[dict[str, Any]]:
-    from ..errors import NoRouteError
-    from ..routing import shortest_route
-    from ..timeline import parse_date
-
-    rows: list[dict[str, Any]] = []
-    for sc in scenarios:
-        for d in dates or [None]:  # type: ignore[list-item]
-            day = parse_date(d) if d else None
-            label = " / ".join(x for x in (d, sc) if x) or "today"
-            try:
-                r = shortest_route(net, origin, destination, date=day, scenario=sc, **kw)
-            except NoRouteError as exc:
-                rows.append(
-                    {
-                        "label": label,
-                        "date": d,
-                        "scenario": sc,
-                        "exists": False,
-                        "reason": str(exc),
-                        "blocked_by": list(exc.blocked_by),
-                    }
-                )
-                continue
-            rows.append(
-                {
-                    "label": label,
-                    "date": r.date.isoformat(),
-                    "scenario": sc,
-                    "exists": True,
-                    "route": r.to_dict(),
-                }
-            )
-    return rows
-
-
 @app.command()
 def compare(
     origin: Annotated[str, typer.Argument(metavar="FROM")],
@@ -241,30 +198,28 @@ def compare(
     """The best route of one pair on several dates and/or scenarios, side by side."""
     from rich.table import Table
 
+    from ..compare import compare_routes
     from ..timeline import parse_date
 
     net = load(package)
-    date_list = _split(dates)
-    for d in date_list:
-        parse_date(d)
+    date_list = [parse_date(d) for d in _split(dates)]
     scen: list[str | None] = [None if s.lower() == "none" else s for s in _split(scenarios)]
-    if not scen:
-        scen = [None]
-    if not date_list and scen == [None]:
+    if not date_list and not any(scen):
         raise BadArgumentError("give --dates D1,D2,... and/or --scenarios S1,S2,...")
-    rows = _compare_rows(
+    doc = compare_routes(
         net,
         origin,
         destination,
-        date_list,
-        scen,
+        dates=date_list,
+        scenarios=scen,
         commodity=commodity,
         avoid_countries=_split(avoid),
         modes=_modes(modes),
         objective=objective,
-    )
+    ).as_dict()
+    rows = doc["rows"]
     if as_json:
-        emit_json({"origin": origin, "destination": destination, "rows": rows})
+        emit_json(doc)
         return 0
     table = Table(title=f"{origin} → {destination}")
     for col in ("case", "exists?", "days", "USD/t", "km", "borders", "gauge chg"):

@@ -94,7 +94,7 @@ class Report:
                         {
                             "label": r.label,
                             "exists": r.route is not None,
-                            "route": r.route.to_dict() if r.route else None,
+                            "route": r.route.as_dict() if r.route else None,
                             "reason": r.reason,
                         }
                         for r in c.rows
@@ -229,7 +229,7 @@ def _case(network: Network, case: ReportCase, outlines: Sequence[CountryOutline]
 
 
 def _layer_rows(network: Network, spec: ReportSpec) -> tuple[LayerRow, ...]:
-    from ..utilities import fibre_latency, max_capacity
+    from ..analyses.layers import fibre_latency, max_capacity
 
     compare = spec.compare_scenario
     rows = []
@@ -276,7 +276,7 @@ def _flow_runs(
     network: Network, spec: ReportSpec, outlines: Sequence[CountryOutline]
 ) -> tuple[tuple[dict[str, Any], ...], str]:
     """The package's demand loaded for each flow run (none without demand)."""
-    from ..flows import corridor_flows
+    from ..analyses.flows import corridor_flows
     from .maps import flow_map_svg
 
     if not network.demand:

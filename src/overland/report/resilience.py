@@ -55,10 +55,10 @@ def build_resilience(
 ) -> Resilience | None:
     """Every figure of the section (None when the package has no demand), on the
     package's ``data_as_of`` date unless a run names its own."""
-    from ..criticality import criticality
-    from ..dependence import country_dependence
-    from ..disruption import disrupt
-    from ..reliability import reliable_routes
+    from ..analyses.criticality import criticality
+    from ..analyses.dependence import country_dependence
+    from ..analyses.disruption import disrupt
+    from ..analyses.reliability import reliable_routes
     from .maps import flow_map_svg
 
     if not network.demand:
@@ -111,7 +111,7 @@ def build_resilience(
                 "label": rr.label,
                 "countries": " → ".join(route.countries),
                 "alternatives": len(ranked),
-                **r.to_dict(),
+                **r.as_dict(),
             }
         )
     dis = []

@@ -141,7 +141,7 @@ def _check_critical(network: Network, p: CriticalParams, _limits: Limits) -> dic
 
 
 def _check_disrupt(network: Network, p: DisruptParams, limits: Limits) -> dict[str, Any]:
-    from ..disruption import check_close
+    from ..analyses.disruption import check_close
 
     _need_demand(network)
     if len(p.close) > limits.max_close:
@@ -176,7 +176,7 @@ def _check_reliability(network: Network, p: ReliabilityParams, limits: Limits) -
 
 
 def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
-    from ..flows import corridor_flows
+    from ..analyses.flows import corridor_flows
 
     res = corridor_flows(network, date=q["date"], scenario=q["scenario"], growth=q["growth"])
     doc: dict[str, Any] = res.as_dict()
@@ -198,7 +198,7 @@ def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_critical(network: Network, q: dict[str, Any]) -> dict[str, Any]:
-    from ..criticality import criticality
+    from ..analyses.criticality import criticality
 
     res = criticality(
         network,
@@ -219,7 +219,7 @@ def _run_critical(network: Network, q: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_disrupt(network: Network, q: dict[str, Any]) -> dict[str, Any]:
-    from ..disruption import disrupt
+    from ..analyses.disruption import disrupt
 
     return disrupt(
         network, q["close"], q["days"], date=q["date"], scenario=q["scenario"], growth=q["growth"]
@@ -227,7 +227,7 @@ def _run_disrupt(network: Network, q: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_dependence(network: Network, q: dict[str, Any]) -> dict[str, Any]:
-    from ..dependence import country_dependence
+    from ..analyses.dependence import country_dependence
 
     doc = country_dependence(network, date=q["date"], scenario=q["scenario"]).as_dict()
     if q["country"] is None:
@@ -236,7 +236,7 @@ def _run_dependence(network: Network, q: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_reliability(network: Network, q: dict[str, Any]) -> dict[str, Any]:
-    from ..reliability import reliable_routes
+    from ..analyses.reliability import reliable_routes
 
     ranked = reliable_routes(
         network,
@@ -258,7 +258,7 @@ def _run_reliability(network: Network, q: dict[str, Any]) -> dict[str, Any]:
                 "countries": list(r.countries),
                 "places": list(r.places),
                 "time_h": round(r.time_h, 3),
-                "reliability": {k: v for k, v in res.to_dict().items() if k != "samples_per_s"},
+                "reliability": {k: v for k, v in res.as_dict().items() if k != "samples_per_s"},
             }
             for r, res in ranked
         ],

@@ -6,10 +6,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...errors import BadArgumentError, NoRouteError
-from ...network import Network
-from ...route import Route
-from ...routing import alternative_routes, shortest_route
+from ...compare import compare_routes
+from ...errors import BadArgumentError
+from ...routing import Objective, alternative_routes, shortest_route
 from ...schema import MODES
 from ...skim import skim
 from ...timeline import parse_date
@@ -18,7 +17,6 @@ from ..deps import Ctx
 
 __all__ = ["build"]
 
-Objective = Literal["time", "cost", "generalized"]
 Mode = Literal["rail", "road", "ferry", "sea"]
 
 
@@ -34,26 +32,6 @@ def parse_modes(text: str) -> list[str] | None:
         if m not in MODES:
             raise BadArgumentError(f"unknown mode {m!r}; valid: {', '.join(MODES)}")
     return modes or None
-
-
-def route_doc(network: Network, r: Route) -> dict[str, Any]:
-    """A route as JSON with its step breakdown and coordinates for the map."""
-    places = network.places
-    return {
-        **r.to_dict(),
-        "steps": [
-            {
-                "kind": s.kind,
-                "label": s.label,
-                "place": s.place,
-                "distance_km": round(s.distance_km, 2),
-                "time_h": round(s.time_h, 3),
-                "cost_usd_per_t": round(s.cost_usd_per_t, 3),
-            }
-            for s in r.steps
-        ],
-        "coordinates": [[places[p].lon, places[p].lat] for p in r.places],
-    }
 
 
 def build(limits: Limits) -> APIRouter:
@@ -105,7 +83,7 @@ def build(limits: Limits) -> APIRouter:
                 found = alternative_routes(
                     network, q.origin, q.destination, k=q.k, deadline=deadline, **kw
                 )
-            return {"routes": [route_doc(network, r) for r in found]}
+            return {"routes": [r.as_dict() for r in found]}
 
         return await ctx.compute("route:" + q.model_dump_json(), work)
 
@@ -155,52 +133,27 @@ def build(limits: Limits) -> APIRouter:
     ) -> dict[str, Any]:
         """The best route on several dates and/or scenarios, side by side (a scenario
         without a date is evaluated at its horizon)."""
-        date_list: list[dt.date | None] = [parse_date(d) for d in split_list(dates)] or [None]
-        scen: list[str | None] = [
-            None if s.lower() == "none" else s for s in split_list(scenarios)
-        ] or [None]
-        if len(date_list) * len(scen) > limits.max_compare:
+        date_list = [parse_date(d) for d in split_list(dates)]
+        scen: list[str | None] = [None if s.lower() == "none" else s for s in split_list(scenarios)]
+        if max(len(date_list), 1) * max(len(scen), 1) > limits.max_compare:
             raise BadArgumentError(
                 f"at most {limits.max_compare} date/scenario combinations, "
-                f"got {len(date_list) * len(scen)}"
+                f"got {max(len(date_list), 1) * max(len(scen), 1)}"
             )
         mode_list = parse_modes(modes)
         avoid_list = split_list(avoid)
         network = ctx.network
 
         def work(_deadline: float) -> dict[str, Any]:
-            rows: list[dict[str, Any]] = []
-            for sc in scen:
-                for d in date_list:
-                    try:
-                        r = shortest_route(
-                            network,
-                            origin,
-                            destination,
-                            date=d,
-                            scenario=sc,
-                            modes=mode_list,
-                            avoid_countries=avoid_list,
-                        )
-                        rows.append(
-                            {
-                                "date": r.date.isoformat(),
-                                "scenario": sc,
-                                "exists": True,
-                                "route": r.to_dict(),
-                            }
-                        )
-                    except NoRouteError as exc:
-                        rows.append(
-                            {
-                                "date": d.isoformat() if d else None,
-                                "scenario": sc,
-                                "exists": False,
-                                "reason": str(exc),
-                                "blocked_by": list(exc.blocked_by),
-                            }
-                        )
-            return {"rows": rows}
+            return compare_routes(
+                network,
+                origin,
+                destination,
+                dates=date_list,
+                scenarios=scen,
+                modes=mode_list,
+                avoid_countries=avoid_list,
+            ).as_dict()
 
         key = f"compare:{origin}|{destination}|{date_list}|{scen}|{mode_list}|{avoid_list}"
         return await ctx.compute(key, work)
@@ -243,7 +196,7 @@ def build(limits: Limits) -> APIRouter:
         max_routes: Annotated[int, Query(ge=1, le=10)] = 5,
     ) -> dict[str, Any]:
         """Alternatives between two places that share no transit country."""
-        from ...dependence import redundancy as run
+        from ...analyses.dependence import redundancy as run
 
         network = ctx.network
         when = parse_date(date) if date else None

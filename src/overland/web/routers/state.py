@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from ...export import state_geojson
+from ...graph import graph_of
 from ...places import name_key
-from ...timeline import parse_date, scenario_horizon, timeline_events
+from ...timeline import parse_date, scenario_summaries, timeline_events
 from ..deps import Ctx
 
 __all__ = ["layers", "router"]
@@ -52,7 +53,7 @@ async def places(
                         "lat": p.lat,
                         "lon": p.lon,
                         "kind": p.kind,
-                        "freight": bool(network.graph.nodes_at(p.id).size),
+                        "freight": bool(graph_of(network).nodes_at(p.id).size),
                     }
                 )
                 if len(out) >= limit:
@@ -68,19 +69,7 @@ async def scenarios(ctx: Ctx) -> dict[str, Any]:
     network = ctx.network
 
     def work(_deadline: float) -> dict[str, Any]:
-        return {
-            "scenarios": [
-                {
-                    "id": sid,
-                    "title": sc.title,
-                    "horizon": scenario_horizon(network, sid).isoformat(),
-                    "events": [
-                        e.id for e in timeline_events(network, sid) if e.status != "happened"
-                    ],
-                }
-                for sid, sc in sorted(network.scenarios.items())
-            ]
-        }
+        return {"scenarios": scenario_summaries(network)}
 
     return await ctx.compute("scenarios", work)
 
@@ -156,7 +145,7 @@ async def capacity(
 ) -> dict[str, Any]:
     """Maximum flow between two regions on a utility layer, its minimum cut and (with n1)
     the single-line failures ranked."""
-    from ...utilities import max_capacity, n_minus_1
+    from ...analyses.layers import max_capacity, n_minus_1
 
     network = ctx.network
     when = parse_date(date) if date else None
@@ -184,7 +173,7 @@ async def latency(
     scenario: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     """The lowest-latency fibre route between two places."""
-    from ...utilities import fibre_latency
+    from ...analyses.layers import fibre_latency
 
     network = ctx.network
     when = parse_date(date) if date else None

@@ -4,7 +4,7 @@ Two questions a small landlocked trader asks of the network:
 
 - **Dependence** (:func:`country_dependence`): what share of a country's trade transits
   each other country? Every demand row is split over up to ``LOGIT_ROUTES`` alternative
-  routes with the same logit as :func:`overland.flows.corridor_flows`, here on free-flow
+  routes with the same logit as :func:`overland.analyses.flows.corridor_flows`, here on free-flow
   generalized cost: ``P(r) ∝ exp(-θ · C_r / C_min)``, ``θ = LOGIT_THETA``. A route's
   transit countries are those it crosses other than its origin's and destination's.
 - **Redundancy** (:func:`redundancy`, :func:`redundancy_table`): how many alternatives
@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import BadArgumentError, NoRouteError
+from ..errors import BadArgumentError, NoRouteError
+from ..routing import make_query, pair_query, routes_for, shortest_route
 from .flows import LOGIT_ROUTES, logit_shares
-from .routing import alternative_routes, make_query, shortest_route
 
 if TYPE_CHECKING:
-    from .network import Network
-    from .route import Route
-    from .schema import DemandRow
-    from .timeline import NetworkState
+    from ..network import Network
+    from ..route import Route
+    from ..schema import DemandRow
+    from ..timeline import NetworkState
 
 __all__ = [
     "Alternative",
@@ -133,14 +133,8 @@ Split = list[tuple[frozenset[str], float]]
 def _split(network: Network, state: NetworkState, row: DemandRow) -> Split | None:
     """Transit countries and logit probability of each alternative, None if no route."""
     try:
-        routes = alternative_routes(
-            network,
-            row.origin,
-            row.destination,
-            k=LOGIT_ROUTES,
-            date=state.date,
-            scenario=state.scenario,
-            commodity=row.commodity,
+        routes = routes_for(
+            pair_query(state, row.origin, row.destination, row.commodity), k=LOGIT_ROUTES
         )
     except NoRouteError:
         return None
@@ -223,7 +217,7 @@ def country_dependence(
     Notes
     -----
     Each row is split over up to ``LOGIT_ROUTES`` alternatives by the logit of
-    :mod:`overland.flows` on free-flow generalized cost (no congestion), so a country's
+    :mod:`overland.analyses.flows` on free-flow generalized cost (no congestion), so a country's
     share of a transit country is at most 1 and shares of different transit countries
     may add up to more than 1 (a route may cross several).
     """

@@ -46,15 +46,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import optimize, stats
 
-from .batch import chunk_seeds, chunked, run_chunks
-from .errors import BadArgumentError
-from .graph import FloatArray, link_run_and_wait
-from .route import Route
-from .routing import alternative_routes
-from .schema import Link
+from ..batch import chunk_seeds, chunked, run_chunks
+from ..errors import BadArgumentError
+from ..graph import FloatArray, link_run_and_wait
+from ..route import Route
+from ..routing import alternative_routes
+from ..schema import Link
 
 if TYPE_CHECKING:
-    from .network import Network
+    from ..network import Network
 
 __all__ = [
     "BY",
@@ -335,7 +335,7 @@ class ReliabilityResult:
     buffer_index: float
     samples_per_s: float = field(compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (hours to 3 decimals)."""
         return {
             "n": self.n,

@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .criticality import ELEMENT_KINDS, demand_problem, elements_of, solve_rows
-from .errors import BadArgumentError
-from .graph import HAUL
-from .netassign import assign_network, package_demand
+from ..errors import BadArgumentError
+from ..graph import HAUL, graph_of
+from ..netassign import assign_network, package_demand
+from .criticality import ELEMENT_KINDS, DemandProblem, demand_problem, elements_of, solve_rows
 
 if TYPE_CHECKING:
-    from .network import Network
+    from ..network import Network
+    from ..timeline import NetworkState
 
 __all__ = ["DisruptionResult", "check_close", "disrupt"]
 
@@ -229,8 +230,8 @@ def _resolve(close: list[str], labels: list[tuple[str, str, str]]) -> list[int]:
 
 def _queues(
     network: Network,
-    state: Any,
-    problem: Any,
+    state: NetworkState,
+    problem: DemandProblem,
     rows: np.ndarray,
     records: list[dict[str, Any]],
     users: dict[int, list[int]],
@@ -238,7 +239,7 @@ def _queues(
     normal: np.ndarray,
 ) -> pd.DataFrame:
     """One deterministic queue per closed edge that waiting cargo uses."""
-    g = network.graph
+    g = graph_of(network)
     waiting: dict[int, float] = defaultdict(float)
     for rec, r in zip(records, rows.tolist(), strict=True):
         if rec["choice"] == "wait":
@@ -287,22 +288,22 @@ def _queues(
 
 
 def _equilibrium_flows(
-    network: Network, state: Any, scenario: str | None, growth: float
+    network: Network, state: NetworkState, scenario: str | None, growth: float
 ) -> np.ndarray:
     """Tonnes per year on every graph edge at user equilibrium (corridor flows)."""
     na = assign_network(
         network, package_demand(network, growth), date=state.date.isoformat(), scenario=scenario
     )
-    flows = np.zeros(network.graph.n_edges)
+    flows = np.zeros(graph_of(network).n_edges)
     edges = np.array(na.edges, np.int64)
     real = edges >= 0
     np.add.at(flows, edges[real], na.result.link_flow[real])
     return flows
 
 
-def _capacity(network: Network, state: Any, e: int) -> float | None:
+def _capacity(network: Network, state: NetworkState, e: int) -> float | None:
     """The edge's capacity (t/yr): its link's, or its border post's when lower."""
-    g = network.graph
+    g = graph_of(network)
     if g.edge_kind[e] != HAUL:
         return None
     cap = state.links[g.link_ids[g.edge_link[e]]].capacity_t_per_year

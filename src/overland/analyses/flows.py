@@ -29,15 +29,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .assignment import AssignmentSpec
-from .errors import BadArgumentError, NoRouteError
-from .netassign import UNCONGESTED, NetworkAssignment, assign_network, package_demand
-from .route import Route
-from .routing import alternative_routes
+from ..assignment import AssignmentSpec
+from ..errors import BadArgumentError, NoRouteError
+from ..graph import graph_of
+from ..netassign import UNCONGESTED, NetworkAssignment, assign_network, package_demand
+from ..route import Route
+from ..routing import pair_query, routes_for
 
 if TYPE_CHECKING:
-    from .network import Network
-    from .schema import Corridors
+    from ..network import Network
+    from ..schema import Corridors
 
 __all__ = [
     "LOGIT_THETA",
@@ -53,7 +54,7 @@ LOGIT_ROUTES = 4
 
 def _delay_by_step(network: Network, na: NetworkAssignment) -> dict[tuple[str, str], float]:
     """Hours the equilibrium adds to each (link, place it is entered from), worst gauge."""
-    g = network.graph
+    g = graph_of(network)
     r = na.result
     added = r.link_time - r.links.fft
     out: dict[tuple[str, str], float] = {}
@@ -198,7 +199,7 @@ def corridor_flows(
     corridors = network.corridors
     shares: dict[str, float] = defaultdict(float)
     transit: dict[str, float] = defaultdict(float)
-    index = network.graph.place_index
+    index = graph_of(network).place_index
     od_rows: list[dict[str, Any]] = []
     for d, cls in zip(network.demand.values(), na.row_class, strict=True):
         tonnes = d.tonnes_per_year * growth
@@ -220,14 +221,8 @@ def corridor_flows(
         }
         od_rows.append(od_row)
         try:
-            routes = alternative_routes(
-                network,
-                d.origin,
-                d.destination,
-                k=LOGIT_ROUTES,
-                date=state.date,
-                scenario=scenario,
-                commodity=d.commodity,
+            routes = routes_for(
+                pair_query(state, d.origin, d.destination, d.commodity), k=LOGIT_ROUTES
             )
         except NoRouteError:
             continue

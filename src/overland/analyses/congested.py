@@ -1,6 +1,6 @@
 """Criticality under congestion: single failures re-solved at user equilibrium.
 
-The free-flow scan (:mod:`overland.criticality`) ranks every element in a fraction of a
+The free-flow scan (:mod:`overland.analyses.criticality`) ranks every element in a fraction of a
 second but ignores capacity: traffic pushed off a failed line lands on ferries and border
 posts that may already be near capacity. Here each failure of a short list (by default
 the ``top`` elements of the free-flow scan) is re-solved with the corridor-flows
@@ -26,14 +26,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .assignment import AssignmentSpec, assign
-from .batch import Progress, run_chunks
+from ..assignment import AssignmentSpec, assign
+from ..batch import Progress, run_chunks
+from ..errors import BadArgumentError
+from ..graph import graph_of
+from ..netassign import UNCONGESTED, AssignmentProblem, assignment_problem, package_demand
 from .criticality import ELEMENT_KINDS, CriticalityResult, criticality, elements_of
-from .errors import BadArgumentError
-from .netassign import UNCONGESTED, AssignmentProblem, assignment_problem, package_demand
 
 if TYPE_CHECKING:
-    from .network import Network
+    from ..network import Network
 
 __all__ = ["CongestedCriticality", "congested_criticality"]
 
@@ -118,7 +119,7 @@ def congested_criticality(
     problem = assignment_problem(network, rows, date=state.date.isoformat(), scenario=scenario)
     link_edges = np.array(problem.edges, np.int64)
     class_index = {c.name: n for n, c in enumerate(problem.classes)}
-    zone = network.graph.place_index
+    zone = graph_of(network).place_index
     payload = _Payload(
         problem=problem,
         spec=spec or AssignmentSpec(algorithm="gp", target_gap=1e-6, max_iterations=200),

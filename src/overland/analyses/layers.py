@@ -23,14 +23,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow
 
-from .errors import BadArgumentError
-from .geo import great_circle_km
-from .places import resolve_place
-from .schema import UNIT_OF_MODE, UTILITY_MODES
+from ..errors import BadArgumentError
+from ..geo import great_circle_km
+from ..places import resolve_place
+from ..schema import UNIT_OF_MODE, UTILITY_MODES
 
 if TYPE_CHECKING:
-    from .network import Network
-    from .timeline import NetworkState
+    from ..network import Network
+    from ..timeline import NetworkState
 
 __all__ = [
     "FIBRE_US_PER_KM",
@@ -286,7 +286,7 @@ def fibre_latency(
     """The lowest-latency fibre route (length × propagation delay) between two places."""
     from scipy.sparse.csgraph import dijkstra
 
-    from .errors import NoRouteError
+    from ..errors import NoRouteError
 
     state = network.as_of(date, scenario)
     o = resolve_place(network, origin).id

@@ -35,14 +35,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .batch import Progress, chunked, run_chunks
-from .errors import BadArgumentError
-from .graph import HAUL
-from .kernels import BoolArray, FloatArray, IntArray, dijkstra, path_edges
-from .schema import MODES
+from ..batch import Progress, chunked, run_chunks
+from ..errors import BadArgumentError
+from ..graph import HAUL, graph_of
+from ..kernels import BoolArray, FloatArray, IntArray, dijkstra, path_edges
+from ..schema import MODES
 
 if TYPE_CHECKING:
-    from .network import Network
+    from ..network import Network
+    from ..timeline import NetworkState
 
 __all__ = ["ELEMENT_KINDS", "CriticalityResult", "criticality", "criticality_batch"]
 
@@ -286,11 +287,11 @@ def _scan_state(network: Network, job: tuple[Any, ...]) -> CriticalityResult:
 
 
 def elements_of(
-    network: Network, state: Any, kinds: tuple[str, ...], within: set[str]
+    network: Network, state: NetworkState, kinds: tuple[str, ...], within: set[str]
 ) -> tuple[list[tuple[str, str, str]], tuple[IntArray, ...]]:
     """(kind, id, name) and the open edges of every element that has any (and touches a
     country of ``within``, when given)."""
-    g = network.graph
+    g = graph_of(network)
     is_open = g.costs(state).is_open
     labels: list[tuple[str, str, str]] = []
     edges: list[IntArray] = []
@@ -355,12 +356,12 @@ def elements_of(
 
 def demand_problem(
     network: Network,
-    state: Any,
+    state: NetworkState,
     element_edges: tuple[IntArray, ...],
     growth: float,
     incremental: bool,
 ) -> tuple[DemandProblem, list[str]]:
-    g = network.graph
+    g = graph_of(network)
     costs = g.costs(state)
     rules = list(state.rules_in_force())
     classes: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -408,9 +409,9 @@ def demand_problem(
     rows = np.arange(len(ids))
     base, paths = solve_rows(p, rows, np.zeros(0, np.int64), with_paths=True)
     users: list[list[int]] = [[] for _ in range(g.n_edges)]
-    for r, path in enumerate(paths):
+    for row, path in enumerate(paths):
         for e in path:
-            users[e].append(r)
+            users[e].append(row)
     edge_rows = tuple(np.array(u, np.int64) for u in users)
     return (
         DemandProblem(**{**p.__dict__, "base": base, "edge_rows": edge_rows}),
