@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra as scipy_dijkstra
 
 from overland.assignment import AssignmentSpec, LinkTable, assign, link_skims, relative_gap_of
-from overland.tntp import TntpNetwork, find_tntp_files, read_net, read_trips
+from overland.assignment.tntp import TntpNetwork, find_tntp_files, read_net, read_trips
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = {"Chicago-Sketch": (0.02, 0.04)}
@@ -134,7 +134,7 @@ OVERLAND_RUN = """
 import json, os, resource, sys
 import numpy as np
 from overland.assignment import AssignmentSpec, LinkTable, assign
-from overland.tntp import find_tntp_files, read_net, read_trips
+from overland.assignment.tntp import find_tntp_files, read_net, read_trips
 f = find_tntp_files(sys.argv[1])
 n = read_net(f['net'])
 d = read_trips(f['trips'], n.zones)
@@ -414,7 +414,7 @@ def main() -> int:
 PEAK = """
 import os, resource
 from overland.assignment import AssignmentSpec, LinkTable, assign
-from overland.tntp import find_tntp_files, read_net, read_trips
+from overland.assignment.tntp import find_tntp_files, read_net, read_trips
 f = find_tntp_files(os.environ['TNTP'])
 n = read_net(f['net'])
 r = assign(LinkTable.from_tntp(n), read_trips(f['trips'], n.zones),

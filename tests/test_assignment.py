@@ -9,15 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from overland.assignment import (
-    AssignmentClass,
-    AssignmentSpec,
-    ConvergenceError,
-    LinkTable,
-    assign,
-)
+from overland.assignment import AssignmentClass, AssignmentSpec, LinkTable, assign
+from overland.assignment.tntp import TntpError, find_tntp_files, read_flows, read_net, read_trips
 from overland.cli import main
-from overland.tntp import TntpError, find_tntp_files, read_flows, read_net, read_trips
+from overland.errors import ConvergenceError
 
 
 def _tntp_root() -> Path | None:
@@ -163,7 +158,7 @@ def test_strict_non_convergence_raises() -> None:
 def test_akcelik_time_derivative_and_integral_agree() -> None:
     from scipy.integrate import quad
 
-    from overland import _assign_kernels as kern
+    from overland.assignment import _kernels as kern
 
     fft, cap, s, period = 20.0, 1000.0, 12.0, 2160.0
     for x in (0.0, 300.0, 900.0, 1000.0, 1100.0, 2500.0):
@@ -209,7 +204,7 @@ def test_queue_and_conical_vdfs_grow_near_capacity() -> None:
 
 
 def _objective_of(links: LinkTable, flows: np.ndarray, tw: float, dw: float) -> float:
-    from overland import _assign_kernels as kern
+    from overland.assignment import _kernels as kern
 
     p = np.where(links.b == 0, 1.0, links.power)
     fixed = tw * links.toll + dw * links.length
@@ -330,7 +325,7 @@ DEMAND = Path(__file__).parent / "fixtures" / "demand" / "toy_demand.csv"
 
 def test_network_assignment_applies_rules_per_od(toy_path: Path) -> None:
     from overland import load_network
-    from overland.netassign import assign_network, read_demand
+    from overland.assignment.corridor import assign_network, read_demand
 
     net = load_network(toy_path)
     rows = read_demand(DEMAND, net)
@@ -348,7 +343,7 @@ def test_network_assignment_applies_rules_per_od(toy_path: Path) -> None:
 
 def test_demand_errors_are_listed(toy_path: Path, tmp_path: Path) -> None:
     from overland import NetworkDataError, load_network
-    from overland.netassign import read_demand
+    from overland.assignment.corridor import read_demand
 
     bad = tmp_path / "d.csv"
     bad.write_text(

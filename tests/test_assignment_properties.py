@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import csgraph_from_dense, dijkstra
 
 from overland.assignment import AssignmentClass, AssignmentSpec, LinkTable, assign
-from overland.tntp import find_tntp_files, read_net, read_trips
+from overland.assignment.tntp import find_tntp_files, read_net, read_trips
 
 TNTP = Path(
     os.environ.get("OVERLAND_TNTP_DIR")

@@ -82,7 +82,8 @@ def test_warm_compiles_every_kernel(capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert doc["missing"] == []
     assert "overland.kernels._dijkstra" in doc["kernels"]
-    assert "overland._assign_kernels.gp_sweep" in doc["kernels"]
+    assert "overland.assignment._kernels.gp_sweep" in doc["kernels"]
+    assert "overland.assignment._bush.bush_iteration" in doc["kernels"]
     assert "warm" not in main_help(capsys)  # hidden: for the setup script
 
 

@@ -41,9 +41,10 @@ class WarmReport:
 
 
 def _kernel_modules() -> list[ModuleType]:
-    from . import _assign_kernels, kernels
+    from . import kernels
+    from .assignment import _bush, _kernels
 
-    return [kernels, _assign_kernels]
+    return [kernels, _kernels, _bush]
 
 
 def kernel_dispatchers() -> dict[str, Any]:

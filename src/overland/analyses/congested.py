@@ -5,7 +5,7 @@ second but ignores capacity: traffic pushed off a failed line lands on ferries a
 posts that may already be near capacity. Here each failure of a short list (by default
 the ``top`` elements of the free-flow scan) is re-solved with the corridor-flows
 assignment (multi-class user equilibrium with the capacities and volume-delay functions
-of :mod:`overland.netassign`), and compared with the intact network at equilibrium:
+of :mod:`overland.assignment.corridor`), and compared with the intact network at equilibrium:
 
 - **extra cost** Σ tonnes × (new − old equilibrium USD/t) over rows served in both;
 - **unserved tonnes** of rows that lose every route;
@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from ..assignment import AssignmentSpec, assign
+from ..assignment.corridor import UNCONGESTED, AssignmentProblem, assignment_problem, package_demand
 from ..batch import Progress, run_chunks
 from ..errors import BadArgumentError
 from ..graph import graph_of
-from ..netassign import UNCONGESTED, AssignmentProblem, assignment_problem, package_demand
 from .criticality import ELEMENT_KINDS, CriticalityResult, criticality, elements_of
 
 if TYPE_CHECKING:

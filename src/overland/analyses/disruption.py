@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..assignment.corridor import assign_network, package_demand
 from ..errors import BadArgumentError
 from ..graph import HAUL, graph_of
-from ..netassign import assign_network, package_demand
 from .criticality import ELEMENT_KINDS, DemandProblem, demand_problem, elements_of, solve_rows
 
 if TYPE_CHECKING:

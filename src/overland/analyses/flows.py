@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ..assignment import AssignmentSpec
+from ..assignment.corridor import UNCONGESTED, NetworkAssignment, assign_network, package_demand
 from ..errors import BadArgumentError, NoRouteError
 from ..graph import graph_of
-from ..netassign import UNCONGESTED, NetworkAssignment, assign_network, package_demand
 from ..route import Route
 from ..routing import pair_query, routes_for
 

@@ -56,8 +56,8 @@ def assign_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..assignment import ALGORITHMS, AssignmentSpec, LinkTable, assign
+    from ..assignment.tntp import find_tntp_files, read_net, read_trips
     from ..export import write_frame_atomic
-    from ..tntp import find_tntp_files, read_net, read_trips
 
     if (tntp is None) == (demand_file is None):
         raise BadArgumentError("give either --tntp DIR or --demand FILE (with --package)")
@@ -134,8 +134,8 @@ def _assign_package(
     as_json: bool,
 ) -> int:
     from ..assignment import AssignmentSpec
+    from ..assignment.corridor import assign_network, read_demand
     from ..export import write_frame_atomic
-    from ..netassign import assign_network, read_demand
     from ..timeline import parse_date
 
     net = load(package)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .errors import OverlandError
+from ..errors import OverlandError
 
 __all__ = ["TntpError", "TntpNetwork", "find_tntp_files", "read_flows", "read_net", "read_trips"]
 

@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import _assign_kernels as kern
-from .errors import BadArgumentError, ConvergenceError
+from ..errors import BadArgumentError, ConvergenceError
+from . import _kernels as kern
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -697,7 +697,7 @@ def _bush(
     """Algorithm B: bushes per (class, origin) kept between iterations. The gap of
     :func:`_gap` is measured only when the bushes' own gap (a lower bound) reaches the
     target; other iterations record NaN as their gap."""
-    from . import _bush_kernels as kb
+    from . import _bush as kb
 
     lt = prob.links
     n_links = len(lt.init)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._assign_kernels import _refresh, sp_tree
+from ._kernels import _refresh, sp_tree
 
 _UNSET = -1
 

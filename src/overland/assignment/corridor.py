@@ -31,7 +31,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .assignment import (
+from ..errors import NetworkDataError, Problem
+from ..graph import HAUL, graph_of
+from ..places import resolve_place
+from .engine import (
     VDFS,
     AssignmentClass,
     AssignmentResult,
@@ -40,19 +43,16 @@ from .assignment import (
     LinkTable,
     assign,
 )
-from .errors import NetworkDataError, Problem
-from .graph import HAUL, graph_of
-from .places import resolve_place
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .network import Network
+    from ..network import Network
 
 __all__ = [
     "AssignmentProblem",
-    "DemandRow",
     "NetworkAssignment",
+    "OdDemand",
     "assign_network",
     "assignment_problem",
     "package_demand",
@@ -66,7 +66,7 @@ QUEUE_SERVICE_H = {"ferry": 12.0, "border": 3.0}
 
 
 @dataclass(frozen=True)
-class DemandRow:
+class OdDemand:
     """Tonnes per year of one commodity between two places."""
 
     origin: str
@@ -75,15 +75,15 @@ class DemandRow:
     tonnes_per_year: float
 
 
-def package_demand(network: Network, growth: float = 1.0) -> list[DemandRow]:
+def package_demand(network: Network, growth: float = 1.0) -> list[OdDemand]:
     """The package's demand table (``demand.csv``) as rows, tonnes × ``growth``."""
     return [
-        DemandRow(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
+        OdDemand(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
         for d in network.demand.values()
     ]
 
 
-def read_demand(path: Path | str, network: Network) -> list[DemandRow]:
+def read_demand(path: Path | str, network: Network) -> list[OdDemand]:
     """Read a demand CSV (origin, destination, commodity, tonnes_per_year); every problem
     is reported at once with its row."""
     p = Path(path)
@@ -144,7 +144,7 @@ def read_demand(path: Path | str, network: Network) -> list[DemandRow]:
             )
             ok = False
         if ok:
-            rows.append(DemandRow(ends[0], ends[1], com, t))
+            rows.append(OdDemand(ends[0], ends[1], com, t))
     if problems:
         raise NetworkDataError(problems=tuple(problems), path=str(p))
     return rows
@@ -204,7 +204,7 @@ class AssignmentProblem:
 
 def assign_network(
     network: Network,
-    demand: list[DemandRow],
+    demand: list[OdDemand],
     spec: AssignmentSpec | None = None,
     *,
     date: str | None = None,
@@ -220,7 +220,7 @@ def assign_network(
 
 def assignment_problem(
     network: Network,
-    demand: list[DemandRow],
+    demand: list[OdDemand],
     *,
     date: str | None = None,
     scenario: str | None = None,
@@ -296,15 +296,15 @@ def assignment_problem(
 def _classes(
     network: Network,
     state: object,
-    demand: list[DemandRow],
+    demand: list[OdDemand],
     g: object,
     open_edges: np.ndarray,
     n_links: int,
     n_zones: int,
 ) -> tuple[list[AssignmentClass], tuple[str, ...]]:
     """One class per (commodity, rules that apply); and each demand row's class name."""
-    from .graph import Graph
-    from .timeline import NetworkState
+    from ..graph import Graph
+    from ..timeline import NetworkState
 
     assert isinstance(g, Graph)
     assert isinstance(state, NetworkState)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .kernels import _dijkstra
+from ..kernels import _dijkstra
 
 BPR, CONICAL, QUEUE, AKCELIK = 0, 1, 2, 3
 QUEUE_MU = 0.95  # the queue function is extended linearly beyond this volume/capacity
