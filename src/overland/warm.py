@@ -107,9 +107,3 @@ def warm_kernels() -> WarmReport:
                 todo.append(callee)
     inlined = tuple(sorted(n for n in reached if not signatures[n]))
     return WarmReport(signatures, inlined, time.perf_counter() - start)
-
-
-if __name__ == "__main__":  # ``python -m overland.warm``: the command-line adapter
-    from .cli import main
-
-    raise SystemExit(main(["warm"]))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..args import parse_list
 from ..errors import BadArgumentError
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
 
@@ -17,10 +18,10 @@ if TYPE_CHECKING:
 def _runs(dates: str | None, scenarios: str | None) -> list[tuple[str | None, str | None]]:
     from ..timeline import parse_date
 
-    date_list = [d.strip() for d in (dates or "").split(",") if d.strip()]
+    date_list = parse_list(dates)
     for d in date_list:
         parse_date(d)
-    scen = [s.strip() for s in (scenarios or "").split(",") if s.strip()]
+    scen = parse_list(scenarios)
     runs: list[tuple[str | None, str | None]] = [(d, None) for d in date_list]
     runs += [(None, None if s.lower() == "none" else s) for s in scen]
     return runs

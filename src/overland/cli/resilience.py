@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..args import parse_list
 from ..errors import BadArgumentError
 from ._common import (
     DateOpt,
@@ -81,12 +82,12 @@ def critical(
 
     if out is not None and out.suffix not in (".csv", ".parquet"):
         raise BadArgumentError(f"--out must end in .csv or .parquet, got {out.name!r}")
-    kinds = tuple(k.strip() for k in kind.split(",") if k.strip())
+    kinds = tuple(parse_list(kind))
     net = load(package)
     common: dict[str, Any] = {
         "scenario": scenario,
         "kinds": kinds,
-        "countries": tuple(c.strip().upper() for c in within.split(",") if c.strip()),
+        "countries": tuple(c.upper() for c in parse_list(within)),
         "growth": growth,
         "scheduler": scheduler,
         "workers": workers,
@@ -177,7 +178,7 @@ def _batch(
     from ..analyses.criticality import criticality_batch
     from ..timeline import parse_date
 
-    names = [s.strip() for s in scenarios.split(",") if s.strip()]
+    names = parse_list(scenarios)
     if names == ["all"]:
         names = ["none", *net.scenarios]
     when = parse_date(date) if date else None
@@ -220,7 +221,7 @@ def disrupt(
     net = load(package)
     res = run(
         net,
-        [c for c in close.split(",") if c.strip()],
+        parse_list(close),
         days,
         date=parse_date(date) if date else None,
         scenario=scenario,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..args import parse_list, parse_modes, parse_scenarios
 from ..errors import BadArgumentError
 from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
 
@@ -28,15 +29,6 @@ ObjectiveOpt = Annotated[
     str, typer.Option("--objective", help="time, cost or generalized (money + value of time).")
 ]
 MAX_ALTERNATIVES = 20
-
-
-def _split(text: str | None) -> list[str]:
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
-
-
-def _modes(text: str | None) -> list[str] | None:
-    items = _split(text)
-    return items or None
 
 
 def _place_name(net: Network, pid: str) -> str:
@@ -146,8 +138,8 @@ def route(
         date=parse_date(date) if date else None,
         scenario=scenario,
         commodity=commodity,
-        avoid_countries=_split(avoid),
-        modes=_modes(modes),
+        avoid_countries=parse_list(avoid),
+        modes=parse_modes(modes),
         via=via,
         objective=objective,
     )
@@ -202,8 +194,8 @@ def compare(
     from ..timeline import parse_date
 
     net = load(package)
-    date_list = [parse_date(d) for d in _split(dates)]
-    scen: list[str | None] = [None if s.lower() == "none" else s for s in _split(scenarios)]
+    date_list = [parse_date(d) for d in parse_list(dates)]
+    scen = parse_scenarios(scenarios)
     if not date_list and not any(scen):
         raise BadArgumentError("give --dates D1,D2,... and/or --scenarios S1,S2,...")
     doc = compare_routes(
@@ -213,8 +205,8 @@ def compare(
         dates=date_list,
         scenarios=scen,
         commodity=commodity,
-        avoid_countries=_split(avoid),
-        modes=_modes(modes),
+        avoid_countries=parse_list(avoid),
+        modes=parse_modes(modes),
         objective=objective,
     ).as_dict()
     rows = doc["rows"]
@@ -273,8 +265,8 @@ def skim(
         scenario=scenario,
         commodity=commodity,
         objective=objective,
-        modes=_modes(modes),
-        avoid_countries=_split(avoid),
+        modes=parse_modes(modes),
+        avoid_countries=parse_list(avoid),
     )
     frame = s.to_frame()
     write_frame_atomic(out, frame)

@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...args import parse_list, parse_modes, parse_scenarios
 from ...compare import compare_routes
 from ...errors import BadArgumentError
 from ...routing import Objective, alternative_routes, shortest_route
-from ...schema import MODES
 from ...skim import skim
 from ...timeline import parse_date
 from ..config import Limits
@@ -20,23 +20,16 @@ __all__ = ["build"]
 Mode = Literal["rail", "road", "ferry", "sea"]
 
 
-def split_list(text: str) -> list[str]:
-    """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
-def parse_modes(text: str) -> list[str] | None:
-    """Comma-separated modes, each checked."""
-    modes = split_list(text)
-    for m in modes:
-        if m not in MODES:
-            raise BadArgumentError(f"unknown mode {m!r}; valid: {', '.join(MODES)}")
-    return modes or None
-
-
 def build(limits: Limits) -> APIRouter:
     """The routing endpoints, their limits taken from ``limits`` (shown in the OpenAPI)."""
     router = APIRouter(prefix="/api", tags=["routes"])
+    _route_endpoints(router, limits)
+    _table_endpoints(router, limits)
+    return router
+
+
+def _route_endpoints(router: APIRouter, limits: Limits) -> None:
+    """GET and POST /api/route."""
 
     class RouteQuery(BaseModel):
         """A route request (the POST body; GET takes the same fields as query parameters)."""
@@ -52,16 +45,6 @@ def build(limits: Limits) -> APIRouter:
         modes: list[Mode] | None = None
         via: str | None = Field(None, max_length=100)
         k: int = Field(3, ge=1, le=limits.max_alternatives)
-        objective: Objective = "generalized"
-
-    class SkimQuery(BaseModel):
-        """A skim request: a set of places and the state to skim on."""
-
-        model_config = ConfigDict(extra="forbid")
-
-        places: list[str] = Field(min_length=2, max_length=limits.max_skim_places)
-        date: dt.date | None = None
-        scenario: str | None = Field(None, max_length=64)
         objective: Objective = "generalized"
 
     async def routes(ctx: Ctx, q: RouteQuery) -> dict[str, Any]:
@@ -108,7 +91,7 @@ def build(limits: Limits) -> APIRouter:
             date=parse_date(date) if date else None,
             scenario=scenario,
             commodity=commodity,
-            avoid=split_list(avoid),
+            avoid=parse_list(avoid),
             modes=parse_modes(modes),
             via=via,
             k=k,
@@ -120,6 +103,20 @@ def build(limits: Limits) -> APIRouter:
     async def route_post(ctx: Ctx, q: RouteQuery) -> dict[str, Any]:
         """The same as GET /api/route, with a JSON body."""
         return await routes(ctx, q)
+
+
+def _table_endpoints(router: APIRouter, limits: Limits) -> None:
+    """Comparisons, skims and redundancy."""
+
+    class SkimQuery(BaseModel):
+        """A skim request: a set of places and the state to skim on."""
+
+        model_config = ConfigDict(extra="forbid")
+
+        places: list[str] = Field(min_length=2, max_length=limits.max_skim_places)
+        date: dt.date | None = None
+        scenario: str | None = Field(None, max_length=64)
+        objective: Objective = "generalized"
 
     @router.get("/compare")
     async def compare(
@@ -133,15 +130,15 @@ def build(limits: Limits) -> APIRouter:
     ) -> dict[str, Any]:
         """The best route on several dates and/or scenarios, side by side (a scenario
         without a date is evaluated at its horizon)."""
-        date_list = [parse_date(d) for d in split_list(dates)]
-        scen: list[str | None] = [None if s.lower() == "none" else s for s in split_list(scenarios)]
+        date_list = [parse_date(d) for d in parse_list(dates)]
+        scen = parse_scenarios(scenarios)
         if max(len(date_list), 1) * max(len(scen), 1) > limits.max_compare:
             raise BadArgumentError(
                 f"at most {limits.max_compare} date/scenario combinations, "
                 f"got {max(len(date_list), 1) * max(len(scen), 1)}"
             )
         mode_list = parse_modes(modes)
-        avoid_list = split_list(avoid)
+        avoid_list = parse_list(avoid)
         network = ctx.network
 
         def work(_deadline: float) -> dict[str, Any]:
@@ -214,5 +211,3 @@ def build(limits: Limits) -> APIRouter:
 
         key = f"redundancy:{origin}|{destination}|{when}|{scenario}|{commodity}|{max_routes}"
         return await ctx.compute(key, work)
-
-    return router
