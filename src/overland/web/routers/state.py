@@ -25,6 +25,8 @@ async def health(ctx: Ctx) -> dict[str, Any]:
     return {
         "ok": True,
         "package": ctx.network.manifest.name,
+        "title": ctx.network.manifest.title,
+        "data_as_of": ctx.network.manifest.data_as_of.isoformat(),
         "places": len(ctx.network.places),
         "jobs": ctx.jobs.stats(),
     }

@@ -297,8 +297,9 @@ async function runCompare() {
 async function init() {
   const slider = $("date");
   slider.max = String(Math.round((END - START) / DAY));
-  const today = iso(new Date());
-  setDate(today < "2030-12-31" ? today : "2026-03-31", false);
+  // the page opens on the date the package's data is current to (its data_as_of)
+  const health = await getJSON("/api/health");
+  setDate(health.data_as_of, false);
   slider.addEventListener("input", () => { $("date-label").textContent = currentDate(); });
   slider.addEventListener("change", onDateChange);
   $("date-text").addEventListener("change", () => { if ($("date-text").value) setDate($("date-text").value, true); });
@@ -334,8 +335,7 @@ async function init() {
     $("compare-scenario").insertAdjacentHTML("beforeend", opt);
   }
   $("commodity").innerHTML = commodities.commodities.map((c) => `<option value="${esc(c.id)}"${c.id === "general" ? " selected" : ""}>${esc(c.name)}</option>`).join("");
-  const health = await getJSON("/api/health");
-  $("package-title").textContent = `${health.package}: ${health.places} places`;
+  $("package-title").textContent = `${health.title}: ${health.places} places, data as of ${health.data_as_of}`;
   await Promise.all([loadOutlines(), loadEvents(), loadNetwork()]);
   document.body.dataset.ready = "1";
 }
