@@ -156,42 +156,51 @@ def load_tree(pred, src, order, node_demand, flows):  # type: ignore[no-untyped-
             acc[src[e]] += acc[v]
 
 
+@njit(cache=True, nogil=True)
+def _aon_origin(indptr, adj, src, dst, w, allowed, no_through, o, demand, zone_node, flows, sptt):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Add the all-or-nothing load of zone ``o``'s demand to ``flows`` and its cost to
+    ``sptt`` (returned)."""
+    dist, pred, order = sp_tree(indptr, adj, dst, w, allowed, no_through, zone_node[o])
+    nd = np.zeros(indptr.shape[0] - 1)
+    for d in range(demand.shape[1]):
+        q = demand[o, d]
+        if q > 0.0 and d != o:
+            node = zone_node[d]
+            if np.isfinite(dist[node]):  # unreachable demand is reported, not loaded
+                nd[node] += q
+                sptt += q * dist[node]
+    load_tree(pred, src, order, nd, flows)
+    return sptt
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def aon(indptr, adj, src, dst, w, allowed, no_through, origins, demand, zone_node):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """All-or-nothing flows and SPTT for origins (rows of ``demand`` over zone nodes)."""
+    """All-or-nothing flows and SPTT for origins (rows of ``demand`` over zone nodes), in
+    eight fixed chunks of origins (the same sums whatever the number of threads)."""
     n_links = src.shape[0]
-    n_nodes = indptr.shape[0] - 1
-    n_threads = 8
-    chunks = np.zeros((n_threads, n_links))
-    sptt = np.zeros(n_threads)
-    n_o = origins.shape[0]
-    for t in prange(n_threads):
-        for k in range(t, n_o, n_threads):
-            o = origins[k]
-            dist, pred, order = sp_tree(indptr, adj, dst, w, allowed, no_through, zone_node[o])
-            nd = np.zeros(n_nodes)
-            for d in range(demand.shape[1]):
-                q = demand[o, d]
-                if q > 0.0 and d != o:
-                    node = zone_node[d]
-                    if np.isfinite(dist[node]):  # unreachable demand is reported, not loaded
-                        nd[node] += q
-                        sptt[t] += q * dist[node]
-            load_tree(pred, src, order, nd, chunks[t])
+    n_chunks = 8
+    chunks = np.zeros((n_chunks, n_links))
+    sptt = np.zeros(n_chunks)
+    for t in prange(n_chunks):
+        for k in range(t, origins.shape[0], n_chunks):
+            sptt[t] = _aon_origin(
+                indptr, adj, src, dst, w, allowed, no_through, origins[k], demand, zone_node,
+                chunks[t], sptt[t],
+            )  # fmt: skip
     flows = np.zeros(n_links)
-    for t in range(n_threads):
+    for t in range(n_chunks):
         flows += chunks[t]
     return flows, sptt.sum()
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def all_to_all(indptr, adj, dst, w, allowed, no_through, sources):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Distances from every source (rows) to every node, in parallel over sources."""
-    n = indptr.shape[0] - 1
-    out = np.empty((sources.shape[0], n))
+def all_to_all(indptr, adj, dst, w, allowed, no_through, sources, n_cols):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Distances from every source (rows) to nodes ``0 .. n_cols - 1`` (the zones), in
+    parallel over sources."""
+    out = np.empty((sources.shape[0], n_cols))
     for i in prange(sources.shape[0]):
         dist, _pred, _order = sp_tree(indptr, adj, dst, w, allowed, no_through, sources[i])
-        out[i] = dist
+        out[i] = dist[:n_cols]
     return out
 
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,6 +59,9 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 ALGORITHMS = ("auto", "aon", "msa", "fw", "cfw", "bfw", "gp", "bush")
 AUTO_BUSH_BELOW = 1e-3  # "auto" runs the bush solver for targets tighter than this, else bfw
+# origins x links of an all-or-nothing load (or a skim) worth running on the thread pool:
+# below it the parallel kernels run in one thread (see _threads)
+PARALLEL_MIN_WORK = 20_000_000
 VDFS = {"bpr": kern.BPR, "conical": kern.CONICAL, "queue": kern.QUEUE, "akcelik": kern.AKCELIK}
 Progress = Callable[[int, float], None]
 
@@ -226,6 +231,8 @@ class _Problem:
     zone_node: IntArray
     a: FloatArray
     p: FloatArray
+    origins: list[IntArray]  # per class: zones with demand
+    parallel: bool  # whether all-or-nothing loads are worth the thread pool
 
     def times(self, x: FloatArray) -> FloatArray:
         out = np.empty_like(x)
@@ -245,25 +252,42 @@ class _Problem:
         flows = np.zeros((len(self.classes), len(lt.init)))
         sptt = 0.0
         costs = []
-        for c, cls in enumerate(self.classes):
-            w = t + self.fixed[c]
-            origins = np.flatnonzero(cls.demand.sum(axis=1) > 0).astype(np.int64)
-            f, s = kern.aon(
-                self.indptr,
-                self.adj,
-                lt.init,
-                lt.term,
-                w,
-                self.allowed[c],
-                self.no_through,
-                origins,
-                cls.demand,
-                self.zone_node,
-            )
-            flows[c] = f
-            sptt += s
-            costs.append(w)
+        with _threads(self.parallel):
+            for c, cls in enumerate(self.classes):
+                w = t + self.fixed[c]
+                f, s = kern.aon(
+                    self.indptr,
+                    self.adj,
+                    lt.init,
+                    lt.term,
+                    w,
+                    self.allowed[c],
+                    self.no_through,
+                    self.origins[c],
+                    cls.demand,
+                    self.zone_node,
+                )
+                flows[c] = f
+                sptt += s
+                costs.append(w)
         return flows, sptt, costs
+
+
+@contextmanager
+def _threads(parallel: bool) -> Iterator[None]:
+    """Run the parallel kernels in this thread unless ``parallel``. Waking a sleeping
+    thread pool costs little on an idle machine but about 0.2 s a call when the cores
+    are busy (the pool's threads wait to be scheduled), which dwarfs the load of a small
+    network (SiouxFalls: 0.02 ms)."""
+    if parallel:
+        yield
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _problem(links: LinkTable, classes: list[AssignmentClass]) -> _Problem:
@@ -281,6 +305,7 @@ def _problem(links: LinkTable, classes: list[AssignmentClass]) -> _Problem:
     )
     # BPR with power < 1 has an unbounded derivative at zero; b = 0 makes it constant
     p = np.where(links.b == 0, 1.0, links.power)
+    origins = [np.flatnonzero(c.demand.sum(axis=1) > 0).astype(np.int64) for c in classes]
     return _Problem(
         links,
         classes,
@@ -292,6 +317,8 @@ def _problem(links: LinkTable, classes: list[AssignmentClass]) -> _Problem:
         np.arange(zones, dtype=np.int64),
         links.b.astype(float),
         p,
+        origins,
+        sum(len(o) for o in origins) * n_links >= PARALLEL_MIN_WORK,
     )
 
 
@@ -363,15 +390,17 @@ def assign(
     od = {}
     for c, cls in enumerate(classes):
         zones = cls.demand.shape[0]
-        od[cls.name] = kern.all_to_all(
-            prob.indptr,
-            prob.adj,
-            links.term,
-            costs[c],
-            prob.allowed[c],
-            prob.no_through,
-            np.arange(zones, dtype=np.int64),
-        )[:, :zones]
+        with _threads(zones * len(links.init) >= PARALLEL_MIN_WORK):
+            od[cls.name] = kern.all_to_all(
+                prob.indptr,
+                prob.adj,
+                links.term,
+                costs[c],
+                prob.allowed[c],
+                prob.no_through,
+                np.arange(zones, dtype=np.int64),
+                zones,
+            )
     unserved = {
         cls.name: float(cls.demand[~np.isfinite(od[cls.name]) & (cls.demand > 0)].sum())
         for cls in classes
