@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -23,6 +23,7 @@ from .schema import (
     Link,
     Manifest,
     ModeParams,
+    Observation,
     Place,
     ReportSpec,
     Rule,
@@ -69,6 +70,7 @@ class Network:
     scenarios: Mapping[str, Scenario]
     corridors: Corridors | None = None
     report: ReportSpec | None = None
+    observations: Mapping[str, Observation] = field(default_factory=lambda: MappingProxyType({}))
     limits: LoadLimits = DEFAULT_LIMITS
 
     def __reduce__(self) -> tuple[Any, tuple[str, LoadLimits]]:
@@ -144,6 +146,7 @@ def network_from_package(raw: RawPackage) -> Network:
         events=tuple(sorted((loc.item for loc in raw.events), key=lambda e: e.date)),
         rules=_frozen({loc.item.id: loc.item for loc in raw.rules}),
         scenarios=_frozen({sid: loc.item for sid, loc in raw.scenarios.items()}),
+        observations=table("observations", "id"),
         corridors=raw.corridors.item if raw.corridors else None,
         report=raw.report.item if raw.report else None,
     )

@@ -50,6 +50,8 @@ __all__ = [
     "Manifest",
     "Mode",
     "ModeParams",
+    "Observation",
+    "ObservationQuery",
     "Place",
     "ReliabilityRun",
     "ReportCase",
@@ -62,6 +64,7 @@ __all__ = [
     "Transfer",
     "apply_change",
     "limits_markdown",
+    "parse_query",
     "schema_markdown",
 ]
 
@@ -420,6 +423,128 @@ class DemandRow(_Sourced):
     corridor_hint: str = Field("", description="Corridor the source attributes it to, if any.")
 
 
+#: the keys each observation-query verb takes (docs/fit.md)
+QUERY_KEYS: dict[str, frozenset[str]] = {
+    "route": frozenset(
+        {"from", "to", "via", "modes", "avoid", "commodity", "scenario", "objective", "measure"}
+    ),
+    "dwell": frozenset({"crossing"}),
+    "tonnes": frozenset({"link", "group", "port", "crossing"}),
+    "share": frozenset({"corridor", "commodity", "from_countries", "to_countries", "both"}),
+    "capacity": frozenset({"link", "crossing"}),
+}
+#: keys a verb cannot do without (for tonnes and capacity: exactly one of their keys)
+QUERY_REQUIRED: dict[str, frozenset[str]] = {
+    "route": frozenset({"from", "to", "measure"}),
+    "dwell": frozenset({"crossing"}),
+    "share": frozenset({"corridor"}),
+}
+ROUTE_MEASURES = ("time", "distance", "cost")
+ObservationCategory = Literal[
+    "transit_time", "dwell", "rate", "distance", "volume", "share", "capacity"
+]
+ObservationUnit = Literal[
+    "days",
+    "hours",
+    "km",
+    "nm",
+    "usd_per_t",
+    "usd_per_teu",
+    "usd_per_feu",
+    "t",
+    "teu",
+    "share",
+    "t_per_year",
+]
+
+
+@dataclass(frozen=True)
+class ObservationQuery:
+    """A parsed observation query: its verb and ``key=value`` arguments."""
+
+    verb: str
+    args: dict[str, str]
+
+    def items(self, key: str) -> tuple[str, ...]:
+        """A comma-separated argument as a tuple (empty when absent)."""
+        return tuple(x.strip() for x in self.args.get(key, "").split(",") if x.strip())
+
+
+def parse_query(text: str) -> ObservationQuery:
+    """Parse ``verb key=value ...`` (docs/fit.md); ``ValueError`` says what is wrong.
+
+    Examples
+    --------
+    >>> q = parse_query("route from=xian to=duisburg avoid=RU,IR measure=time")
+    >>> q.verb, q.items("avoid")
+    ('route', ('RU', 'IR'))
+    """
+    words = text.split()
+    if not words:
+        raise ValueError("empty query")
+    verb = words[0]
+    if verb not in QUERY_KEYS:
+        raise ValueError(f"unknown query verb {verb!r}; valid: {', '.join(QUERY_KEYS)}")
+    args: dict[str, str] = {}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep or not value:
+            raise ValueError(f"{word!r} is not key=value")
+        if key not in QUERY_KEYS[verb]:
+            raise ValueError(
+                f"{verb} takes no {key!r}; valid: {', '.join(sorted(QUERY_KEYS[verb]))}"
+            )
+        if key in args:
+            raise ValueError(f"{key!r} given twice")
+        args[key] = value
+    missing = sorted(QUERY_REQUIRED.get(verb, frozenset()) - set(args))
+    if missing:
+        raise ValueError(f"{verb} needs {', '.join(missing)}")
+    if verb in ("tonnes", "capacity") and len(args) != 1:
+        raise ValueError(f"{verb} takes exactly one of {', '.join(sorted(QUERY_KEYS[verb]))}")
+    if verb == "route" and args["measure"] not in ROUTE_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(ROUTE_MEASURES)}")
+    return ObservationQuery(verb, args)
+
+
+class Observation(_Row):
+    """A published figure the model should reproduce (docs/fit.md)."""
+
+    id: Id = Field(description="Unique id.")
+    category: ObservationCategory = Field(description="What kind of figure it is.")
+    year: int = Field(ge=1988, le=2100, description="The year the figure describes.")
+    observed: float = Field(description="The published figure (a range's midpoint).")
+    unit: ObservationUnit = Field(description="Its unit.")
+    low: float | None = Field(None, description="The source's range, low end.")
+    high: float | None = Field(None, description="The source's range, high end.")
+    tolerance: float = Field(gt=0, le=5, description="Relative tolerance of the comparison.")
+    tolerance_reason: str = Field(min_length=1, description="Why this tolerance.")
+    query: str = Field(min_length=1, description="What the model computes (docs/fit.md).")
+    date: dt.date | None = Field(None, description="Date the query is answered on (YEAR-07-01).")
+    holdout: bool = Field(description="Kept out of calibration (the fixed 25 %).")
+    source: SourceIds = Field(description="Source ids (sources.csv).")
+    primary: bool = Field(description="The source is the operator, ministry or an agency.")
+    contested: str = Field("", description="Other figures and their sources, if any.")
+    note: str = Field("", description="How the query approximates what was counted.")
+
+    @model_validator(mode="after")
+    def _query_parses(self) -> Observation:
+        parse_query(self.query)
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+    @property
+    def parsed(self) -> ObservationQuery:
+        """The query, parsed."""
+        return parse_query(self.query)
+
+    @property
+    def on(self) -> dt.date:
+        """The date the query is answered on."""
+        return self.date or dt.date(self.year, 7, 1)
+
+
 class Source(_Row):
     """A cited source."""
 
@@ -740,6 +865,14 @@ CSV_TABLES: tuple[Table, ...] = (
     Table("modes", "modes.csv", ModeParams, "mode", "Default speed, cost and CO2 per mode."),
     Table("commodities", "commodities.csv", Commodity, "id", "Freight classes."),
     Table("demand", "demand.csv", DemandRow, "id", "Freight demand (optional).", required=False),
+    Table(
+        "observations",
+        "observations.csv",
+        Observation,
+        "id",
+        "Published figures the model should reproduce, with queries (optional; docs/fit.md).",
+        required=False,
+    ),
 )
 
 YAML_FILES: tuple[tuple[str, type[_Row], str], ...] = (

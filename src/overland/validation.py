@@ -216,6 +216,7 @@ class _Checker:
         self.check_scenarios()
         self.check_corridors()
         self.check_report()
+        self.check_observations()
         return self.problems
 
     def check_places(self) -> None:
@@ -664,6 +665,63 @@ class _Checker:
                         f"disruptions[{i}].close",
                         name,
                     )
+
+    def check_observations(self) -> None:
+        file = "observations.csv"
+        rows = self.raw.tables.get("observations", [])
+        self.unique(file, rows, "id")
+        groups = (
+            {g.id for g in self.raw.corridors.item.link_groups} if self.raw.corridors else set()
+        )
+        corridors = (
+            {c.id for c in self.raw.corridors.item.corridors} | {self.raw.corridors.item.default}
+            if self.raw.corridors
+            else {"all"}
+        )
+        known: dict[str, set[str]] = {
+            "place": set(self.places),
+            "link": set(self.links),
+            "crossing": set(self.crossings),
+            "group": groups,
+            "corridor": corridors,
+            "commodity": set(self.commodities),
+            "scenario": set(self.raw.scenarios),
+            "country": set(self.countries),
+        }
+        kind_of = {
+            "from": "place",
+            "to": "place",
+            "via": "place",
+            "port": "place",
+            "link": "link",
+            "crossing": "crossing",
+            "group": "group",
+            "corridor": "corridor",
+            "commodity": "commodity",
+            "scenario": "scenario",
+            "avoid": "country",
+            "from_countries": "country",
+            "to_countries": "country",
+        }
+        for loc in rows:
+            obs = loc.item
+            self.cited(file, loc.row, obs.source)
+            q = obs.parsed
+            for key, kind in kind_of.items():
+                for value in q.items(key):
+                    if value not in known[kind]:
+                        self.add(
+                            file,
+                            f"query names unknown {kind} {value!r}" + _suggest(value, known[kind]),
+                            loc.row,
+                            "query",
+                            value,
+                            # an element the network lacks is a gap the check shows, not a
+                            # broken row; an unknown name of the package's vocabulary is
+                            severity="warning"
+                            if kind in ("place", "link", "crossing")
+                            else "error",
+                        )
 
     def _unique_ids(self, file: str, what: str, ids: list[str]) -> None:
         for dup in sorted({x for x in ids if ids.count(x) > 1}):

@@ -99,6 +99,7 @@ class FlowsResult:
     total_tonnes: float
     links: pd.DataFrame  # link, tonnes, capacity, volume_capacity, wait_added_h
     shares: dict[str, float]  # corridor -> tonnes (logit split)
+    row_corridors: dict[str, dict[str, float]]  # demand id -> corridor -> tonnes (logit)
     transit: dict[str, float]  # country -> transit tonnes (logit split)
     unserved: float
     link_groups: dict[str, dict[str, float]]  # group id -> link -> tonnes (both directions)
@@ -198,6 +199,7 @@ def corridor_flows(
     link_groups = {g.id: {lid: float(by_link.get(lid, 0.0)) for lid in g.links} for g in groups}
     corridors = network.corridors
     shares: dict[str, float] = defaultdict(float)
+    row_corridors: dict[str, dict[str, float]] = {}
     transit: dict[str, float] = defaultdict(float)
     index = graph_of(network).place_index
     od_rows: list[dict[str, Any]] = []
@@ -241,9 +243,11 @@ def corridor_flows(
         od_row["equilibrium_corridor"] = corridor_of(routes[pick], corridors)
         od_row["equilibrium_time_h"] = routes[pick].time_h + waits[pick]
         od_row["equilibrium_cost_usd_per_t"] = routes[pick].cost_usd_per_t
+        split = row_corridors.setdefault(d.id, defaultdict(float))
         for r, w in zip(routes, logit_shares(loaded), strict=True):
             share = tonnes * w
             shares[corridor_of(r, corridors)] += share
+            split[corridor_of(r, corridors)] += share
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):
                     transit[c] += share
@@ -254,6 +258,7 @@ def corridor_flows(
         total_tonnes=sum(d.tonnes_per_year for d in network.demand.values()) * growth,
         links=links,
         shares=dict(shares),
+        row_corridors={k: dict(v) for k, v in row_corridors.items()},
         transit=dict(transit),
         unserved=sum(na.result.unserved.values()),
         link_groups=link_groups,

@@ -25,6 +25,7 @@ from .. import __version__
 from ..errors import NetworkDataError, NoRouteError, OverlandError, UnknownPlaceError
 from . import (  # noqa: F401  (importing registers the commands)
     assign,
+    check,
     data,
     dependence,
     flows,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..analyses.fit import FitResult, check
 from ..errors import NoRouteError, OverlandError
 from ..route import Route
 from ..routing import shortest_route
@@ -79,6 +80,7 @@ class Report:
     flow_map_svg: str = ""
     resilience: Resilience | None = None
     built: dt.date | None = None
+    fit: FitResult | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: every case row, flow run, resilience figure and layer row."""
@@ -105,6 +107,12 @@ class Report:
             "notes": list(self.notes),
             "flows": list(self.flows),
             "resilience": self.resilience.as_dict() if self.resilience else None,
+            "fit": None
+            if self.fit is None
+            else {
+                "summary": self.fit.summary(),
+                "worst": [r.as_dict() for r in self.fit.worst(10)],
+            },
             "layers": [
                 {
                     "layer": lr.layer,
@@ -327,4 +335,5 @@ def build_report(
         flow_map_svg=flow_map,
         resilience=build_resilience(network, spec, outlines),
         built=built,
+        fit=check(network) if network.observations else None,
     )

@@ -6,6 +6,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from .builder import CaseRow, Report
+from .fit import fit_html
 from .resilience import resilience_html
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ def report_html(report: Report, network: Network) -> str:
         if case.chart_svg:
             parts.append(f"<div class='fig chart'>{_strip_xml(case.chart_svg)}</div>")
         parts.append("</div></section>")
+    if report.fit is not None:
+        parts += fit_html(report.fit)
     parts += _flows_html(report, network)
     if report.resilience is not None:
         parts += resilience_html(report.resilience, _strip_xml)

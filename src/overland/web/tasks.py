@@ -23,6 +23,7 @@ from .config import Limits
 
 __all__ = [
     "TASKS",
+    "CheckParams",
     "CriticalParams",
     "DependenceParams",
     "DisruptParams",
@@ -77,6 +78,16 @@ class DependenceParams(_Params):
     """The share of each country's trade that transits each other country."""
 
     country: str | None = Field(None, min_length=2, max_length=2)
+
+
+class CheckParams(BaseModel):
+    """The model against the package's observations (docs/fit.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: list[
+        Literal["transit_time", "dwell", "rate", "distance", "volume", "share", "capacity"]
+    ] = Field(default_factory=list, max_length=7, description="Only these (default: all).")
 
 
 class ReliabilityParams(_Params):
@@ -172,6 +183,12 @@ def _check_reliability(network: Network, p: ReliabilityParams, limits: Limits) -
     }
 
 
+def _check_check(network: Network, p: CheckParams, _limits: Limits) -> dict[str, Any]:
+    if not network.observations:
+        raise BadArgumentError("this network package has no observations (observations.csv)")
+    return {"categories": sorted(set(p.categories))}
+
+
 # ---------------------------------------------------------------------- work (worker side)
 
 
@@ -265,6 +282,12 @@ def _run_reliability(network: Network, q: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _run_check(network: Network, q: dict[str, Any]) -> dict[str, Any]:
+    from ..analyses.fit import check
+
+    return check(network, categories=q["categories"] or None).as_dict()
+
+
 @dataclass(frozen=True)
 class Task:
     """One kind of job: its request model, its server-side check and its work."""
@@ -299,6 +322,12 @@ TASKS: dict[str, Task] = {
         _check_dependence,
         _run_dependence,
         "The share of each country's trade that transits each other country.",
+    ),
+    "check": Task(
+        CheckParams,
+        _check_check,
+        _run_check,
+        "How well the model fits the package's published observations (docs/fit.md).",
     ),
     "reliability": Task(
         ReliabilityParams,

@@ -1,0 +1,93 @@
+"""``overland check``: the model against the published figures of ``observations.csv``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..args import parse_list
+from ._common import JsonOpt, PackageOpt, app, console, emit_json, load
+
+CATEGORIES = ("transit_time", "dwell", "rate", "distance", "volume", "share", "capacity")
+
+
+@app.command()
+def check(
+    category: Annotated[
+        str | None,
+        typer.Option("--category", "-c", help=f"Only these categories: {', '.join(CATEGORIES)}."),
+    ] = None,
+    show: Annotated[
+        str,
+        typer.Option("--show", help="Rows to list: misfits (outside tolerance), all or none."),
+    ] = "misfits",
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """How well the model fits the world: every observation, the model's value, the
+    ratio and whether it is within tolerance; a summary per category for the calibration
+    and the hold-out sets. Always exits 0: it measures, it does not gate."""
+    from rich.table import Table
+
+    from ..analyses.fit import check as run
+    from ..errors import BadArgumentError
+
+    wanted = parse_list(category) or None
+    unknown = [c for c in wanted or () if c not in CATEGORIES]
+    if unknown:
+        raise BadArgumentError(
+            f"unknown category {', '.join(unknown)}; valid: {', '.join(CATEGORIES)}"
+        )
+    if show not in ("misfits", "all", "none"):
+        raise BadArgumentError(f"--show must be misfits, all or none, got {show!r}")
+    net = load(package)
+    res = run(net, categories=wanted)
+    if as_json:
+        emit_json(res.as_dict())
+        return 0
+    con = console()
+    if not res.rows:
+        con.print("this package has no observations (observations.csv); nothing to check")
+        return 0
+    summary = res.summary()
+    table = Table(title="How well the model fits the world", title_justify="left")
+    for col in ("category", "set", "n", "answered", "within", "share", "median ratio", "WAPE"):
+        table.add_column(col, justify="left" if col in ("category", "set") else "right")
+    groups = [("all", summary), *sorted(summary["by_category"].items())]
+    for name, block in groups:
+        for split in ("calibration", "holdout"):
+            s = block[split]
+            if not s["count"]:
+                continue
+            table.add_row(
+                name,
+                split,
+                str(s["count"]),
+                str(s["answered"]),
+                str(s["within"]),
+                f"{s['share_within']:.0%}",
+                "—" if s["median_ratio"] is None else f"{s['median_ratio']:.2f}",
+                "—" if s["wape"] is None else f"{s['wape']:.0%}",
+            )
+    con.print(table)
+    rows = [r for r in res.rows if show == "all" or (show == "misfits" and not r.within)]
+    if rows:
+        detail = Table(title="Observations" + (" outside tolerance" if show == "misfits" else ""))
+        for col in ("id", "year", "observed", "model", "ratio", "tol", "set"):
+            detail.add_column(col, justify="left" if col == "id" else "right")
+        detail.add_column("unit / why no value", overflow="fold")
+        for r in rows:
+            o = r.observation
+            detail.add_row(
+                o.id,
+                str(o.year),
+                f"{o.observed:,.4g}",
+                "—" if r.model is None else f"{r.model:,.4g}",
+                "—" if r.ratio is None else f"{r.ratio:.2f}",
+                f"±{o.tolerance:.0%}",
+                "holdout" if o.holdout else "calib.",
+                r.reason or o.unit,
+            )
+        con.print(detail)
+    return 0
