@@ -284,8 +284,10 @@ class _Evaluator:
         if element is None:
             raise _UnanswerableError(f"no such element on {day}")
         cap = element.capacity_t_per_year
+        if cap is None and getattr(element, "capacity_unit", None) == "Mt_per_year":
+            cap = element.capacity * 1e6  # an oil pipeline's capacity, in Mt/yr
         if cap is None:
-            raise _UnanswerableError("the element has no capacity in the data")
+            raise _UnanswerableError("the element has no capacity in tonnes in the data")
         return "t_per_year", float(cap)
 
 
