@@ -184,3 +184,59 @@ def test_report_and_api_carry_the_fit(tmp_path: Path) -> None:
         assert job["status"] == "done", job
         result = c.get(job["result_url"]).json()
         assert {r["category"] for r in result["observations"]} == {"volume"}
+
+
+def test_calibration_never_looks_at_the_holdout(tmp_path: Path) -> None:
+    from overland.analyses.calibration import calibrate
+
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    first = calibrate(pkg, grid=(0.5, 1.0, 2.0), passes=1)
+    # the objective on the calibration set never gets worse
+    assert (
+        first.after.summary()["calibration"]["within"]
+        >= (first.before.summary()["calibration"]["within"])
+    )
+    # rewrite every hold-out figure: the fitted parameters must not move
+    text = (pkg / "observations.csv").read_text(encoding="utf-8").splitlines()
+    head = text[0].split(",")
+    rows = []
+    for line in text[1:]:
+        cells = line.split(",")
+        if cells[head.index("holdout")] == "true":
+            cells[head.index("observed")] = str(float(cells[head.index("observed")]) * 7)
+        rows.append(",".join(cells))
+    (pkg / "observations.csv").write_text("\n".join([text[0], *rows]) + "\n", encoding="utf-8")
+    second = calibrate(pkg, grid=(0.5, 1.0, 2.0), passes=1)
+    keep = {"dwell_scale", "wait_scale", "value_of_time_scale"}
+    assert second.parameters.model_dump(include=keep) == first.parameters.model_dump(include=keep)
+
+
+def test_fitted_parameters_scale_estimates_only(tmp_path: Path) -> None:
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    crossings = (pkg / "crossings.csv").read_text(encoding="utf-8").splitlines()
+    crossings = [
+        line.replace(",toy,false,", ",toy,true,estimated for the test")
+        if line.startswith("ge-az-rail,")
+        else line
+        for line in crossings
+    ]
+    (pkg / "crossings.csv").write_text("\n".join(crossings) + "\n", encoding="utf-8")
+    (pkg / "parameters.yaml").write_text(
+        "schema_version: 1\ndwell_scale: 2.0\nvalue_of_time_scale: {grain: 3.0}\n",
+        encoding="utf-8",
+    )
+    base, fitted = load_network(TOY), load_network(pkg)
+    assert (
+        fitted.crossings["ge-az-rail"].dwell_mean_h == 2 * base.crossings["ge-az-rail"].dwell_mean_h
+    )
+    assert fitted.crossings["az-ge-rail"].dwell_mean_h == base.crossings["az-ge-rail"].dwell_mean_h
+    assert fitted.commodities["grain"].value_of_time_usd_per_t_h == pytest.approx(
+        3 * base.commodities["grain"].value_of_time_usd_per_t_h
+    )
+    (pkg / "parameters.yaml").write_text(
+        "schema_version: 1\nvalue_of_time_scale: {gold: 3.0}\n", encoding="utf-8"
+    )
+    report = validate_package(pkg)
+    assert any("unknown commodity 'gold'" in str(p) for p in report.errors)

@@ -24,6 +24,7 @@ from .schema import (
     Manifest,
     ModeParams,
     Observation,
+    Parameters,
     Place,
     ReportSpec,
     Rule,
@@ -70,6 +71,7 @@ class Network:
     scenarios: Mapping[str, Scenario]
     corridors: Corridors | None = None
     report: ReportSpec | None = None
+    parameters: Parameters | None = None
     observations: Mapping[str, Observation] = field(default_factory=lambda: MappingProxyType({}))
     limits: LoadLimits = DEFAULT_LIMITS
 
@@ -121,15 +123,24 @@ class Network:
         return pd.DataFrame.from_records([r.record() for r in rows.values()])
 
 
-def network_from_package(raw: RawPackage) -> Network:
-    """Build a :class:`Network` from a package already read; raise on any error."""
+def network_from_package(raw: RawPackage, *, parameters: Parameters | None = None) -> Network:
+    """Build a :class:`Network` from a package already read; raise on any error.
+
+    The package's fitted multipliers (``parameters.yaml``, or ``parameters`` when given)
+    scale its *estimates* only: the dwell of crossings and the waits of links marked
+    ``estimate``, and commodities' values of time.
+    """
     problems = check_package(raw)
     errors = [p for p in problems if p.severity == "error"]
     if errors or raw.manifest is None:
         raise NetworkDataError(problems=tuple(problems), path=str(raw.path))
+    fitted = parameters or (raw.parameters.item if raw.parameters else None)
 
     def table(name: str, key: str) -> Mapping[str, Any]:
-        return _frozen({getattr(loc.item, key): loc.item for loc in raw.tables[name]})
+        rows = {getattr(loc.item, key): loc.item for loc in raw.tables[name]}
+        if fitted is not None:
+            rows = {k: _fitted(name, v, fitted) for k, v in rows.items()}
+        return _frozen(rows)
 
     return Network(
         path=raw.path,
@@ -149,7 +160,27 @@ def network_from_package(raw: RawPackage) -> Network:
         observations=table("observations", "id"),
         corridors=raw.corridors.item if raw.corridors else None,
         report=raw.report.item if raw.report else None,
+        parameters=fitted,
     )
+
+
+def _fitted(table: str, row: Any, p: Parameters) -> Any:
+    """A row with the fitted multipliers applied to its estimates."""
+    if table == "crossings" and row.estimate and p.dwell_scale != 1.0:
+        return row.model_copy(
+            update={
+                "dwell_mean_h": row.dwell_mean_h * p.dwell_scale,
+                "dwell_p90_h": row.dwell_p90_h * p.dwell_scale,
+            }
+        )
+    if table == "links" and row.estimate and row.wait_h is not None and p.wait_scale != 1.0:
+        return row.model_copy(update={"wait_h": row.wait_h * p.wait_scale})
+    if table == "commodities" and row.id in p.value_of_time_scale:
+        scale = p.value_of_time_scale[row.id]
+        return row.model_copy(
+            update={"value_of_time_usd_per_t_h": row.value_of_time_usd_per_t_h * scale}
+        )
+    return row
 
 
 def load_network(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Network:

@@ -37,6 +37,7 @@ from .schema import (
     Event,
     LoadLimits,
     Manifest,
+    Parameters,
     ReportSpec,
     Rule,
     Scenario,
@@ -103,6 +104,7 @@ class RawPackage:
     scenario_files: dict[str, str] = field(default_factory=dict)
     corridors: Located[Corridors] | None = None
     report: Located[ReportSpec] | None = None
+    parameters: Located[Parameters] | None = None
     problems: list[Problem] = field(default_factory=list)
     #: Files not read because they exceed a :class:`LoadLimits` cap, cannot be read,
     #: or lead outside the package; cross-table checks are pointless without them.
@@ -691,6 +693,7 @@ def read_package(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Ra
             raw.scenario_files[sid] = file
     raw.corridors = _optional_mapping(root, "corridors.yaml", Corridors, raw, read, limits)
     raw.report = _optional_mapping(root, "report.yaml", ReportSpec, raw, read, limits)
+    raw.parameters = _optional_mapping(root, "parameters.yaml", Parameters, raw, read, limits)
     return raw
 
 

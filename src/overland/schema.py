@@ -52,6 +52,7 @@ __all__ = [
     "ModeParams",
     "Observation",
     "ObservationQuery",
+    "Parameters",
     "Place",
     "ReliabilityRun",
     "ReportCase",
@@ -843,6 +844,26 @@ def apply_change(element: E, change: Change) -> E:
     return type(element).model_validate(data)
 
 
+class Parameters(_Row):
+    """``parameters.yaml`` (optional): fitted multipliers on the package's *estimates*,
+    written by ``overland calibrate`` from the calibration set of ``observations.csv``
+    (docs/fit.md). Sourced figures are never changed."""
+
+    schema_version: int = Field(description="Schema version the file was written for.")
+    fitted_on: dt.date | None = Field(None, description="When the calibration ran.")
+    method: str = Field("", description="How the multipliers were fitted.")
+    result: str = Field("", description="The fit before and after, on both sets.")
+    dwell_scale: float = Field(
+        1.0, gt=0, le=10, description="× the dwell (mean, P90) of crossings marked estimate."
+    )
+    wait_scale: float = Field(
+        1.0, gt=0, le=10, description="× the scheduled wait of links marked estimate."
+    )
+    value_of_time_scale: dict[Id, Annotated[float, Field(gt=0, le=10)]] = Field(
+        default_factory=dict, description="Commodity id -> × its value of time (an estimate)."
+    )
+
+
 @dataclass(frozen=True)
 class Table:
     """A CSV table of a package: its file name, row model and key column."""
@@ -882,6 +903,7 @@ YAML_FILES: tuple[tuple[str, type[_Row], str], ...] = (
     ("scenarios/*.yaml", Scenario, "One scenario per file (a mapping)."),
     ("corridors.yaml", Corridors, "Optional: corridor definitions and reported link groups."),
     ("report.yaml", ReportSpec, "Optional: the questions the package's report answers."),
+    ("parameters.yaml", Parameters, "Optional: fitted multipliers (overland calibrate)."),
 )
 
 

@@ -217,6 +217,16 @@ class _Checker:
         self.check_corridors()
         self.check_report()
         self.check_observations()
+        if self.raw.parameters is not None:
+            for cid in self.raw.parameters.item.value_of_time_scale:
+                if cid not in self.commodities:
+                    self.add(
+                        "parameters.yaml",
+                        f"unknown commodity {cid!r}; valid: {', '.join(sorted(self.commodities))}",
+                        1,
+                        "value_of_time_scale",
+                        cid,
+                    )
         return self.problems
 
     def check_places(self) -> None:

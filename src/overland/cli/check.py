@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -90,4 +91,37 @@ def check(
                 r.reason or o.unit,
             )
         con.print(detail)
+    return 0
+
+
+@app.command()
+def calibrate(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Where to write (default: PACKAGE/parameters.yaml)."),
+    ] = None,
+    as_json: JsonOpt = False,
+    package: PackageOpt = None,
+) -> int:
+    """Fit the multipliers on the package's estimates (border dwell, waits, values of
+    time) on the calibration set of its observations, and write parameters.yaml; the
+    hold-out set is reported before and after, never fitted."""
+    from ..analyses.calibration import calibrate as run
+    from ..analyses.calibration import parameters_yaml
+    from ..export import write_text_atomic
+    from ..package import embedded_package_path
+    from ._common import chunk_progress, load_limits
+
+    folder = package if package is not None else embedded_package_path()
+    with chunk_progress("calibrating") as tick:
+        result = run(folder, limits=load_limits(), progress=lambda n, _name: tick(n, n))
+    target = write_text_atomic(
+        out or folder / "parameters.yaml", parameters_yaml(result.parameters)
+    )
+    if as_json:
+        emit_json({"written": str(target), **result.as_dict()})
+        return 0
+    con = console()
+    con.print(f"{result.evaluations} evaluations; {result.parameters.result}")
+    con.print(f"parameters written to {target}")
     return 0
