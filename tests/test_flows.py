@@ -40,6 +40,7 @@ def test_without_corridor_definitions_every_route_is_one_corridor(tmp_path: Path
 
     shutil.copytree(Path(__file__).parent / "fixtures" / "toy", tmp_path / "toy")
     (tmp_path / "toy" / "corridors.yaml").unlink()
+    (tmp_path / "toy" / "observations.csv").unlink()  # they name the toy's corridors
     res = corridor_flows(load_network(tmp_path / "toy"), date="2025-11-10")
     assert res.shares == pytest.approx({"all": 1700})
     assert res.link_groups == {}

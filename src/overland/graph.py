@@ -130,7 +130,7 @@ class Graph:
             allowed &= ~haul | np.isin(self.edge_mode, list(wanted))
         applied = []
         for rule in state.rules_in_force():
-            if not rule.applies_to.matches(origin_country, destination_country):
+            if not rule.applies_to.matches(origin_country, destination_country, commodity):
                 continue
             applied.append(rule)
             allowed &= ~self.rule_mask(rule)

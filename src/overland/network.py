@@ -108,6 +108,19 @@ class Network:
     def _states(self) -> dict[tuple[object, object], NetworkState]:
         return {}
 
+    def demand_for(self, year: int) -> tuple[DemandRow, ...]:
+        """The demand rows of ``year``: the table's rows of that year, else those of the
+        nearest earlier year that has rows, else those of its earliest year (a package
+        with one base year serves every date)."""
+        years = sorted({d.year for d in self.demand.values()})
+        if not years:
+            return ()
+        pick = max((y for y in years if y <= year), default=years[0])
+        key = f"demand:{pick}"
+        if key not in self.memo:
+            self.memo[key] = tuple(d for d in self.demand.values() if d.year == pick)
+        return self.memo[key]  # type: ignore[no-any-return]
+
     @cached_property
     def memo(self) -> dict[str, Any]:
         """Indexes the layers above derive from this network (the compiled graph, the

@@ -592,9 +592,28 @@ class RuleScope(_Row):
     origin_countries: tuple[CountryCode, ...] = ()
     destination_countries: tuple[CountryCode, ...] = ()
     either_end_countries: tuple[CountryCode, ...] = ()
+    commodities: tuple[Id, ...] = Field(
+        (), description="Only these commodities (all when empty), e.g. an import ban on steel."
+    )
 
-    def matches(self, origin_country: str, destination_country: str) -> bool:
-        """True when a shipment between these countries is covered."""
+    @property
+    def universal(self) -> bool:
+        """Covers every shipment: no country and no commodity condition."""
+        return not (
+            self.origin_countries
+            or self.destination_countries
+            or self.either_end_countries
+            or self.commodities
+        )
+
+    def matches(
+        self, origin_country: str, destination_country: str, commodity: str | None = None
+    ) -> bool:
+        """True when a shipment of ``commodity`` between these countries is covered
+        (``commodity=None``: a shipment of any commodity, so a rule scoped to some
+        commodities does not cover it)."""
+        if self.commodities and commodity not in self.commodities:
+            return False
         if not (self.origin_countries or self.destination_countries or self.either_end_countries):
             return True
         ends = {origin_country, destination_country}

@@ -122,9 +122,9 @@ def skim(
     rules = list(state.rules_in_force())
     base_all = base.copy()
     for r in rules:
-        if r.applies_to.matches("", ""):
+        if r.applies_to.universal:
             base_all &= ~g.rule_mask(r)
-    scoped = [r for r in rules if not r.applies_to.matches("", "")]
+    scoped = [r for r in rules if not r.applies_to.universal]
     masks: dict[tuple[str, ...], BoolArray] = {}
     country = [network.places[p].country for p in ids]
     nodes = [g.nodes_at(p) for p in ids]
@@ -140,7 +140,9 @@ def skim(
             raise BudgetExceededError(f"the skim ran out of time after {i} of {n} origins")
         groups: dict[tuple[str, ...], list[int]] = {}
         for j in range(n):
-            key = tuple(r.id for r in scoped if r.applies_to.matches(country[i], country[j]))
+            key = tuple(
+                r.id for r in scoped if r.applies_to.matches(country[i], country[j], q.commodity)
+            )
             groups.setdefault(key, []).append(j)
         for key, js in groups.items():
             if key not in masks:

@@ -444,6 +444,15 @@ class _Checker:
                 *scope.either_end_countries,
             ):
                 self.country("rules.yaml", loc.row, code, f"{r.id}.countries")
+            for cid in scope.commodities:
+                if cid not in self.commodities:
+                    self.add(
+                        "rules.yaml",
+                        f"unknown commodity {cid!r}; valid: {', '.join(sorted(self.commodities))}",
+                        loc.row,
+                        f"{r.id}.applies_to.commodities",
+                        cid,
+                    )
 
     def check_event(self, file: str, row: int, ev: Event, base: dict[str, dict[str, Any]]) -> None:
         manifest = self.raw.manifest

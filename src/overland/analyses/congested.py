@@ -115,7 +115,7 @@ def congested_criticality(
             f"unknown or closed element(s) {', '.join(missing)}; give kind:id with kind one "
             f"of {', '.join(ELEMENT_KINDS)}"
         )
-    rows = package_demand(network, growth)
+    rows = package_demand(network, state.date.year, growth)
     problem = assignment_problem(network, rows, date=state.date.isoformat(), scenario=scenario)
     link_edges = np.array(problem.edges, np.int64)
     class_index = {c.name: n for n, c in enumerate(problem.classes)}

@@ -367,10 +367,10 @@ def demand_problem(
     classes: dict[tuple[str, tuple[str, ...]], int] = {}
     weights, allowed = [], []
     row_class, row_o, row_d, tonnes, value, ids = [], [], [], [], [], []
-    for d in network.demand.values():
+    for d in network.demand_for(state.date.year):
         oc = network.places[d.origin].country
         dc = network.places[d.destination].country
-        applied = tuple(r.id for r in rules if r.applies_to.matches(oc, dc))
+        applied = tuple(r.id for r in rules if r.applies_to.matches(oc, dc, d.commodity))
         key = (d.commodity, applied)
         if key not in classes:
             classes[key] = len(classes)

@@ -227,7 +227,7 @@ def country_dependence(
     state = network.as_of(date, scenario)
     splits: dict[tuple[str, str, str], Split | None] = {}
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for row in network.demand.values():
+    for row in network.demand_for(state.date.year):
         key = (row.origin, row.destination, row.commodity)
         if key not in splits:
             splits[key] = _split(network, state, row)

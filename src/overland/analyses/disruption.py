@@ -137,7 +137,7 @@ def disrupt(
     new, _ = solve_rows(problem, rows, removed) if rows.size else (np.zeros(0), [])
     vot = {
         d.id: network.commodities[d.commodity].value_of_time_usd_per_t_h
-        for d in network.demand.values()
+        for d in network.demand_for(state.date.year)
     }
     records = []
     for k, r in enumerate(rows.tolist()):
@@ -292,7 +292,10 @@ def _equilibrium_flows(
 ) -> np.ndarray:
     """Tonnes per year on every graph edge at user equilibrium (corridor flows)."""
     na = assign_network(
-        network, package_demand(network, growth), date=state.date.isoformat(), scenario=scenario
+        network,
+        package_demand(network, state.date.year, growth),
+        date=state.date.isoformat(),
+        scenario=scenario,
     )
     flows = np.zeros(graph_of(network).n_edges)
     edges = np.array(na.edges, np.int64)

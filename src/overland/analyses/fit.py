@@ -263,7 +263,7 @@ class _Evaluator:
             return ok or (both and back)
 
         total = on = 0.0
-        for row in self.network.demand.values():
+        for row in self.network.demand_for(day.year):
             if commodity and row.commodity != commodity:
                 continue
             if not matches(row.origin, row.destination):

@@ -187,7 +187,7 @@ def corridor_flows(
     state = network.as_of(date, scenario)
     na = assign_network(
         network,
-        package_demand(network, growth),
+        package_demand(network, state.date.year, growth),
         spec or AssignmentSpec(algorithm="gp", target_gap=1e-6, max_iterations=200),
         date=state.date.isoformat(),
         scenario=scenario,
@@ -203,7 +203,8 @@ def corridor_flows(
     transit: dict[str, float] = defaultdict(float)
     index = graph_of(network).place_index
     od_rows: list[dict[str, Any]] = []
-    for d, cls in zip(network.demand.values(), na.row_class, strict=True):
+    rows = network.demand_for(state.date.year)
+    for d, cls in zip(rows, na.row_class, strict=True):
         tonnes = d.tonnes_per_year * growth
         vot = network.commodities[d.commodity].value_of_time_usd_per_t_h
         eq_h = float(na.result.od_cost[cls][index[d.origin], index[d.destination]])
@@ -255,7 +256,7 @@ def corridor_flows(
         date=state.date,
         scenario=scenario,
         growth=growth,
-        total_tonnes=sum(d.tonnes_per_year for d in network.demand.values()) * growth,
+        total_tonnes=sum(d.tonnes_per_year for d in rows) * growth,
         links=links,
         shares=dict(shares),
         row_corridors={k: dict(v) for k, v in row_corridors.items()},

@@ -75,11 +75,12 @@ class OdDemand:
     tonnes_per_year: float
 
 
-def package_demand(network: Network, growth: float = 1.0) -> list[OdDemand]:
-    """The package's demand table (``demand.csv``) as rows, tonnes × ``growth``."""
+def package_demand(network: Network, year: int, growth: float = 1.0) -> list[OdDemand]:
+    """The package's demand rows of ``year`` (:meth:`Network.demand_for`) as rows,
+    tonnes × ``growth``."""
     return [
         OdDemand(d.origin, d.destination, d.commodity, d.tonnes_per_year * growth)
-        for d in network.demand.values()
+        for d in network.demand_for(year)
     ]
 
 
@@ -315,7 +316,10 @@ def _classes(
     for row in demand:
         oc = network.places[row.origin].country
         dc = network.places[row.destination].country
-        key = (row.commodity, tuple(r.id for r in rules if r.applies_to.matches(oc, dc)))
+        key = (
+            row.commodity,
+            tuple(r.id for r in rules if r.applies_to.matches(oc, dc, row.commodity)),
+        )
         row_class.append(_class_name(*key))
         mat = groups.setdefault(key, np.zeros((n_zones, n_zones)))
         mat[index[row.origin], index[row.destination]] += row.tonnes_per_year

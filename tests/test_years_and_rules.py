@@ -1,0 +1,80 @@
+"""Demand by year (a date's flows use that year's demand rows) and rules scoped to
+commodities (a ban on one kind of cargo leaves the others their routes)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from overland import load_network
+from overland.analyses.flows import corridor_flows
+from overland.errors import NoRouteError
+from overland.routing import shortest_route
+
+TOY = Path(__file__).parent / "fixtures" / "toy"
+
+
+@pytest.fixture
+def toy_copy(tmp_path: Path) -> Path:
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    return pkg
+
+
+def test_flows_use_the_demand_of_their_year(toy_copy: Path) -> None:
+    with (toy_copy / "demand.csv").open("a", encoding="utf-8") as f:
+        f.write("tbilisi-baku-2019,tbilisi,baku,grain,2019,300,,toy,false,\n")
+        f.write("gyumri-tbilisi-2019,gyumri,tbilisi,grain,2019,100,,toy,false,\n")
+    net = load_network(toy_copy)
+    assert {d.id for d in net.demand_for(2019)} == {"tbilisi-baku-2019", "gyumri-tbilisi-2019"}
+    # a year without rows takes the nearest earlier year; before the first, the first
+    assert net.demand_for(2021) == net.demand_for(2019)
+    assert net.demand_for(2010) == net.demand_for(2019)
+    assert {d.year for d in net.demand_for(2026)} == {2024}
+    f2019 = corridor_flows(net, date="2019-07-01")
+    assert f2019.total_tonnes == pytest.approx(400)
+    tonnes = dict(zip(f2019.links["link"], f2019.links["tonnes"], strict=True))
+    assert tonnes["gardabani-boyuk_kasik"] == pytest.approx(300)  # only Tbilisi -> Baku
+    f2025 = corridor_flows(net, date="2025-11-10")
+    assert f2025.total_tonnes == pytest.approx(1700)
+
+
+def test_a_rule_scoped_to_a_commodity_bans_only_that_cargo(toy_copy: Path) -> None:
+    with (toy_copy / "commodities.csv").open("a", encoding="utf-8") as f:
+        f.write("steel,Steel,t,1,600,0.01,toy,true,a second commodity for the test\n")
+    with (toy_copy / "rules.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "- id: ge-steel-ban\n"
+            "  title: Steel from Armenia may not transit Georgia\n"
+            "  kind: transit_ban\n"
+            "  countries: [GE]\n"
+            "  applies_to: {origin_countries: [AM], commodities: [steel]}\n"
+            "  in_force: true\n"
+            "  source: [toy]\n"
+        )
+    net = load_network(toy_copy)
+    day = "2025-11-10"
+    grain = shortest_route(net, "Yerevan", "Baku", date=day, commodity="grain")
+    assert grain.countries == ("AM", "GE", "AZ")
+    with pytest.raises(NoRouteError) as err:
+        shortest_route(net, "Yerevan", "Baku", date=day, commodity="steel")
+    assert any(b["id"] == "ge-steel-ban" for b in err.value.blocked_by)
+    # the other direction is not covered (origin AZ)
+    assert shortest_route(net, "Baku", "Tbilisi", date=day, commodity="steel").countries == (
+        "AZ",
+        "GE",
+    )
+
+
+def test_a_rule_naming_an_unknown_commodity_is_refused(toy_copy: Path) -> None:
+    from overland.validation import validate_package
+
+    with (toy_copy / "rules.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "- id: gold-ban\n  title: x\n  kind: transit_ban\n  countries: [GE]\n"
+            "  applies_to: {commodities: [gold]}\n  in_force: true\n  source: [toy]\n"
+        )
+    report = validate_package(toy_copy)
+    assert any("unknown commodity 'gold'" in str(p) for p in report.errors)
