@@ -24,6 +24,10 @@ def test_toy_flows_conserve_and_find_the_bottleneck(toy: Network) -> None:
     assert links.loc["gardabani-boyuk_kasik", "tonnes"] == pytest.approx(1500)
     assert links.loc["gardabani-boyuk_kasik", "capacity"] == pytest.approx(800)
     assert res.bottlenecks().iloc[0]["link"] == "gardabani-boyuk_kasik"
+    # what crosses above the post's capacity is reported, not carried silently
+    doc = res.as_dict()
+    assert doc["over_capacity_tonnes"] == 1500 - 800
+    assert doc["bottlenecks"][0]["excess_tonnes"] == 1500 - 800
     assert res.shares == pytest.approx({"middle": 1700})  # the toy's corridors.yaml
     assert res.transit == pytest.approx({"GE": 1000})  # Yerevan -> Baku crosses Georgia
     assert res.converged

@@ -127,6 +127,8 @@ class FlowsResult:
             "growth": self.growth,
             "total_tonnes": round(self.total_tonnes),
             "unserved_tonnes": round(self.unserved),
+            "over_capacity_tonnes": round(float(self.links["excess_tonnes"].sum())),
+            "over_capacity_links": int((self.links["excess_tonnes"] > 0).sum()),
             "delay_added_tonne_hours": round(self.delay_tonne_hours),
             "link_groups": [
                 {
@@ -154,6 +156,7 @@ class FlowsResult:
                     "capacity": round(float(row["capacity"])),
                     "volume_capacity": round(float(row["volume_capacity"]), 3),
                     "wait_added_h": round(float(row["wait_added_h"]), 1),
+                    "excess_tonnes": round(float(row["excess_tonnes"])),
                 }
                 for row in self.bottlenecks().to_dict(orient="records")
             ],

@@ -162,9 +162,11 @@ class NetworkAssignment:
     row_class: tuple[str, ...] = ()  # per demand row: the assignment class it belongs to
 
     def links_frame(self) -> pd.DataFrame:
-        """Tonnes per year on each network link (both directions and gauges summed), and
-        the most loaded direction's capacity, volume/capacity and the hours its congestion
-        or queue adds (``wait_added_h``)."""
+        """Tonnes per year on each network link (both directions and gauges summed), the
+        most loaded direction's capacity, volume/capacity and the hours its congestion or
+        queue adds (``wait_added_h``), and ``excess_tonnes``: what arrives above capacity
+        in a year, summed over directions — cargo that queues into the next year (the
+        backlog the queue's wait stands for), never silently carried."""
         import pandas as pd
 
         df = pd.DataFrame(
@@ -179,14 +181,18 @@ class NetworkAssignment:
         df["volume_capacity"] = np.where(
             df["capacity"] < UNCONGESTED, df["tonnes"] / df["capacity"], 0.0
         )
+        df["excess_tonnes"] = np.where(
+            df["capacity"] < UNCONGESTED, np.maximum(df["tonnes"] - df["capacity"], 0.0), 0.0
+        )
         worst = df.loc[
             df.groupby("link")["volume_capacity"].idxmax(),
             ["link", "capacity", "volume_capacity", "wait_added_h"],
         ].set_index("link")
         tonnes = df.groupby("link")["tonnes"].sum()
-        out = worst.assign(tonnes=tonnes).reset_index()
+        excess = df.groupby("link")["excess_tonnes"].sum()
+        out = worst.assign(tonnes=tonnes, excess_tonnes=excess).reset_index()
         return (
-            out[["link", "tonnes", "capacity", "volume_capacity", "wait_added_h"]]
+            out[["link", "tonnes", "capacity", "volume_capacity", "wait_added_h", "excess_tonnes"]]
             .sort_values("link")
             .reset_index(drop=True)
         )

@@ -45,7 +45,9 @@ def flows(
         + (f", scenario {scenario}" if scenario else "")
         + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; "
         + "".join(f"{g['name']} {g['tonnes']:,} t; " for g in doc["link_groups"][:1])
-        + f"unserved {doc['unserved_tonnes']:,} t "
+        + f"unserved {doc['unserved_tonnes']:,} t; "
+        + f"{doc['over_capacity_tonnes']:,} t/yr above capacity at "
+        + f"{doc['over_capacity_links']} links or posts (it queues: see the added wait) "
         f"(gap {res.relative_gap:.1e}); delay added by congestion "
         f"{doc['delay_added_tonne_hours']:,} t·h"
     )

@@ -137,7 +137,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
         f"{_esc(spec.flows_note)}</p><table><thead><tr>"
         "<th>run</th><th>date</th><th>t/yr</th>"
         + "".join(f"<th>{_esc(name)} t</th>" for _, name in groups)
-        + "<th>unserved t</th>"
+        + "<th>unserved t</th><th>above capacity t</th>"
         + "".join(f"<th>transit {_esc(c)} t</th>" for c in spec.transit_countries)
         + "".join(f"<th>{_esc(c)}</th>" for c in corridors)
         + "</tr></thead><tbody>"
@@ -149,6 +149,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
             f"<td class='n'>{f['total_tonnes']:,}</td>"
             + "".join(f"<td class='n'>{tonnes.get(g, 0):,}</td>" for g, _ in groups)
             + f"<td class='n'>{f['unserved_tonnes']:,}</td>"
+            + f"<td class='n'>{f['over_capacity_tonnes']:,}</td>"
             + "".join(
                 f"<td class='n'>{f['transit_tonnes'].get(c, 0):,}</td>"
                 for c in spec.transit_countries
@@ -161,16 +162,23 @@ def _flows_html(report: Report, network: Network) -> list[str]:
     out.append(
         f"<h3>Bottlenecks: {_esc(binding['label'])}</h3><table><thead><tr>"
         "<th>link or post</th><th>t/yr</th><th>capacity</th><th>V/C</th>"
-        "<th>added wait (days)</th></tr></thead><tbody>"
+        "<th>above capacity t/yr</th><th>added wait (days)</th></tr></thead><tbody>"
     )
     for b in binding["bottlenecks"][:12]:
         out.append(
             f"<tr><td>{_esc(_link_name(network, b['link']))}</td>"
             f"<td class='n'>{b['tonnes']:,}</td>"
             f"<td class='n'>{b['capacity']:,}</td><td class='n'>"
-            f"{b['volume_capacity']:.2f}</td><td class='n'>{b['wait_added_h'] / 24:.1f}</td></tr>"
+            f"{b['volume_capacity']:.2f}</td><td class='n'>{b['excess_tonnes']:,}</td>"
+            f"<td class='n'>{b['wait_added_h'] / 24:.1f}</td></tr>"
         )
-    out.append("</tbody></table>")
+    out.append(
+        "</tbody></table><p class='q'>A V/C above 1 means more cargo arrives than the link "
+        "or post can handle in a year: the equilibrium diverts what has a cheaper "
+        "alternative, and the rest queues — the 'above capacity' tonnes wait into the next "
+        "year, and the added wait is that queue's (Akçelik's function over a 90-day "
+        "surge). Unserved tonnes are demand with no open route at all.</p>"
+    )
     if report.flow_map_svg:
         out.append(f"<div class='fig map'>{_strip_xml(report.flow_map_svg)}</div>")
     out.append("</section>")

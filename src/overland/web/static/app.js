@@ -143,7 +143,7 @@ async function loadAnalysis() {
   }).addTo(analysisLayer);
   info.dataset.features = String(feats.length);
   info.textContent = which === "flows"
-    ? (doc.link_groups.length ? `${doc.link_groups[0].name}: ${doc.link_groups[0].tonnes.toLocaleString()} t/yr; ` : "") + "red: over capacity"
+    ? (doc.link_groups.length ? `${doc.link_groups[0].name}: ${doc.link_groups[0].tonnes.toLocaleString()} t/yr; ` : "") + `${doc.over_capacity_tonnes.toLocaleString()} t/yr above capacity (queues) at ${doc.over_capacity_links} links/posts, in red`
     : `Worst single failure: ${doc.failures[0].name} (${doc.failures[0].impact_usd_per_year.toLocaleString()} USD/yr)`;
 }
 
