@@ -78,3 +78,40 @@ def test_a_rule_naming_an_unknown_commodity_is_refused(toy_copy: Path) -> None:
         )
     report = validate_package(toy_copy)
     assert any("unknown commodity 'gold'" in str(p) for p in report.errors)
+
+
+def test_link_shapes_are_drawn_and_checked(toy_copy: Path) -> None:
+    import json
+
+    from overland.export import state_geojson
+    from overland.validation import validate_package
+
+    course = [[43.84, 40.79], [44.2, 41.0], [44.45, 41.2], [44.8, 41.27]]
+    shapes = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"link": "gyumri-ayrum"},
+                "geometry": {"type": "LineString", "coordinates": course},
+            }
+        ],
+    }
+    (toy_copy / "shapes.geojson").write_text(json.dumps(shapes), encoding="utf-8")
+    net = load_network(toy_copy)
+    doc = state_geojson(net.as_of("2025-11-10"))
+    drawn = next(f for f in doc["features"] if f["id"] == "link:gyumri-ayrum")
+    assert drawn["geometry"]["coordinates"] == course
+    straight = next(f for f in doc["features"] if f["id"] == "link:yerevan-gyumri")
+    assert len(straight["geometry"]["coordinates"]) == 2
+    shapes["features"].append(
+        {
+            "type": "Feature",
+            "properties": {"link": "no-such-link"},
+            "geometry": {"type": "LineString", "coordinates": [[0, 0], [200, 0]]},
+        }
+    )
+    (toy_copy / "shapes.geojson").write_text(json.dumps(shapes), encoding="utf-8")
+    text = "\n".join(str(p) for p in validate_package(toy_copy).errors)
+    assert "shapes.geojson:2" in text
+    assert "longitude, latitude" in text

@@ -36,6 +36,7 @@ __all__ = [
     "TMP_PREFIX",
     "csv_safe",
     "element_layer",
+    "link_coordinates",
     "state_geojson",
     "write_bytes_atomic",
     "write_csv_tables",
@@ -388,7 +389,7 @@ def state_geojson(state: NetworkState) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "id": f"link:{link.id}",
-                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                "geometry": {"type": "LineString", "coordinates": link_coordinates(net, link.id)},
                 "properties": props,
             }
         )
@@ -404,6 +405,17 @@ def state_geojson(state: NetworkState) -> dict[str, Any]:
     }
 
 
+def link_coordinates(network: Network, link_id: str) -> list[list[float]]:
+    """[lon, lat] points of a link from its `from` end to its `to` end: its drawn course
+    (``shapes.geojson``) when the package has one, else the straight line."""
+    shape = network.shapes.get(link_id)
+    if shape is not None:
+        return [[lon, lat] for lon, lat in shape]
+    link = network.links[link_id]
+    a, b = network.places[link.from_place], network.places[link.to_place]
+    return [[a.lon, a.lat], [b.lon, b.lat]]
+
+
 def element_layer(network: Network, items: list[dict[str, Any]]) -> dict[str, Any]:
     """A GeoJSON map layer of analysed elements (``kind``/``id`` and any properties):
     links and crossings as lines, places and ports as points; countries have no
@@ -412,11 +424,10 @@ def element_layer(network: Network, items: list[dict[str, Any]]) -> dict[str, An
     for item in items:
         kind, eid = item["kind"], item["id"]
         if kind in ("link", "crossing"):
-            link = network.links[eid if kind == "link" else network.crossings[eid].link]
-            a, b = network.places[link.from_place], network.places[link.to_place]
+            lid = eid if kind == "link" else network.crossings[eid].link
             geom: dict[str, Any] = {
                 "type": "LineString",
-                "coordinates": [[a.lon, a.lat], [b.lon, b.lat]],
+                "coordinates": link_coordinates(network, lid),
             }
         elif kind in ("place", "port"):
             p = network.places[eid]

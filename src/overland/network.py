@@ -72,6 +72,9 @@ class Network:
     corridors: Corridors | None = None
     report: ReportSpec | None = None
     parameters: Parameters | None = None
+    shapes: Mapping[str, tuple[tuple[float, float], ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
     observations: Mapping[str, Observation] = field(default_factory=lambda: MappingProxyType({}))
     limits: LoadLimits = DEFAULT_LIMITS
 
@@ -174,6 +177,7 @@ def network_from_package(raw: RawPackage, *, parameters: Parameters | None = Non
         corridors=raw.corridors.item if raw.corridors else None,
         report=raw.report.item if raw.report else None,
         parameters=fitted,
+        shapes=_frozen({loc.item.link: loc.item.coordinates for loc in raw.shapes}),
     )
 
 

@@ -35,6 +35,7 @@ from .schema import (
     SCHEMA_VERSION,
     Corridors,
     Event,
+    LinkShape,
     LoadLimits,
     Manifest,
     Parameters,
@@ -105,6 +106,7 @@ class RawPackage:
     corridors: Located[Corridors] | None = None
     report: Located[ReportSpec] | None = None
     parameters: Located[Parameters] | None = None
+    shapes: list[Located[LinkShape]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     #: Files not read because they exceed a :class:`LoadLimits` cap, cannot be read,
     #: or lead outside the package; cross-table checks are pointless without them.
@@ -694,7 +696,45 @@ def read_package(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Ra
     raw.corridors = _optional_mapping(root, "corridors.yaml", Corridors, raw, read, limits)
     raw.report = _optional_mapping(root, "report.yaml", ReportSpec, raw, read, limits)
     raw.parameters = _optional_mapping(root, "parameters.yaml", Parameters, raw, read, limits)
+    shapes_path = root / "shapes.geojson"
+    if shapes_path.is_file():
+        got = read(shapes_path, "shapes.geojson", partial(_read_shapes, shapes_path, limits))
+        if got is not None:
+            raw.shapes, probs = got
+            raw.problems += probs
     return raw
+
+
+def _read_shapes(path: Path, limits: LoadLimits) -> tuple[list[Located[LinkShape]], list[Problem]]:
+    """``shapes.geojson``: a FeatureCollection of LineStrings, each with ``properties.link``;
+    the row of a problem is the feature's index (1-based)."""
+    import json
+
+    file = "shapes.geojson"
+    try:
+        doc = json.loads(_read_bytes(path, file, limits))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [], [Problem(file, f"not valid JSON: {shown_value(str(exc))}")]
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        return [], [Problem(file, "expected a GeoJSON FeatureCollection with `features`")]
+    out: list[Located[LinkShape]] = []
+    problems: list[Problem] = []
+    for i, feature in enumerate(features, start=1):
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") != "LineString":
+            problems.append(Problem(file, "a feature must be a LineString", row=i))
+            continue
+        try:
+            shape = LinkShape.model_validate(
+                {"link": (props or {}).get("link"), "coordinates": geometry.get("coordinates")}
+            )
+        except ValidationError as exc:
+            problems += list(_pydantic_problems(exc, file, i))
+            continue
+        out.append(Located(i, shape))
+    return out, problems
 
 
 def _optional_mapping(

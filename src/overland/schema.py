@@ -46,6 +46,7 @@ __all__ = [
     "LayerQuestion",
     "Link",
     "LinkGroup",
+    "LinkShape",
     "LoadLimits",
     "Manifest",
     "Mode",
@@ -863,6 +864,23 @@ def apply_change(element: E, change: Change) -> E:
     return type(element).model_validate(data)
 
 
+class LinkShape(_Row):
+    """The drawn course of one link (``shapes.geojson``): a sea lane around the coasts,
+    a railway's curves. Maps draw it instead of the straight line between the ends."""
+
+    link: Id = Field(description="Link id (links.csv).")
+    coordinates: tuple[tuple[float, float], ...] = Field(
+        min_length=2, description="[lon, lat] points from the link's `from` end to its `to` end."
+    )
+
+    @model_validator(mode="after")
+    def _on_earth(self) -> LinkShape:
+        for lon, lat in self.coordinates:
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError(f"point [{lon}, {lat}] is not a longitude, latitude pair")
+        return self
+
+
 class Parameters(_Row):
     """``parameters.yaml`` (optional): fitted multipliers on the package's *estimates*,
     written by ``overland calibrate`` from the calibration set of ``observations.csv``
@@ -1113,6 +1131,16 @@ def schema_markdown() -> str:
         out += [f"## `{table.filename}`", "", table.description, "", *_model_table(table.model), ""]
     for filename, model, description in YAML_FILES:
         out += [f"## `{filename}`", "", description, "", *_model_table(model), ""]
+    out += [
+        "## `shapes.geojson`",
+        "",
+        "Optional: the drawn course of links (a GeoJSON FeatureCollection of LineStrings, "
+        "each with `properties.link`, points from the link's `from` end to its `to` end); "
+        "maps draw it instead of the straight line. Each feature:",
+        "",
+        *_model_table(LinkShape),
+        "",
+    ]
     for model, text in (
         (Change, "An item of an event's `changes`."),
         (RuleScope, "A rule's `applies_to`."),

@@ -217,6 +217,7 @@ class _Checker:
         self.check_corridors()
         self.check_report()
         self.check_observations()
+        self.check_shapes()
         if self.raw.parameters is not None:
             for cid in self.raw.parameters.item.value_of_time_scale:
                 if cid not in self.commodities:
@@ -683,6 +684,33 @@ class _Checker:
                         1,
                         f"disruptions[{i}].close",
                         name,
+                    )
+
+    def check_shapes(self) -> None:
+        file = "shapes.geojson"
+        seen: set[str] = set()
+        for loc in self.raw.shapes:
+            shape = loc.item
+            link = self.links.get(shape.link)
+            if link is None:
+                self.add(file, f"unknown link id {shape.link!r}", loc.row, "link", shape.link)
+                continue
+            if shape.link in seen:
+                self.add(file, f"link {shape.link!r} has two shapes", loc.row, "link", shape.link)
+            seen.add(shape.link)
+            for end, (lon, lat) in (
+                (link.from_place, shape.coordinates[0]),
+                (link.to_place, shape.coordinates[-1]),
+            ):
+                place = self.places.get(end)
+                if place is not None and great_circle_km(place.lat, place.lon, lat, lon) > 100:
+                    self.add(
+                        file,
+                        f"the shape of {shape.link!r} does not end within 100 km of {end!r} "
+                        "(points run from the link's `from` to its `to`)",
+                        loc.row,
+                        "coordinates",
+                        severity="warning",
                     )
 
     def check_observations(self) -> None:
