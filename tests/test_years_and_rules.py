@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,7 +88,7 @@ def test_link_shapes_are_drawn_and_checked(toy_copy: Path) -> None:
     from overland.validation import validate_package
 
     course = [[43.84, 40.79], [44.2, 41.0], [44.45, 41.2], [44.8, 41.27]]
-    shapes = {
+    shapes: dict[str, Any] = {
         "type": "FeatureCollection",
         "features": [
             {
