@@ -47,7 +47,9 @@ from .engine import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..graph import Graph
     from ..network import Network
+    from ..timeline import NetworkState
 
 __all__ = [
     "AssignmentProblem",
@@ -302,19 +304,14 @@ def assignment_problem(
 
 def _classes(
     network: Network,
-    state: object,
+    state: NetworkState,
     demand: list[OdDemand],
-    g: object,
+    g: Graph,
     open_edges: np.ndarray,
     n_links: int,
     n_zones: int,
 ) -> tuple[list[AssignmentClass], tuple[str, ...]]:
     """One class per (commodity, rules that apply); and each demand row's class name."""
-    from ..graph import Graph
-    from ..timeline import NetworkState
-
-    assert isinstance(g, Graph)
-    assert isinstance(state, NetworkState)
     index = g.place_index
     rules = list(state.rules_in_force())
     groups: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
