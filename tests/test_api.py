@@ -222,6 +222,47 @@ def test_compare_and_skim(client: TestClient) -> None:
     problem(too_many, 422, "bad_request")
 
 
+def test_compare_evaluates_a_scenario_at_its_horizon(client: TestClient) -> None:
+    """As the CLI: one row per state; a scenario without a date at its horizon."""
+    rows = ok(client, "/api/compare?from=Baku&to=Nakhchivan&scenarios=none,tripp&avoid=IR")["rows"]
+    assert [r["scenario"] for r in rows] == [None, "tripp"]
+    today, tripp = (r["route"] for r in rows)
+    assert today["countries"] == ["AZ", "GE", "TR", "AZ"]
+    assert tripp["countries"] == ["AZ", "AM", "AZ"]
+    assert tripp["date"] > today["date"]
+    assert tripp["time_h"] < today["time_h"]
+    cheap = ok(
+        client,
+        "/api/compare?from=Baku&to=Nakhchivan&scenarios=tripp&objective=cost&commodity=general",
+    )["rows"][0]["route"]
+    assert cheap["objective"] == "cost"
+
+
+def test_diff_of_two_states(client: TestClient) -> None:
+    """GET /api/diff: links, crossings and rules whose status changes from A to B, the
+    links as a GeoJSON layer; dates default as in compare."""
+    doc = ok(client, "/api/diff?a=none&b=tripp")
+    assert doc["a"]["scenario"] is None
+    assert doc["b"] == {"scenario": "tripp", "date": doc["b"]["date"]}
+    assert doc["b"]["date"] > doc["a"]["date"]
+    changed = {c["id"]: (c["before"], c["after"]) for c in doc["links_changed"]}
+    assert changed["rail-meghri-ordubad"] == ("closed", "open")
+    assert doc["events_added"]
+    assert not doc["events_removed"]
+    feats = doc["layer"]["features"]
+    assert {f["properties"]["id"] for f in feats} == set(changed)
+    assert all(f["geometry"]["type"] == "LineString" for f in feats)
+    # the same date for both: the scenario's events have not happened yet
+    same = ok(client, "/api/diff?a=none&b=tripp&date=2026-03-31")
+    assert same["links_changed"] == []
+    assert same["a"]["date"] == same["b"]["date"]
+    # reversed: the opposite changes
+    back = ok(client, "/api/diff?a=tripp&b=none")
+    assert {c["id"]: (c["after"], c["before"]) for c in back["links_changed"]} == changed
+    problem(client.get("/api/diff?a=none&b=nope"), 422, "bad_scenario")
+    problem(client.get("/api/diff?a=none&b=tripp&date=x"), 422, "bad_argument")
+
+
 def test_page_and_vendor_assets_are_local(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200

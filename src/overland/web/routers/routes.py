@@ -127,6 +127,8 @@ def _table_endpoints(router: APIRouter, limits: Limits) -> None:
         scenarios: Annotated[str, Query(max_length=300, description="S1,none")] = "",
         modes: Annotated[str, Query(max_length=100)] = "",
         avoid: Annotated[str, Query(max_length=200)] = "",
+        commodity: Annotated[str | None, Query(max_length=64)] = None,
+        objective: Annotated[Objective, Query()] = "generalized",
     ) -> dict[str, Any]:
         """The best route on several dates and/or scenarios, side by side (a scenario
         without a date is evaluated at its horizon)."""
@@ -150,9 +152,14 @@ def _table_endpoints(router: APIRouter, limits: Limits) -> None:
                 scenarios=scen,
                 modes=mode_list,
                 avoid_countries=avoid_list,
+                commodity=commodity,
+                objective=objective,
             ).as_dict()
 
-        key = f"compare:{origin}|{destination}|{date_list}|{scen}|{mode_list}|{avoid_list}"
+        key = (
+            f"compare:{origin}|{destination}|{date_list}|{scen}|{mode_list}|{avoid_list}"
+            f"|{commodity}|{objective}"
+        )
         return await ctx.compute(key, work)
 
     @router.post("/skim")

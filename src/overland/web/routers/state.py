@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from ...export import state_geojson
 from ...graph import graph_of
 from ...places import name_key
-from ...timeline import parse_date, scenario_summaries, timeline_events
+from ...timeline import diff_states, parse_date, scenario_summaries, timeline_events
 from ..deps import Ctx
 
 __all__ = ["layers", "router"]
@@ -133,6 +133,72 @@ async def network_geojson(
         return doc
 
     return await ctx.compute(f"network:{state.date}|{scenario}", work)
+
+
+@router.get("/diff")
+async def diff(
+    ctx: Ctx,
+    a: Annotated[str, Query(max_length=64, description="scenario id or none")] = "none",
+    b: Annotated[str, Query(max_length=64, description="scenario id or none")] = "none",
+    date: Annotated[str | None, Query(max_length=10, description="both states")] = None,
+    date_a: Annotated[str | None, Query(max_length=10)] = None,
+    date_b: Annotated[str | None, Query(max_length=10)] = None,
+) -> dict[str, Any]:
+    """What changes from state A to state B: events, links, crossings and rules whose
+    status changes (each state on ``date_a``/``date_b``, else ``date``, else as the CLI's
+    compare: a scenario at its horizon, no scenario at the package's ``data_as_of``).
+    Changed links come as a GeoJSON ``layer``."""
+    network = ctx.network
+    sa = None if a.lower() == "none" else a
+    sb = None if b.lower() == "none" else b
+    da, db = date_a or date, date_b or date
+    state_a = network.as_of(parse_date(da) if da else None, sa)
+    state_b = network.as_of(parse_date(db) if db else None, sb)
+
+    def work(_deadline: float) -> dict[str, Any]:
+        d = diff_states(state_a, state_b)
+        places = network.places
+        features = []
+        for lid, before, after in d.links_changed:
+            link = network.links[lid]
+            pa, pb = places[link.from_place], places[link.to_place]
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"link:{lid}",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[pa.lon, pa.lat], [pb.lon, pb.lat]],
+                    },
+                    "properties": {
+                        "id": lid,
+                        "name": link.name or f"{pa.name}–{pb.name}",
+                        "mode": link.mode,
+                        "from_name": pa.name,
+                        "to_name": pb.name,
+                        "before": before,
+                        "after": after,
+                    },
+                }
+            )
+        return {
+            "a": {"scenario": sa, "date": state_a.date.isoformat()},
+            "b": {"scenario": sb, "date": state_b.date.isoformat()},
+            "events_added": list(d.events_added),
+            "events_removed": list(d.events_removed),
+            "links_changed": [{"id": i, "before": x, "after": y} for i, x, y in d.links_changed],
+            "crossings_changed": [
+                {"id": i, "before": x, "after": y} for i, x, y in d.crossings_changed
+            ],
+            "rules_changed": [
+                {"id": i, "title": network.rules[i].title, "before": x, "after": y}
+                for i, x, y in d.rules_changed
+            ],
+            "layer": {"type": "FeatureCollection", "features": features},
+        }
+
+    key = f"diff:{sa}|{state_a.date}|{sb}|{state_b.date}"
+    return await ctx.compute(key, work)
 
 
 @layers.get("/capacity")
