@@ -11,6 +11,16 @@ last common node, by a Newton step with the segments' exact current costs and
 derivatives; link times and derivatives are updated after every shift. Cheap extra
 passes re-shift only bushes whose paths still differ.
 
+The kernels take their arrays in tuples, unpacked where they are used:
+
+- ``net``: ``(out_ptr, out_idx, in_ptr, in_idx, src, dst, allowed, no_through, fixed)``
+  (links out of and into each node, link ends, class x links masks and fixed costs);
+- ``vdf``: ``(code, fft, cap, a, p)``; ``state``: ``(x, xc, t, dt)`` (flows, class
+  flows, times and their derivatives, updated in place);
+- ``bushes``: ``(b_class, b_origin, in_bush, bflow, topo, n_topo)`` (bush x links
+  membership and flows, bush x nodes topological order);
+- ``work``: ``(lo, hi, p_lo, p_hi, pos, indeg, queue, blocked, seen)``, scratch per node.
+
 Internal module: :mod:`overland.assignment` is the public surface.
 """
 
@@ -25,32 +35,25 @@ _UNSET = -1
 
 
 @njit(cache=True, nogil=True)
-def bush_init(  # type: ignore[no-untyped-def]  # pragma: no cover
-    b_class,
-    b_origin,
-    demand,  # class x zones x zones
-    out_ptr,
-    out_idx,
-    src,
-    dst,
-    allowed,
-    no_through,
-    fixed,
-    code,
-    fft,
-    cap,
-    a,
-    p,
-    x,
-    xc,
-    t,
-    dt,
-    in_bush,
-    bflow,
-    topo,
-    n_topo,
-):
-    """Bushes as the shortest-path trees at the current costs, loaded all-or-nothing."""
+def resum(vdf, state):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Link flows as the sum of class flows, and times and derivatives at them."""
+    code, fft, cap, a, p = vdf
+    x, xc, t, dt = state
+    for e in range(x.shape[0]):
+        s = 0.0
+        for c in range(xc.shape[0]):
+            s += xc[c, e]
+        x[e] = s
+        _refresh(code, fft, cap, a, p, x, t, dt, e)
+
+
+@njit(cache=True, nogil=True)
+def bush_init(net, vdf, state, bushes, demand):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Bushes as the shortest-path trees at the current costs, loaded all-or-nothing
+    (``demand``: class x zones x zones)."""
+    out_ptr, out_idx, _in_ptr, _in_idx, src, dst, allowed, no_through, fixed = net
+    _x, xc, t, _dt = state
+    b_class, b_origin, in_bush, bflow, topo, n_topo = bushes
     n_links = src.shape[0]
     n_zones = demand.shape[1]
     w = np.empty(n_links)
@@ -81,23 +84,20 @@ def bush_init(  # type: ignore[no-untyped-def]  # pragma: no cover
                 bflow[bb, e] += acc[v]
                 xc[c, e] += acc[v]
                 acc[src[e]] += acc[v]
-    for e in range(n_links):
-        s = 0.0
-        for c in range(xc.shape[0]):
-            s += xc[c, e]
-        x[e] = s
-        _refresh(code, fft, cap, a, p, x, t, dt, e)
+    resum(vdf, state)
 
 
 @njit(cache=True, nogil=True)
-def _labels(  # type: ignore[no-untyped-def]  # pragma: no cover
-    bb, c, topo, n_topo, in_ptr, in_idx, src, in_bush, bflow, t, fixed, lo, hi, p_lo, p_hi, mode
-):
+def _labels(bb, net, t, bushes, work, mode):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Shortest (``lo``) and longest (``hi``) path labels in topological order. ``mode``
     0: ``hi`` over every bush link; 1: over used links only (nodes without flow keep
     ``hi = -1``); 2: first drop each node's unused links except its shortest-path one,
     then ``hi`` over what is left. Nodes outside the bush keep ``lo = inf, hi = -1``.
     Returns whether links were dropped."""
+    _op, _oi, in_ptr, in_idx, src, _dst, _al, _nt, fixed = net
+    b_class, _bo, in_bush, bflow, topo, n_topo = bushes
+    lo, hi, p_lo, p_hi = work[0], work[1], work[2], work[3]
+    c = b_class[bb]
     o = topo[bb, 0]
     for v in range(lo.shape[0]):
         lo[v] = np.inf
@@ -138,8 +138,13 @@ def _labels(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def _sort(bb, o, n, out_ptr, out_idx, dst, in_bush, topo, n_topo, indeg, queue):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _sort(bb, net, bushes, work):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Topological order of the bush's nodes reachable from its origin (Kahn)."""
+    out_ptr, out_idx, _ip, _ii, _src, dst, _al, _nt, _fx = net
+    _bc, b_origin, in_bush, _bf, topo, n_topo = bushes
+    indeg, queue = work[5], work[6]
+    o = b_origin[bb]
+    n = indeg.shape[0]
     for v in range(n):
         indeg[v] = 0
     # in-degrees counted from reachable tails only: walk from the origin first
@@ -182,8 +187,9 @@ def _sort(bb, o, n, out_ptr, out_idx, dst, in_bush, topo, n_topo, indeg, queue):
 
 
 @njit(cache=True, nogil=True)
-def _reaches(bb, start, goal, out_ptr, out_idx, dst, in_bush, stack, seen):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _reaches(bb, start, goal, net, in_bush, stack, seen):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Whether the bush has a path from ``start`` to ``goal`` (depth-first search)."""
+    out_ptr, out_idx, _ip, _ii, _src, dst, _al, _nt, _fx = net
     seen[0] += 1
     mark = seen[0]
     top = 0
@@ -206,39 +212,15 @@ def _reaches(bb, start, goal, out_ptr, out_idx, dst, in_bush, stack, seen):  # t
 
 
 @njit(cache=True, nogil=True)
-def _update_bush(  # type: ignore[no-untyped-def]  # pragma: no cover
-    bb,
-    c,
-    o,
-    n,
-    out_ptr,
-    out_idx,
-    in_ptr,
-    in_idx,
-    src,
-    dst,
-    allowed,
-    no_through,
-    fixed,
-    t,
-    in_bush,
-    bflow,
-    topo,
-    n_topo,
-    lo,
-    hi,
-    p_lo,
-    p_hi,
-    indeg,
-    queue,
-    blocked,
-    seen,
-):
+def _update_bush(bb, net, t, bushes, work):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Drop unused links off the shortest-path tree, add links that shorten a longest
     path, and re-sort. Returns False if the bush could not be sorted (a cycle)."""
-    changed = _labels(
-        bb, c, topo, n_topo, in_ptr, in_idx, src, in_bush, bflow, t, fixed, lo, hi, p_lo, p_hi, 2
-    )
+    out_ptr, out_idx, _ip, _ii, src, dst, allowed, no_through, fixed = net
+    b_class, b_origin, in_bush, _bf, topo, n_topo = bushes
+    lo, hi, queue, blocked, seen = work[0], work[1], work[6], work[7], work[8]
+    c = b_class[bb]
+    o = b_origin[bb]
+    changed = _labels(bb, net, t, bushes, work, 2)
     # longest-path labels over the bush bound every one of its links
     # (hi[v] >= hi[u] + w >= hi[u]), so links added only where hi[u] < hi[v] cannot close
     # a cycle: add those that shorten a longest path (Dial) or a shortest path. A link
@@ -267,47 +249,25 @@ def _update_bush(  # type: ignore[no-untyped-def]  # pragma: no cover
                 n_blocked += 1
     for q in range(n_blocked):
         e = blocked[q]
-        if not _reaches(bb, dst[e], src[e], out_ptr, out_idx, dst, in_bush, queue, seen):
+        if not _reaches(bb, dst[e], src[e], net, in_bush, queue, seen):
             in_bush[bb, e] = 1
             changed = True
     if changed:
-        return _sort(bb, o, n, out_ptr, out_idx, dst, in_bush, topo, n_topo, indeg, queue)
+        return _sort(bb, net, bushes, work)
     return True
 
 
 @njit(cache=True, nogil=True)
-def _shift(  # type: ignore[no-untyped-def]  # pragma: no cover
-    bb,
-    c,
-    in_ptr,
-    in_idx,
-    src,
-    fixed,
-    code,
-    fft,
-    cap,
-    a,
-    p,
-    x,
-    xc,
-    t,
-    dt,
-    in_bush,
-    bflow,
-    topo,
-    n_topo,
-    lo,
-    hi,
-    p_lo,
-    p_hi,
-    pos,
-    rel_tol,
-):
+def _shift(bb, net, vdf, state, bushes, work, rel_tol):  # type: ignore[no-untyped-def]  # pragma: no cover
     """One pass of Newton shifts over the bush; returns the largest relative difference
     between a node's longest used and shortest path found."""
-    _labels(
-        bb, c, topo, n_topo, in_ptr, in_idx, src, in_bush, bflow, t, fixed, lo, hi, p_lo, p_hi, 1
-    )
+    src, fixed = net[4], net[8]
+    code, fft, cap, a, p = vdf
+    x, xc, t, dt = state
+    b_class, _bo, _ib, bflow, topo, n_topo = bushes
+    lo, hi, p_lo, p_hi, pos = work[0], work[1], work[2], work[3], work[4]
+    c = b_class[bb]
+    _labels(bb, net, t, bushes, work, 1)
     worst = 0.0
     for i in range(n_topo[bb]):
         pos[topo[bb, i]] = i
@@ -381,145 +341,41 @@ def _shift(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def bush_iteration(  # type: ignore[no-untyped-def]  # pragma: no cover
-    b_class,
-    b_origin,
-    demand,
-    out_ptr,
-    out_idx,
-    in_ptr,
-    in_idx,
-    src,
-    dst,
-    allowed,
-    no_through,
-    fixed,
-    code,
-    fft,
-    cap,
-    a,
-    p,
-    x,
-    xc,
-    t,
-    dt,
-    in_bush,
-    bflow,
-    topo,
-    n_topo,
-    b_worst,
-    rel_tol,
-    n_inner,
-):
+def bush_iteration(net, vdf, state, bushes, demand, b_worst, rel_tol, n_inner):  # type: ignore[no-untyped-def]  # pragma: no cover
     """One Algorithm B iteration over every bush, then up to ``n_inner`` passes that shift
     again in bushes whose paths still differ by more than ``rel_tol``. Flows are then
     re-summed from the bushes and costs refreshed. Returns a lower bound of the relative
     gap (shortest paths inside the bushes are no shorter than in the network), or NaN if
     a bush became cyclic."""
-    n = out_ptr.shape[0] - 1
-    n_links = src.shape[0]
-    lo = np.empty(n)
-    hi = np.empty(n)
-    p_lo = np.empty(n, np.int64)
-    p_hi = np.empty(n, np.int64)
-    pos = np.zeros(n, np.int64)
-    indeg = np.zeros(n, np.int64)
-    queue = np.zeros(n, np.int64)
-    blocked = np.zeros(64, np.int64)
-    seen = np.zeros(n + 1, np.int64)  # [0]: the current search's stamp
+    fixed = net[8]
+    _x, xc, t, _dt = state
+    b_class, b_origin, _ib, bflow, topo, n_topo = bushes
+    n = net[0].shape[0] - 1
+    n_links = net[4].shape[0]
+    work = (
+        np.empty(n),  # lo
+        np.empty(n),  # hi
+        np.empty(n, np.int64),  # p_lo
+        np.empty(n, np.int64),  # p_hi
+        np.zeros(n, np.int64),  # pos
+        np.zeros(n, np.int64),  # indeg
+        np.zeros(n, np.int64),  # queue
+        np.zeros(64, np.int64),  # blocked
+        np.zeros(n + 1, np.int64),  # seen; [0]: the current search's stamp
+    )
+    lo = work[0]
     nb = b_class.shape[0]
     for bb in range(nb):
-        c = b_class[bb]
-        ok = _update_bush(
-            bb,
-            c,
-            b_origin[bb],
-            n,
-            out_ptr,
-            out_idx,
-            in_ptr,
-            in_idx,
-            src,
-            dst,
-            allowed,
-            no_through,
-            fixed,
-            t,
-            in_bush,
-            bflow,
-            topo,
-            n_topo,
-            lo,
-            hi,
-            p_lo,
-            p_hi,
-            indeg,
-            queue,
-            blocked,
-            seen,
-        )
-        if not ok:
+        if not _update_bush(bb, net, t, bushes, work):
             return np.nan
-        b_worst[bb] = _shift(
-            bb,
-            c,
-            in_ptr,
-            in_idx,
-            src,
-            fixed,
-            code,
-            fft,
-            cap,
-            a,
-            p,
-            x,
-            xc,
-            t,
-            dt,
-            in_bush,
-            bflow,
-            topo,
-            n_topo,
-            lo,
-            hi,
-            p_lo,
-            p_hi,
-            pos,
-            rel_tol,
-        )
+        b_worst[bb] = _shift(bb, net, vdf, state, bushes, work, rel_tol)
     for _ in range(n_inner):
         busy = False
         for bb in range(nb):
             if b_worst[bb] <= rel_tol:
                 continue
             busy = True
-            b_worst[bb] = _shift(
-                bb,
-                b_class[bb],
-                in_ptr,
-                in_idx,
-                src,
-                fixed,
-                code,
-                fft,
-                cap,
-                a,
-                p,
-                x,
-                xc,
-                t,
-                dt,
-                in_bush,
-                bflow,
-                topo,
-                n_topo,
-                lo,
-                hi,
-                p_lo,
-                p_hi,
-                pos,
-                rel_tol,
-            )
+            b_worst[bb] = _shift(bb, net, vdf, state, bushes, work, rel_tol)
         if not busy:
             break
     # flows from the bushes (no drift), costs at those flows
@@ -528,12 +384,7 @@ def bush_iteration(  # type: ignore[no-untyped-def]  # pragma: no cover
         c = b_class[bb]
         for e in range(n_links):
             xc[c, e] += bflow[bb, e]
-    for e in range(n_links):
-        s = 0.0
-        for c in range(xc.shape[0]):
-            s += xc[c, e]
-        x[e] = s
-        _refresh(code, fft, cap, a, p, x, t, dt, e)
+    resum(vdf, state)
     # the gap inside the bushes: a lower bound of the network's gap
     tstt = 0.0
     for c in range(xc.shape[0]):
@@ -544,24 +395,7 @@ def bush_iteration(  # type: ignore[no-untyped-def]  # pragma: no cover
     for bb in range(nb):
         c = b_class[bb]
         o = b_origin[bb]
-        _labels(
-            bb,
-            c,
-            topo,
-            n_topo,
-            in_ptr,
-            in_idx,
-            src,
-            in_bush,
-            bflow,
-            t,
-            fixed,
-            lo,
-            hi,
-            p_lo,
-            p_hi,
-            1,
-        )
+        _labels(bb, net, t, bushes, work, 1)
         for i in range(n_topo[bb]):
             v = topo[bb, i]
             if v < n_zones and v != o:

@@ -211,43 +211,75 @@ def _refresh(code, fft, cap, a, p, x, t, dt, e):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def gp_sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
-    g_first,
-    g_class,
-    g_source,
-    g_ptr,  # groups: (class, origin) -> ODs
-    od_dest_node,
-    od_q,
-    od_paths,
-    od_np,  # ODs and their path slots
-    p_start,
-    p_len,
-    p_flow,
-    lk,
-    tops,  # path store; tops = [next path, next link]
-    indptr,
-    adj,
-    src,
-    dst,
-    allowed,
-    no_through,  # graph (allowed: class x links)
-    code,
-    fft,
-    cap,
-    a,
-    p,
-    fixed,  # VDFs; fixed: class x links
-    x,
-    xc,
-    t,
-    dt,
-    mark,
-    stamp,  # link state; scratch
-    n_inner,  # passes over a group's ODs per sweep
-):
-    """One Gauss-Seidel sweep of path-based gradient projection over groups from
-    ``g_first``. Returns the first group not processed (== number of groups when done);
-    an earlier value means a store is full and must grow before calling again."""
+def compact_paths(od_paths, od_np, store, grow):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The path store rewritten with live paths only, with room for as many again (and
+    ``grow`` times that)."""
+    p_start, p_len, p_flow, lk, tops = store
+    n_live = 0
+    n_lk = 0
+    for k in range(od_paths.shape[0]):
+        for i in range(od_np[k]):
+            n_live += 1
+            n_lk += p_len[od_paths[k, i]]
+    cap_p = grow * max(2 * n_live, p_start.shape[0])
+    cap_l = grow * max(2 * n_lk, lk.shape[0])
+    ns = np.zeros(cap_p, np.int64)
+    nl = np.zeros(cap_p, np.int64)
+    nf = np.zeros(cap_p)
+    nk = np.zeros(cap_l, np.int64)
+    top = 0
+    new = 0
+    for k in range(od_paths.shape[0]):
+        for i in range(od_np[k]):
+            pid = od_paths[k, i]
+            n_l = p_len[pid]
+            nk[top : top + n_l] = lk[p_start[pid] : p_start[pid] + n_l]
+            ns[new] = top
+            nl[new] = n_l
+            nf[new] = p_flow[pid]
+            od_paths[k, i] = new
+            top += n_l
+            new += 1
+    tops[0] = n_live
+    tops[1] = top
+    return ns, nl, nf, nk, tops
+
+
+@njit(cache=True, nogil=True)
+def gp_iteration(groups, store, net, vdf, state, scratch, n_inner):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """One Gauss-Seidel sweep of path-based gradient projection over every group (see
+    :func:`gp_sweep`), growing the path store when it is full. Returns the store (new
+    arrays if it grew)."""
+    n_groups = groups[0].shape[0]
+    g = 0
+    full = -1  # the group at which the store was last full
+    while g < n_groups:
+        g = gp_sweep(g, groups, store, net, vdf, state, scratch, n_inner)
+        if g < n_groups:  # a store is full: compact live paths, then grow (double if
+            # compacting did not make room for this group)
+            store = compact_paths(groups[5], groups[6], store, 2 if g == full else 1)
+            full = g
+    return store
+
+
+@njit(cache=True, nogil=True)
+def gp_sweep(g_first, groups, store, net, vdf, state, scratch, n_inner):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """A sweep of path-based gradient projection over groups from ``g_first``, with
+    ``n_inner`` passes over a group's ODs. Returns the first group not processed (== the
+    number of groups when done); an earlier value means a store is full and must grow
+    before calling again.
+
+    ``groups``: ``(g_class, g_source, g_ptr, od_dest_node, od_q, od_paths, od_np)``, the
+    (class, origin) groups, their ODs and the ODs' path slots; ``store``: ``(p_start,
+    p_len, p_flow, lk, tops)``, the paths (``tops`` = [next path, next link]); ``net``:
+    ``(indptr, adj, src, dst, allowed, no_through, fixed)``; ``vdf``: ``(code, fft, cap,
+    a, p)``; ``state``: ``(x, xc, t, dt)``; ``scratch``: ``(mark, stamp)``."""
+    g_class, g_source, g_ptr, od_dest_node, od_q, od_paths, od_np = groups
+    p_start, p_len, p_flow, lk, tops = store
+    indptr, adj, src, dst, allowed, no_through, fixed = net
+    code, fft, cap, a, p = vdf
+    x, xc, t, dt = state
+    mark, stamp = scratch
     n_groups = g_class.shape[0]
     maxp = od_paths.shape[1]
     w = np.empty(src.shape[0])

@@ -665,48 +665,14 @@ def _gp(
     mark = np.zeros(n_links, np.int64)
     stamp = np.zeros(1, np.int64)
     history: list[tuple[int, float, float, float]] = []
-    n_groups = len(g_class)
+    groups = (gc, gs, gp_, odd, odq, od_paths, od_np)
+    store = (p_start, p_len, p_flow, lk, tops)
+    net = (prob.indptr, prob.adj, lt.init, lt.term, prob.allowed, prob.no_through, prob.fixed)
+    vdf = (lt.vdf, lt.fft, lt.capacity, prob.a, prob.p)
     for it in range(1, spec.max_iterations + 1):
-        g = 0
-        while g < n_groups:
-            g = kern.gp_sweep(
-                g,
-                gc,
-                gs,
-                gp_,
-                odd,
-                odq,
-                od_paths,
-                od_np,
-                p_start,
-                p_len,
-                p_flow,
-                lk,
-                tops,
-                prob.indptr,
-                prob.adj,
-                lt.init,
-                lt.term,
-                prob.allowed,
-                prob.no_through,
-                lt.vdf,
-                lt.fft,
-                lt.capacity,
-                prob.a,
-                prob.p,
-                prob.fixed,
-                x,
-                xc,
-                t,
-                dt,
-                mark,
-                stamp,
-                spec.inner_iterations,
-            )
-            if g < n_groups:  # a store is full: compact live paths, then grow
-                p_start, p_len, p_flow, lk = _compact(
-                    od_paths, od_np, p_start, p_len, p_flow, lk, tops
-                )
+        store = kern.gp_iteration(
+            groups, store, net, vdf, (x, xc, t, dt), (mark, stamp), spec.inner_iterations
+        )
         # re-synchronise costs with flows to avoid drift, then measure the gap
         x = np.maximum(xc.sum(axis=0), 0.0)
         t = prob.times(x)
@@ -752,25 +718,26 @@ def _bush(
     xc = np.zeros((len(prob.classes), n_links))
     t = prob.times(x)
     dt = _derivs(prob, x)
-    in_bush = np.zeros((nb, n_links), np.uint8)
-    bflow = np.zeros((nb, n_links))
-    topo = np.zeros((nb, lt.nodes), np.int64)
-    n_topo = np.zeros(nb, np.int64)
+    bushes = (
+        bc,
+        bo,
+        np.zeros((nb, n_links), np.uint8),  # in_bush
+        np.zeros((nb, n_links)),  # bflow
+        np.zeros((nb, lt.nodes), np.int32),  # topo
+        np.zeros(nb, np.int64),  # n_topo
+    )
     b_worst = np.full(nb, np.inf)
-    graph = (bc, bo, demand, prob.indptr, prob.adj)
+    net = (prob.indptr, prob.adj, in_ptr, in_idx, lt.init, lt.term, prob.allowed,
+           prob.no_through, prob.fixed)  # fmt: skip
     vdf = (lt.vdf, lt.fft, lt.capacity, prob.a, prob.p)
-    kb.bush_init(
-        *graph, lt.init, lt.term, prob.allowed, prob.no_through, prob.fixed, *vdf, x, xc, t, dt,
-        in_bush, bflow, topo, n_topo,
-    )  # fmt: skip
+    state = (x, xc, t, dt)
+    kb.bush_init(net, vdf, state, bushes, demand)
     rel_tol = 0.05 * spec.target_gap
     history: list[tuple[int, float, float, float]] = []
     for it in range(1, spec.max_iterations + 1):
         bound = kb.bush_iteration(
-            *graph, in_ptr, in_idx, lt.init, lt.term, prob.allowed, prob.no_through,
-            prob.fixed, *vdf, x, xc, t, dt, in_bush, bflow, topo, n_topo, b_worst, rel_tol,
-            spec.bush_passes,
-        )  # fmt: skip
+            net, vdf, state, bushes, demand, b_worst, rel_tol, spec.bush_passes
+        )
         if math.isnan(bound):  # pragma: no cover - an invariant of the kernel
             raise ConvergenceError(it, math.nan, spec.target_gap, "a bush became cyclic")
         gap = math.nan
@@ -782,30 +749,3 @@ def _bush(
         if gap <= spec.target_gap:
             break
     return xc, history
-
-
-def _compact(
-    od_paths: IntArray,
-    od_np: IntArray,
-    p_start: IntArray,
-    p_len: IntArray,
-    p_flow: FloatArray,
-    lk: IntArray,
-    tops: IntArray,
-) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
-    """Rewrite the path store with live paths only, with room to grow."""
-    live = [(k, i, od_paths[k, i]) for k in range(od_paths.shape[0]) for i in range(od_np[k])]
-    n_links = int(sum(p_len[pid] for _, _, pid in live))
-    cap_p = max(2 * len(live), p_start.shape[0])
-    cap_l = max(2 * n_links, lk.shape[0])
-    ns, nl, nf = np.zeros(cap_p, np.int64), np.zeros(cap_p, np.int64), np.zeros(cap_p)
-    nk = np.zeros(cap_l, np.int64)
-    top = 0
-    for new, (k, i, pid) in enumerate(live):
-        lt = p_len[pid]
-        nk[top : top + lt] = lk[p_start[pid] : p_start[pid] + lt]
-        ns[new], nl[new], nf[new] = top, lt, p_flow[pid]
-        od_paths[k, i] = new
-        top += lt
-    tops[0], tops[1] = len(live), top
-    return ns, nl, nf, nk
