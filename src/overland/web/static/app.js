@@ -93,6 +93,16 @@ const placeLayer = L.layerGroup().addTo(map);
 const labelLayer = L.layerGroup().addTo(map);
 L.control.scale({ imperial: false }).addTo(map);
 
+// Brings bounds into view beside the legend (not under it), without animation so the view
+// is settled as soon as the call returns.
+function fit(bounds) {
+  const box = $("legend");
+  const size = map.getSize();
+  const right = box && !box.hidden ? Math.min(box.offsetWidth + 16, size.x / 2) : 16;
+  map.fitBounds(bounds, { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
+  map.getContainer().dataset.view = map.getBounds().toBBoxString();
+}
+
 function netKey(p) {
   if (UTILITY.includes(p.mode)) return p.mode;
   if (p.status === "closed") return "closed";
@@ -127,6 +137,15 @@ async function loadOutlines() {
   try {
     const topo = await getJSON("/vendor/world-atlas/countries-50m.json");
     const geo = topojson.feature(topo, topo.objects.countries);
+    // rings that cross the antimeridian (Chukotka, Fiji) are drawn east of 180° instead
+    // of as lines across the whole map; Antarctica, which has no freight, is left out
+    geo.features = geo.features.filter((f) => f.properties.name !== "Antarctica");
+    for (const f of geo.features) {
+      const polys = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
+      for (const ring of polys.flat()) {
+        if (ring.some((pt, i) => i && Math.abs(pt[0] - ring[i - 1][0]) > 180)) for (const pt of ring) if (pt[0] < 0) pt[0] += 360;
+      }
+    }
     L.geoJSON(geo, { style: { color: "#9a9a9a", weight: 0.7, fillColor: "#f7f5ef", fillOpacity: 1 }, interactive: false }).addTo(outlineLayer);
   } catch (e) {
     console.warn("country outlines unavailable", e);
@@ -162,7 +181,7 @@ async function loadNetwork() {
   highlightEvents();
 }
 
-function drawNetwork(fit) {
+function drawNetwork(fitView) {
   const doc = state.network;
   if (!doc) return;
   networkLayer.clearLayers();
@@ -210,7 +229,7 @@ function drawNetwork(fit) {
   state.seaListed = Object.keys(seaAt).length > 0;
   drawLabels();
   renderLegend();
-  if (fit && drawnUtility.length) map.fitBounds(L.featureGroup(drawnUtility).getBounds().pad(0.1), { animate: false });
+  if (fitView && drawnUtility.length) fit(L.featureGroup(drawnUtility).getBounds());
   void layer;
 }
 
@@ -252,6 +271,7 @@ const legend = L.control({ position: "bottomright" });
 legend.onAdd = () => {
   const div = L.DomUtil.create("div", "legend");
   div.id = "legend";
+  if (window.innerWidth < 1000) div.dataset.collapsed = "1";  // narrow screens: the map first
   L.DomEvent.disableScrollPropagation(div);
   L.DomEvent.disableClickPropagation(div);
   return div;
@@ -296,7 +316,9 @@ function renderLegend() {
         `${s.name}: ${esc(s.row.label)} (${esc(s.row.date)})${r ? ", " + esc(r.countries.join("–")) : ", no route"}`));
     });
   }
-  $("legend").innerHTML = parts.join("");
+  const open = $("legend").dataset.collapsed !== "1";
+  $("legend").innerHTML = `<details${open ? " open" : ""}><summary>Legend</summary>${parts.join("")}</details>`;
+  $("legend").querySelector("details").addEventListener("toggle", (e) => { $("legend").dataset.collapsed = e.target.open ? "0" : "1"; });
   $("legend").hidden = parts.length === 0;
 }
 
@@ -354,7 +376,7 @@ async function loadAnalysis() {
   info.innerHTML = drawn.info;
   $("analysis-dl").hidden = !drawn.rows.length;
   renderLegend();
-  if (drawn.fit && drawn.fit.isValid()) map.fitBounds(drawn.fit.pad(0.1), { animate: false });
+  if (drawn.fit && drawn.fit.isValid()) fit(drawn.fit);
   writeURL();
 }
 
@@ -595,15 +617,15 @@ function drawRouteLines(routes, selected) {
     if (!r) return;
     const { path, chords } = routeLatLngs(r);
     const on = selected === null || i === selected;
-    const chordSet = new Set(chords.flat().map(String));
     // a white casing under each route keeps it apart from the network below
     L.polyline(path, { color: "#fff", weight: on ? 10 : 7, opacity: 0.9, interactive: false }).addTo(routeLayer);
     L.polyline(path, { color: routeColour(i), weight: on ? 6 : 4, opacity: on ? 0.95 : 0.7 })
       .bindTooltip(`${i + 1}: ${esc(r.countries.join(" → "))}`).on("click", () => { if (state.mode === "routes") selectRoute(i); }).addTo(routeLayer);
-    for (const ch of chords) L.polyline(ch, { color: "#fff", weight: on ? 6 : 4, dashArray: "2 10", opacity: 1, interactive: false }).addTo(routeLayer);
-    for (const pt of path) if (!chordSet.has(String(pt))) bounds.extend(pt);
+    // a sea lane the package gives only by its ends: its course is not drawn, only marked
+    for (const ch of chords) L.polyline(ch, { color: "#fff", weight: on ? 6 : 4, dashArray: "2 10", opacity: 1 }).bindTooltip("sea lane: the package gives no course, only its ports").addTo(routeLayer);
+    for (const pt of path) bounds.extend(pt);
   });
-  if (bounds.isValid()) map.fitBounds(bounds.pad(0.15), { animate: false });
+  if (bounds.isValid()) fit(bounds);
 }
 
 function selectRoute(i) {
@@ -616,7 +638,7 @@ function selectRoute(i) {
   const borders = r.borders.map((b) => `<tr><td>${esc(b.from)} → ${esc(b.to)}</td><td>${esc(placeName(b.place))}</td><td>${b.dwell_h.toFixed(1)} h (P90 ${b.dwell_p90_h.toFixed(0)})</td><td>${b.fee_usd_per_t.toFixed(2)} USD/t</td></tr>`).join("");
   const transfers = r.transfers.map((t) => `<tr><td>${esc(placeName(t.place))}</td><td>${esc(t.from)} → ${esc(t.to)}</td><td>${t.time_h.toFixed(1)} h</td><td>${t.gauge_change ? "gauge change" : ""}</td></tr>`).join("");
   $("breakdown").innerHTML = `<h2><span class="swatch" style="background:${routeColour(i)}"></span>Route ${i + 1}: ${r.days.toFixed(1)} days, ${num(r.cost_usd_per_t)} USD/t, ${num(r.co2_kg_per_t)} kg CO₂/t</h2>
-    <p class="small">${r.borders.length} borders, ${r.gauge_changes} gauge changes; speed ${r.indicators.speed_with_delay_kmh} km/h with delays, ${r.indicators.speed_without_delay_kmh} km/h without</p>
+    <p class="small">${r.borders.length} border${r.borders.length === 1 ? "" : "s"}, ${r.gauge_changes} gauge change${r.gauge_changes === 1 ? "" : "s"}; speed ${r.indicators.speed_with_delay_kmh} km/h with delays, ${r.indicators.speed_without_delay_kmh} km/h without</p>
     <table><thead><tr><th>leg</th><th>country</th><th>from → to</th><th>km</th><th>time</th></tr></thead><tbody>${legs}</tbody></table>
     ${borders ? `<table><thead><tr><th>border</th><th>at</th><th>dwell</th><th>fee</th></tr></thead><tbody>${borders}</tbody></table>` : ""}
     ${transfers ? `<table><thead><tr><th>transfer</th><th>layers</th><th>time</th><th></th></tr></thead><tbody>${transfers}</tbody></table>` : ""}`;
