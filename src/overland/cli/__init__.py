@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (importing registers the commands)
     data,
     dependence,
     flows,
+    imports,
     layers,
     reliability,
     report,
