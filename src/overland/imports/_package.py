@@ -245,15 +245,18 @@ def _transfers(
     links: Iterable[DraftLink], places: Mapping[str, DraftPlace], defaults: Defaults
 ) -> tuple[list[dict[str, Any]], int]:
     layers_at: dict[str, set[str]] = {}
+    single_gauge: set[str] = set()  # places a 1520-only or 1435-only line reaches
     for link in links:
-        for layer in _layers(link):
-            layers_at.setdefault(link.from_place, set()).add(layer)
-            layers_at.setdefault(link.to_place, set()).add(layer)
+        for end in (link.from_place, link.to_place):
+            layers_at.setdefault(end, set()).update(_layers(link))
+            if link.mode == "rail" and link.gauge != "dual":
+                single_gauge.add(end)
     rows = []
     breaks = 0
     for pid, here in layers_at.items():
         pairs = []
-        if {"rail_1520", "rail_1435"} <= here:
+        # a break of gauge: both gauges arrive and one line carries only one of them
+        if {"rail_1520", "rail_1435"} <= here and pid in single_gauge:
             pairs.append(("rail_1435", "rail_1520"))
             breaks += 1
         if places[pid].hub:
