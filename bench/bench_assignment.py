@@ -140,8 +140,8 @@ n = read_net(f['net'])
 d = read_trips(f['trips'], n.zones)
 lt = LinkTable.from_tntp(n)
 tw, dw = float(sys.argv[2]), float(sys.argv[3])
-for _ in range(2):  # JIT load, thread pool start
-    assign(lt, d, AssignmentSpec(algorithm='bush', target_gap=1e-6, max_iterations=20,
+for _ in range(2):  # JIT load, thread pool start (one iteration: Berlin takes 5 s a one)
+    assign(lt, d, AssignmentSpec(algorithm='bush', target_gap=1e-6, max_iterations=1,
            toll_weight=tw, distance_weight=dw))
 out = []
 for g in map(float, sys.argv[4].split(',')):
@@ -219,10 +219,16 @@ def run_tapb(
     return iters, np.array(flows), peak
 
 
-def tapb_table(folder: Path, names: list[str], repeats: int, peer: Path) -> None:
+SLOW = {"Berlin-Center"}  # tap-b takes minutes a run: --slow-repeats runs of these
+
+
+def tapb_table(
+    folder: Path, names: list[str], repeats: int, peer: Path, slow_repeats: int = 1
+) -> None:
     binary = build_tapb(peer)
     if binary is None:
         return
+    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(
         f"{'network':15} {'gap':>6} {'tap-b s':>8} {'it':>4} {'overland s':>10} {'it':>4} "
         f"{'ratio':>6} {'tap-b gap':>10} {'ovl gap':>10} {'rel obj diff':>12} "
@@ -241,7 +247,7 @@ def tapb_table(folder: Path, names: list[str], repeats: int, peer: Path) -> None
         targets = [g for g in TAPB_TARGETS if name != "Berlin-Center" or g >= 1e-8]
         tb_runs, ov_runs = [], []
         with tempfile.TemporaryDirectory() as tmp:
-            for rep in range(repeats):
+            for rep in range(slow_repeats if name in SLOW else repeats):
                 tb_runs.append(
                     run_tapb(binary, files, min(targets), tw, dw, Path(tmp) / f"tapb{rep}")
                 )
@@ -273,6 +279,7 @@ def tapb_table(folder: Path, names: list[str], repeats: int, peer: Path) -> None
                 f"{(ov_obj - tb_obj) / tb_obj if last else float('nan'):>12.2e} "
                 f"{tb_peak:>8.0f} {max(r['peak_mb'] for r in ov_runs):>7.0f}"
             )
+        print("  load average now: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def main() -> int:
@@ -282,6 +289,9 @@ def main() -> int:
     ap.add_argument("--no-aequilibrae", action="store_true")
     ap.add_argument("--tapb", action="store_true", help="the tap-b table (and nothing else)")
     ap.add_argument("--repeats", type=int, default=3, help="alternating runs per tool (tap-b)")
+    ap.add_argument(
+        "--slow-repeats", type=int, default=1, help="the same for Berlin-Center (minutes a run)"
+    )
     ap.add_argument("--tapb-dir", default=str(ROOT.parent / "shared" / "peers" / "tap-b"))
     ap.add_argument(
         "--skims",
@@ -294,7 +304,9 @@ def main() -> int:
         args.tntp or os.environ.get("OVERLAND_TNTP_DIR") or ROOT.parent / "shared" / "data" / "tntp"
     )
     if args.tapb:
-        tapb_table(folder, args.networks.split(","), args.repeats, Path(args.tapb_dir))
+        tapb_table(
+            folder, args.networks.split(","), args.repeats, Path(args.tapb_dir), args.slow_repeats
+        )
         return 0
     try:
         import aequilibrae  # noqa: F401

@@ -27,7 +27,7 @@ Internal module: :mod:`overland.assignment` is the public surface.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._kernels import _refresh, sp_tree
 
@@ -48,43 +48,63 @@ def resum(vdf, state):  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def bush_init(net, vdf, state, bushes, demand):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Bushes as the shortest-path trees at the current costs, loaded all-or-nothing
-    (``demand``: class x zones x zones)."""
-    out_ptr, out_idx, _in_ptr, _in_idx, src, dst, allowed, no_through, fixed = net
-    _x, xc, t, _dt = state
+def _tree_bush(bb, net, w, bushes, demand):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Bush ``bb`` as its origin's shortest-path tree at link costs ``w``, loaded
+    all-or-nothing (its own rows only)."""
+    out_ptr, out_idx, _ip, _ii, src, dst, allowed, no_through, _fx = net
     b_class, b_origin, in_bush, bflow, topo, n_topo = bushes
-    n_links = src.shape[0]
-    n_zones = demand.shape[1]
-    w = np.empty(n_links)
+    c = b_class[bb]
+    o = b_origin[bb]
+    dist, pred, order = sp_tree(out_ptr, out_idx, dst, w, allowed[c], no_through, o)
+    acc = np.zeros(dist.shape[0])
+    for d in range(demand.shape[1]):
+        q = demand[c, o, d]
+        if q > 0.0 and d != o and np.isfinite(dist[d]):
+            acc[d] += q
+    k = 0
+    for i in range(order.shape[0]):
+        v = order[i]
+        if v == o or pred[v] >= 0:
+            topo[bb, k] = v
+            k += 1
+            if pred[v] >= 0:
+                in_bush[bb, pred[v]] = 1
+    n_topo[bb] = k
+    for i in range(k - 1, 0, -1):
+        v = topo[bb, i]
+        e = pred[v]
+        if acc[v] != 0.0:
+            bflow[bb, e] += acc[v]
+            acc[src[e]] += acc[v]
+
+
+@njit(cache=True, nogil=True)
+def _class_flows(vdf, state, bushes):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Class flows summed from the bushes, then link flows, times and derivatives."""
+    xc = state[1]
+    b_class, bflow = bushes[0], bushes[3]
+    xc[:, :] = 0.0
     for bb in range(b_class.shape[0]):
         c = b_class[bb]
-        o = b_origin[bb]
-        for e in range(n_links):
-            w[e] = t[e] + fixed[c, e]
-        dist, pred, order = sp_tree(out_ptr, out_idx, dst, w, allowed[c], no_through, o)
-        acc = np.zeros(dist.shape[0])
-        for d in range(n_zones):
-            q = demand[c, o, d]
-            if q > 0.0 and d != o and np.isfinite(dist[d]):
-                acc[d] += q
-        k = 0
-        for i in range(order.shape[0]):
-            v = order[i]
-            if v == o or pred[v] >= 0:
-                topo[bb, k] = v
-                k += 1
-                if pred[v] >= 0:
-                    in_bush[bb, pred[v]] = 1
-        n_topo[bb] = k
-        for i in range(k - 1, 0, -1):
-            v = topo[bb, i]
-            e = pred[v]
-            if acc[v] != 0.0:
-                bflow[bb, e] += acc[v]
-                xc[c, e] += acc[v]
-                acc[src[e]] += acc[v]
+        for e in range(xc.shape[1]):
+            xc[c, e] += bflow[bb, e]
     resum(vdf, state)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def bush_init(net, vdf, state, bushes, demand):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Bushes as the shortest-path trees at the current costs, loaded all-or-nothing
+    (``demand``: class x zones x zones), in parallel over bushes."""
+    fixed = net[8]
+    t = state[2]
+    w = np.empty(fixed.shape)
+    for c in range(fixed.shape[0]):
+        for e in range(fixed.shape[1]):
+            w[c, e] = t[e] + fixed[c, e]
+    b_class = bushes[0]
+    for bb in prange(b_class.shape[0]):
+        _tree_bush(bb, net, w[b_class[bb]], bushes, demand)
+    _class_flows(vdf, state, bushes)
 
 
 @njit(cache=True, nogil=True)
@@ -349,7 +369,7 @@ def bush_iteration(net, vdf, state, bushes, demand, b_worst, rel_tol, n_inner): 
     a bush became cyclic."""
     fixed = net[8]
     _x, xc, t, _dt = state
-    b_class, b_origin, _ib, bflow, topo, n_topo = bushes
+    b_class, b_origin, _ib, _bf, topo, n_topo = bushes
     n = net[0].shape[0] - 1
     n_links = net[4].shape[0]
     work = (
@@ -378,13 +398,7 @@ def bush_iteration(net, vdf, state, bushes, demand, b_worst, rel_tol, n_inner): 
             b_worst[bb] = _shift(bb, net, vdf, state, bushes, work, rel_tol)
         if not busy:
             break
-    # flows from the bushes (no drift), costs at those flows
-    xc[:, :] = 0.0
-    for bb in range(nb):
-        c = b_class[bb]
-        for e in range(n_links):
-            xc[c, e] += bflow[bb, e]
-    resum(vdf, state)
+    _class_flows(vdf, state, bushes)  # from the bushes (no drift), costs at those flows
     # the gap inside the bushes: a lower bound of the network's gap
     tstt = 0.0
     for c in range(xc.shape[0]):
