@@ -245,6 +245,44 @@ def test_best_known_solutions(name: str) -> None:
     assert np.abs(inflow - outflow - expected).max() <= 1e-6 * dem.sum()
 
 
+def _siouxfalls() -> tuple[LinkTable, np.ndarray]:
+    assert TNTP is not None
+    files = find_tntp_files(TNTP / "SiouxFalls")
+    net = read_net(files["net"])
+    return LinkTable.from_tntp(net), read_trips(files["trips"], net.zones)
+
+
+@needs_tntp
+def test_thread_pool_or_not_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # small networks load in one thread (a sleeping pool costs ~0.2 s a call on busy
+    # cores), large ones on the pool: the loads are summed in fixed chunks either way
+    from overland.assignment import engine
+
+    links, demand = _siouxfalls()
+    spec = AssignmentSpec(algorithm="bush", target_gap=1e-8)
+    alone = assign(links, demand, spec)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_WORK", 0)
+    pooled = assign(links, demand, spec)
+    assert np.array_equal(alone.link_flow, pooled.link_flow)
+    assert np.array_equal(alone.od_cost["all"], pooled.od_cost["all"])
+    assert alone.relative_gap == pooled.relative_gap
+
+
+@needs_tntp
+def test_gp_path_store_grows_from_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a store of one path and one link must be compacted and grown, in numba, to the
+    # very same answer
+    from overland.assignment import engine
+
+    links, demand = _siouxfalls()
+    spec = AssignmentSpec(algorithm="gp", target_gap=1e-6)
+    roomy = assign(links, demand, spec)
+    monkeypatch.setattr(engine, "GP_STORE", (1, 1, 0, 0))
+    tight = assign(links, demand, spec)
+    assert np.array_equal(roomy.link_flow, tight.link_flow)
+    assert tight.iterations == roomy.iterations
+
+
 @needs_tntp
 def test_zone_nodes_are_not_passed_through() -> None:
     assert TNTP is not None

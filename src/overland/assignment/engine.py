@@ -62,6 +62,8 @@ AUTO_BUSH_BELOW = 1e-3  # "auto" runs the bush solver for targets tighter than t
 # origins x links of an all-or-nothing load (or a skim) worth running on the thread pool:
 # below it the parallel kernels run in one thread (see _threads)
 PARALLEL_MIN_WORK = 20_000_000
+# gp's path store to start with: (paths, links) at least, and (paths, links) per OD
+GP_STORE = (1024, 4096, 4, 40)
 VDFS = {"bpr": kern.BPR, "conical": kern.CONICAL, "queue": kern.QUEUE, "akcelik": kern.AKCELIK}
 Progress = Callable[[int, float], None]
 
@@ -652,8 +654,9 @@ def _gp(
     odq = np.array(od_q, float)
     od_paths = np.full((n_od, spec.max_paths), -1, np.int64)
     od_np = np.zeros(n_od, np.int64)
-    cap_p = max(1024, 4 * n_od)
-    cap_l = max(4096, 40 * n_od)
+    min_p, min_l, per_od_p, per_od_l = GP_STORE
+    cap_p = max(min_p, per_od_p * n_od)
+    cap_l = max(min_l, per_od_l * n_od)
     p_start = np.zeros(cap_p, np.int64)
     p_len = np.zeros(cap_p, np.int64)
     p_flow = np.zeros(cap_p)
