@@ -32,11 +32,11 @@ def _logit_second(best: float, other: float) -> float:
     return w / (math.exp(-LOGIT_THETA) + w)
 
 
-def _country_tonnes(network: Network, country: str) -> float:
-    """Demand tonnes with an end in ``country`` (a domestic row counted once)."""
+def _country_tonnes(network: Network, country: str, year: int) -> float:
+    """Demand tonnes of ``year`` with an end in ``country`` (a domestic row counted once)."""
     return sum(
         d.tonnes_per_year
-        for d in network.demand.values()
+        for d in network.demand_for(year)
         if country in (network.places[d.origin].country, network.places[d.destination].country)
     )
 
@@ -44,7 +44,7 @@ def _country_tonnes(network: Network, country: str) -> float:
 def _check_consistent(res: DependenceResult, network: Network, growth: float = 1.0) -> None:
     """Totals reconcile with the demand table and every share is a share."""
     for country, tonnes in res.tonnes.items():
-        assert tonnes == pytest.approx(growth * _country_tonnes(network, country))
+        assert tonnes == pytest.approx(growth * _country_tonnes(network, country, res.date.year))
         assert res.served[country] + res.unserved[country] == pytest.approx(tonnes)
     for row in res.table.to_dict(orient="records"):
         assert row["via"] != row["country"]
@@ -137,10 +137,10 @@ def test_as_dict_is_json_ready(toy: Network) -> None:
 # ----------------------------------------------------------------------------- embedded: Armenia
 
 
-def _armenian_rows_share(network: Network, partners: set[str]) -> float:
-    """Share of Armenia's demand tonnes whose other end lies in one of ``partners``."""
+def _armenian_rows_share(network: Network, partners: set[str], year: int) -> float:
+    """Share of Armenia's demand tonnes of ``year`` whose other end is in ``partners``."""
     total = part = 0.0
-    for d in network.demand.values():
+    for d in network.demand_for(year):
         ends = (network.places[d.origin].country, network.places[d.destination].country)
         if "AM" not in ends:
             continue
@@ -159,8 +159,8 @@ def test_armenia_depends_on_georgia_before_the_ban_was_lifted(embedded: Network)
     # (the detour round Iran is far dearer). Trade with Iran and Georgia themselves
     # crosses no third country. So Georgia's share lies between nine tenths of the
     # Russian/European share and one minus nine tenths of the Iranian/Georgian share.
-    north_west = _armenian_rows_share(embedded, {"RU", "BG", "RO", "NL"})
-    neighbours = _armenian_rows_share(embedded, {"IR", "GE"})
+    north_west = _armenian_rows_share(embedded, {"RU", "BG", "RO", "NL"}, 2025)
+    neighbours = _armenian_rows_share(embedded, {"IR", "GE"}, 2025)
     assert res.share("AM", "AZ") == 0.0
     assert 0.9 * north_west < ge < 1 - 0.9 * neighbours
     assert ge > 0.4

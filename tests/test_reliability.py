@@ -142,8 +142,15 @@ def test_dwell_checks_kind_params_and_q() -> None:
 # ----------------------------------------------------------------------------- waits
 
 
-def test_service_waits(embedded: Network) -> None:
-    links, modes = embedded.links, embedded.modes
+def test_service_waits() -> None:
+    # the waits as the package's files give them, before fitted multipliers
+    from overland.network import network_from_package
+    from overland.package import embedded_package_path, read_package
+    from overland.schema import Parameters
+
+    raw = read_package(embedded_package_path())
+    files = network_from_package(raw, parameters=Parameters(schema_version=1))
+    links, modes = files.links, files.modes
 
     def wait(lid: str) -> Dwell:
         return service_wait(links[lid], modes[links[lid].mode].speed_kmh)
