@@ -245,6 +245,32 @@ def test_best_known_solutions(name: str) -> None:
     assert np.abs(inflow - outflow - expected).max() <= 1e-6 * dem.sum()
 
 
+def test_bush_swaps_flow_between_classes_on_a_steep_link() -> None:
+    # one steep tolled link (power 9, capacity 1) and a flat one: trucks (no toll weight)
+    # belong on the steep link until it costs as much as the flat one, cars (toll weight
+    # 1) on the flat one. Newton shifts one class at a time undo each other on the steep
+    # link (161 iterations with 1e6 / 1e3); a swap between the classes leaves its flow,
+    # so its time, unchanged and takes both at once
+    import dataclasses
+
+    links = LinkTable.from_arrays(
+        init=[0, 0], term=[1, 1], capacity=[1.0, 1.0], fft=[1.0, 1e4], b=[1.0, 0.0],
+        power=[9.0, 1.0], nodes=2,
+    )  # fmt: skip
+    links = dataclasses.replace(links, toll=np.array([50.0, 0.0]))
+    demand = np.array([[0.0, 5.0], [0.0, 0.0]])
+    classes = [
+        AssignmentClass(name="cars", demand=demand, toll_weight=1.0),
+        AssignmentClass(name="trucks", demand=demand, toll_weight=0.0),
+    ]
+    r = assign(links, classes, AssignmentSpec(algorithm="bush", target_gap=1e-10))
+    assert r.converged
+    assert r.iterations <= 5
+    steep = (1e4 - 1.0) ** (1 / 9)  # 1 + x^9 = 1e4
+    assert r.class_flow["trucks"] == pytest.approx([steep, 5.0 - steep], rel=1e-9)
+    assert r.class_flow["cars"] == pytest.approx([0.0, 5.0], abs=1e-9)
+
+
 def _siouxfalls() -> tuple[LinkTable, np.ndarray]:
     assert TNTP is not None
     files = find_tntp_files(TNTP / "SiouxFalls")

@@ -17,8 +17,9 @@ The kernels take their arrays in tuples, unpacked where they are used:
   (links out of and into each node, link ends, class x links masks and fixed costs);
 - ``vdf``: ``(code, fft, cap, a, p)``; ``state``: ``(x, xc, t, dt)`` (flows, class
   flows, times and their derivatives, updated in place);
-- ``bushes``: ``(b_class, b_origin, in_bush, bflow, topo, n_topo)`` (bush x links
-  membership and flows, bush x nodes topological order);
+- ``bushes``: ``(b_class, b_origin, in_bush, bflow, topo, n_topo, partners)`` (bush x
+  links membership and flows, bush x nodes topological order, the bushes of the other
+  classes at the same origin, -1 padded);
 - ``work``: ``(lo, hi, p_lo, p_hi, pos, indeg, queue, blocked, seen)``, scratch per node.
 
 Internal module: :mod:`overland.assignment` is the public surface.
@@ -52,7 +53,7 @@ def _tree_bush(bb, net, w, bushes, demand):  # type: ignore[no-untyped-def]  # p
     """Bush ``bb`` as its origin's shortest-path tree at link costs ``w``, loaded
     all-or-nothing (its own rows only)."""
     out_ptr, out_idx, _ip, _ii, src, dst, allowed, no_through, _fx = net
-    b_class, b_origin, in_bush, bflow, topo, n_topo = bushes
+    b_class, b_origin, in_bush, bflow, topo, n_topo, _pt = bushes
     c = b_class[bb]
     o = b_origin[bb]
     dist, pred, order = sp_tree(out_ptr, out_idx, dst, w, allowed[c], no_through, o)
@@ -115,7 +116,7 @@ def _labels(bb, net, t, bushes, work, mode):  # type: ignore[no-untyped-def]  # 
     then ``hi`` over what is left. Nodes outside the bush keep ``lo = inf, hi = -1``.
     Returns whether links were dropped."""
     _op, _oi, in_ptr, in_idx, src, _dst, _al, _nt, fixed = net
-    b_class, _bo, in_bush, bflow, topo, n_topo = bushes
+    b_class, _bo, in_bush, bflow, topo, n_topo, _pt = bushes
     lo, hi, p_lo, p_hi = work[0], work[1], work[2], work[3]
     c = b_class[bb]
     o = topo[bb, 0]
@@ -161,7 +162,7 @@ def _labels(bb, net, t, bushes, work, mode):  # type: ignore[no-untyped-def]  # 
 def _sort(bb, net, bushes, work):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Topological order of the bush's nodes reachable from its origin (Kahn)."""
     out_ptr, out_idx, _ip, _ii, _src, dst, _al, _nt, _fx = net
-    _bc, b_origin, in_bush, _bf, topo, n_topo = bushes
+    _bc, b_origin, in_bush, _bf, topo, n_topo, _pt = bushes
     indeg, queue = work[5], work[6]
     o = b_origin[bb]
     n = indeg.shape[0]
@@ -236,7 +237,7 @@ def _update_bush(bb, net, t, bushes, work):  # type: ignore[no-untyped-def]  # p
     """Drop unused links off the shortest-path tree, add links that shorten a longest
     path, and re-sort. Returns False if the bush could not be sorted (a cycle)."""
     out_ptr, out_idx, _ip, _ii, src, dst, allowed, no_through, fixed = net
-    b_class, b_origin, in_bush, _bf, topo, n_topo = bushes
+    b_class, b_origin, in_bush, _bf, topo, n_topo, _pt = bushes
     lo, hi, queue, blocked, seen = work[0], work[1], work[6], work[7], work[8]
     c = b_class[bb]
     o = b_origin[bb]
@@ -278,13 +279,74 @@ def _update_bush(bb, net, t, bushes, work):  # type: ignore[no-untyped-def]  # p
 
 
 @njit(cache=True, nogil=True)
+def _move(bb, c, e, step, xc, bflow):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Add ``step`` (< 0: take it) to bush ``bb``'s flow on link ``e`` and to its class's."""
+    f = bflow[bb, e] + step
+    # a residue of round-off (1e-16) would keep a link "used" and block the reverse link
+    # for ever: it is dropped (conservation off by ~1e-12 of a flow)
+    bflow[bb, e] = f if step > 0.0 or f > 1e-12 * bflow[bb, e] else 0.0
+    xc[c, e] = max(xc[c, e] + step, 0.0)
+
+
+@njit(cache=True, nogil=True)
+def _swap(bb, b2, j, meet, net, state, bushes, work, room, rel_tol):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Exchange flow between bush ``bb`` and ``b2`` (another class, same origin) when each
+    prefers the other's segment from ``meet`` to ``j``: ``bb`` from its longest used
+    path (``p_hi``) to its shortest (``p_lo``), ``b2`` the other way. Link flows and so
+    link times do not change, the objective falls by the amount times both classes' cost
+    differences: the step one-class Newton shifts cannot take on a steep link, where
+    each class would undo the other's shift (they differ only in fixed costs). Returns
+    what is left of ``room`` (``bb``'s flow on its long segment)."""
+    src, fixed = net[4], net[8]
+    xc, t = state[1], state[2]
+    b_class, _bo, in_bush, bflow, _tp, _nt, _pt = bushes
+    p_lo, p_hi = work[2], work[3]
+    c1 = b_class[bb]
+    c2 = b_class[b2]
+    room2 = np.inf
+    cost_short = 0.0  # b2's cost of bb's shortest segment: b2 must carry flow on all of it
+    u = j
+    while u != meet:
+        e = p_lo[u]
+        room2 = min(room2, bflow[b2, e])
+        cost_short += t[e] + fixed[c2, e]
+        u = src[e]
+    if room2 <= 0.0:
+        return room
+    cost_long = 0.0  # and have every link of bb's long one
+    u = j
+    while u != meet:
+        e = p_hi[u]
+        if in_bush[b2, e] == 0:
+            return room
+        cost_long += t[e] + fixed[c2, e]
+        u = src[e]
+    if cost_short - cost_long <= rel_tol * cost_long:
+        return room
+    step = min(room, room2)
+    u = j
+    while u != meet:
+        e = p_hi[u]
+        _move(bb, c1, e, -step, xc, bflow)
+        _move(b2, c2, e, step, xc, bflow)
+        u = src[e]
+    u = j
+    while u != meet:
+        e = p_lo[u]
+        _move(bb, c1, e, step, xc, bflow)
+        _move(b2, c2, e, -step, xc, bflow)
+        u = src[e]
+    return room - step
+
+
+@njit(cache=True, nogil=True)
 def _shift(bb, net, vdf, state, bushes, work, rel_tol):  # type: ignore[no-untyped-def]  # pragma: no cover
     """One pass of Newton shifts over the bush; returns the largest relative difference
     between a node's longest used and shortest path found."""
     src, fixed = net[4], net[8]
     code, fft, cap, a, p = vdf
     x, xc, t, dt = state
-    b_class, _bo, _ib, bflow, topo, n_topo = bushes
+    b_class, _bo, _ib, bflow, topo, n_topo, partners = bushes
     lo, hi, p_lo, p_hi, pos = work[0], work[1], work[2], work[3], work[4]
     c = b_class[bb]
     _labels(bb, net, t, bushes, work, 1)
@@ -332,6 +394,11 @@ def _shift(bb, net, vdf, state, bushes, work, rel_tol):  # type: ignore[no-untyp
         dc = c_hi - c_lo
         if dc <= 0.0 or room <= 0.0:
             continue
+        for q in range(partners.shape[1]):
+            if partners[bb, q] >= 0 and room > 0.0:
+                room = _swap(bb, partners[bb, q], j, meet, net, state, bushes, work, room, rel_tol)
+        if room <= 0.0:
+            continue
         h = d_lo + d_hi
         step = room if h <= 0.0 else min(room, dc / h)
         u = j
@@ -369,7 +436,7 @@ def bush_iteration(net, vdf, state, bushes, demand, b_worst, rel_tol, n_inner): 
     a bush became cyclic."""
     fixed = net[8]
     _x, xc, t, _dt = state
-    b_class, b_origin, _ib, _bf, topo, n_topo = bushes
+    b_class, b_origin, _ib, _bf, topo, n_topo, _pt = bushes
     n = net[0].shape[0] - 1
     n_links = net[4].shape[0]
     work = (

@@ -626,6 +626,19 @@ def _derivs(prob: _Problem, x: FloatArray) -> FloatArray:
     return out
 
 
+def _partners(b_class: IntArray, b_origin: IntArray, n_classes: int) -> IntArray:
+    """For each bush, the bushes of the other classes at its origin (-1 padded)."""
+    out = np.full((len(b_class), n_classes - 1), -1, np.int64)
+    by_origin: dict[int, list[int]] = {}
+    for bb, o in enumerate(b_origin.tolist()):
+        by_origin.setdefault(o, []).append(bb)
+    for same in by_origin.values():
+        for bb in same:
+            others = [b2 for b2 in same if b2 != bb]
+            out[bb, : len(others)] = others
+    return out
+
+
 def _gp(
     prob: _Problem, spec: AssignmentSpec, progress: Progress | None, t0: float
 ) -> tuple[FloatArray, list[tuple[int, float, float, float]], float]:
@@ -729,6 +742,7 @@ def _bush(
         np.zeros((nb, n_links)),  # bflow
         np.zeros((nb, lt.nodes), np.int32),  # topo
         np.zeros(nb, np.int64),  # n_topo
+        _partners(bc, bo, len(prob.classes)),
     )
     b_worst = np.full(nb, np.inf)
     net = (prob.indptr, prob.adj, in_ptr, in_idx, lt.init, lt.term, prob.allowed,
