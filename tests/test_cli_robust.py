@@ -46,6 +46,7 @@ def test_importing_the_cli_imports_no_heavy_library() -> None:
     loaded = _imported_after("import overland.cli")
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
     assert "overland.network" not in loaded  # pydantic and YAML wait for a command
+    assert "overland.schema" not in loaded  # (the argument parsers import it when used)
 
 
 def test_version_and_help_import_no_heavy_library() -> None:

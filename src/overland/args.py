@@ -5,7 +5,6 @@ names, modes and scenarios. One implementation, so ``--modes rail,ferry`` and
 from __future__ import annotations
 
 from .errors import BadArgumentError
-from .schema import MODES
 
 __all__ = ["parse_list", "parse_modes", "parse_scenarios"]
 
@@ -23,6 +22,8 @@ def parse_list(text: str | None) -> list[str]:
 
 def parse_modes(text: str | None) -> list[str] | None:
     """Comma-separated modes, each checked; ``None`` when none are given (all modes)."""
+    from .schema import MODES  # here: the schema imports pydantic, which --help need not
+
     modes = parse_list(text)
     for m in modes:
         if m not in MODES:
