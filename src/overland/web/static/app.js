@@ -84,7 +84,7 @@ async function runJob(kind, body) {
 
 // ------------------------------------------------------------------------------ map
 
-const map = L.map("map", { zoomControl: true, preferCanvas: true, worldCopyJump: true }).setView([42, 50], 4);
+const map = L.map("map", { zoomControl: true, preferCanvas: true, worldCopyJump: true, zoomSnap: 0.25 }).setView([42, 50], 4);
 const outlineLayer = L.layerGroup().addTo(map);
 const networkLayer = L.layerGroup().addTo(map);
 const analysisLayer = L.layerGroup().addTo(map);
@@ -241,7 +241,7 @@ function drawLabels() {
   const zoom = map.getZoom();
   const candidates = state.places
     .filter((p) => p.kind === "city" || p.kind === "port")
-    .map((p) => ({ p, rank: (state.degree[p.id] || 0) + (p.kind === "port" ? 0.5 : 0) }))
+    .map((p) => ({ p, rank: (state.degree[p.id] || 0) + (p.kind === "city" ? 1.5 : 0.5) }))
     .filter((c) => c.rank >= (zoom <= 4 ? 3 : zoom <= 5 ? 2 : 1))
     .sort((a, b) => b.rank - a.rank || a.p.name.localeCompare(b.p.name));
   const limit = zoom <= 3 ? 12 : zoom <= 4 ? 30 : zoom <= 5 ? 60 : 200;
@@ -253,7 +253,7 @@ function drawLabels() {
     if (!bounds.contains([p.lat, p.lon])) continue;
     const pt = map.latLngToLayerPoint([p.lat, p.lon]);
     const w = p.name.length * 6.6 + 6;
-    const box = [pt.x + 4, pt.y - 8, pt.x + 4 + w, pt.y + 8];
+    const box = [pt.x + 4, pt.y - 9, pt.x + 12 + w, pt.y + 9];
     if (boxes.some((b) => box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1])) continue;
     boxes.push(box, [pt.x - 4, pt.y - 4, pt.x + 4, pt.y + 4]);
     n += 1;
