@@ -128,6 +128,26 @@ def _labels(bb, net, t, bushes, work, mode):  # type: ignore[no-untyped-def]  # 
     lo[o] = 0.0
     hi[o] = 0.0
     dropped = False
+    if mode != 2:  # both labels in one scan of the in-links
+        for i in range(1, n_topo[bb]):
+            v = topo[bb, i]
+            best_lo = np.inf
+            best_hi = -1.0
+            for k in range(in_ptr[v], in_ptr[v + 1]):
+                e = in_idx[k]
+                if in_bush[bb, e] == 0:
+                    continue
+                u = src[e]
+                w = t[e] + fixed[c, e]
+                if lo[u] + w < best_lo:
+                    best_lo = lo[u] + w
+                    p_lo[v] = e
+                if (mode == 0 or bflow[bb, e] > 0.0) and hi[u] >= 0.0 and hi[u] + w > best_hi:
+                    best_hi = hi[u] + w
+                    p_hi[v] = e
+            lo[v] = best_lo
+            hi[v] = best_hi
+        return False
     for i in range(1, n_topo[bb]):
         v = topo[bb, i]
         best_lo = np.inf
@@ -160,15 +180,65 @@ def _labels(bb, net, t, bushes, work, mode):  # type: ignore[no-untyped-def]  # 
 
 @njit(cache=True, nogil=True)
 def _sort(bb, net, bushes, work):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Topological order of the bush's nodes reachable from its origin (Kahn)."""
+    """Topological order of the bush's nodes (Kahn); False if the bush has a cycle. Every
+    node of the bush stays reachable from the origin (its shortest-path link is never
+    dropped), so in-degrees are counted from the nodes of the previous order; should that
+    ever not hold, the order is made again from a search of what is reachable."""
+    out_ptr, out_idx, _ip, _ii, _src, dst, _al, _nt, _fx = net
+    _bc, _bo, in_bush, _bf, topo, n_topo, _pt = bushes
+    indeg = work[5]
+    n_before = n_topo[bb]
+    for v in range(indeg.shape[0]):
+        indeg[v] = 0
+    for i in range(n_before):
+        u = topo[bb, i]
+        for k in range(out_ptr[u], out_ptr[u + 1]):
+            e = out_idx[k]
+            if in_bush[bb, e] == 1:
+                indeg[dst[e]] += 1
+    if _kahn(bb, net, bushes, work) == n_before:
+        return True
+    return _sort_reachable(bb, net, bushes, work)
+
+
+@njit(cache=True, nogil=True)
+def _kahn(bb, net, bushes, work):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Kahn's order from the origin given in-degrees (``work[5]``); returns its length."""
     out_ptr, out_idx, _ip, _ii, _src, dst, _al, _nt, _fx = net
     _bc, b_origin, in_bush, _bf, topo, n_topo, _pt = bushes
+    indeg, queue = work[5], work[6]
+    o = b_origin[bb]
+    head = 0
+    tail = 0
+    queue[tail] = o
+    tail += 1
+    while head < tail:
+        u = queue[head]
+        topo[bb, head] = u
+        head += 1
+        for k in range(out_ptr[u], out_ptr[u + 1]):
+            e = out_idx[k]
+            if in_bush[bb, e] == 1:
+                v = dst[e]
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    queue[tail] = v
+                    tail += 1
+    n_topo[bb] = head
+    return head
+
+
+@njit(cache=True, nogil=True)
+def _sort_reachable(bb, net, bushes, work):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Topological order of the bush's nodes reachable from its origin, in-degrees counted
+    from a search of them; False if the bush has a cycle."""
+    out_ptr, out_idx, _ip, _ii, _src, dst, _al, _nt, _fx = net
+    _bc, b_origin, in_bush, _bf, _tp, _nt2, _pt = bushes
     indeg, queue = work[5], work[6]
     o = b_origin[bb]
     n = indeg.shape[0]
     for v in range(n):
         indeg[v] = 0
-    # in-degrees counted from reachable tails only: walk from the origin first
     seen = queue  # reuse: mark reachable nodes with a stack
     mark = np.zeros(n, np.bool_)
     top = 0
@@ -187,24 +257,7 @@ def _sort(bb, net, bushes, work):  # type: ignore[no-untyped-def]  # pragma: no 
                     mark[v] = True
                     seen[top] = v
                     top += 1
-    head = 0
-    tail = 0
-    queue[tail] = o
-    tail += 1
-    while head < tail:
-        u = queue[head]
-        topo[bb, head] = u
-        head += 1
-        for k in range(out_ptr[u], out_ptr[u + 1]):
-            e = out_idx[k]
-            if in_bush[bb, e] == 1:
-                v = dst[e]
-                indeg[v] -= 1
-                if indeg[v] == 0:
-                    queue[tail] = v
-                    tail += 1
-    n_topo[bb] = head
-    return head == mark.sum()
+    return _kahn(bb, net, bushes, work) == mark.sum()
 
 
 @njit(cache=True, nogil=True)
