@@ -204,3 +204,34 @@ def test_report_yaml_is_validated(tmp_path: Path) -> None:
     ), messages
     assert any("unknown scenario 'nope'" in m for m in messages), messages
     assert any("no-such-link" in m for m in messages), messages
+
+
+def test_report_is_readable(built: tuple[Path, dict[str, Any]]) -> None:
+    """Issue 17: legends name each route, tables show names not ids, flow and
+    criticality maps carry a colour scale, each V/C above 1 is explained, sea lanes are
+    not chords across the continent."""
+    import re
+
+    out, doc = built
+    page = (out / "index.html").read_text(encoding="utf-8")
+    # route legends: ends, corridor and countries, not just "#1: 16.9 d"
+    assert "#1 Yerevan → Kars" in page
+    assert "(Middle Corridor)" in page
+    assert "same path as #5" in page  # a route under another is named, not hidden
+    # no raw link ids in the tables (they are names)
+    tables = "".join(re.findall(r"<table>.*?</table>", page, flags=re.S))
+    assert not re.search(r">(rail|road|sea|ferry)-[a-z_]+-[a-z_]+<", tables)
+    assert "rail-altynkol-khorgos_cn" not in tables
+    # colour scales on the flow and criticality maps
+    assert "Mt/yr (colour; line width grows with it too)" in page
+    assert "bn USD/yr (colour; line width grows with it too)" in page
+    # every V/C above 1 in the bottleneck table says what queues and what is unserved
+    flows = page.split("id='flows'")[1].split("</section>")[0]
+    rows = re.findall(r"<tr><td>(.*?)</tr>", flows.split("Bottlenecks")[1], flags=re.S)
+    over = [r for r in rows if "queue" in r]
+    runs = {f["label"]: f for f in doc["flows"]}
+    n_over = sum(b["volume_capacity"] > 1 for b in runs["demand x3"]["bottlenecks"][:12])
+    assert len(over) == n_over > 0
+    assert all("unserved" in r for r in over)
+    # the dependence table names countries
+    assert "Azerbaijan" in page.split("id='resilience'")[1]

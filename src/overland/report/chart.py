@@ -14,7 +14,7 @@ from ..route import Route
 
 __all__ = ["route_chart", "route_chart_svg"]
 
-_COLOURS = ("#1f5aa6", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207")
+from .maps import COLOURS as _COLOURS
 
 
 def _figure(routes: Sequence[Route], title: str, labels: Sequence[str] | None = None):  # type: ignore[no-untyped-def]

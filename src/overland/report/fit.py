@@ -69,8 +69,16 @@ def _cell(value: Any, fmt: str) -> str:
     return "—" if value is None else format(value, fmt)
 
 
-def fit_html(res: FitResult) -> list[str]:
-    """The section as HTML fragments."""
+def _named(query: str, names: dict[str, str]) -> str:
+    """A query with the ids it names (places, links, crossings) as their names."""
+    import re
+
+    return re.sub(r"[A-Za-z0-9_.-]+", lambda m: names.get(m.group(0), m.group(0)), query)
+
+
+def fit_html(res: FitResult, names: dict[str, str] | None = None) -> list[str]:
+    """The section as HTML fragments; ``names`` turns ids in the queries into names."""
+    names = names or {}
     s = res.summary()
     out = [
         "<section id='fit'><h2>How well the model fits the world</h2><p class='q'>Each "
@@ -108,7 +116,8 @@ def fit_html(res: FitResult) -> list[str]:
                 f"<tr><td>{_e(o.id)}</td><td>{o.year}</td>"
                 f"<td class='n'>{o.observed:,.4g} {_e(o.unit)}</td>"
                 f"<td class='n'>{_cell(r.model, ',.4g')}</td>"
-                f"<td class='n'>×{_cell(r.ratio, '.2f')}</td><td>{_e(o.query)}</td></tr>"
+                f"<td class='n'>×{_cell(r.ratio, '.2f')}</td>"
+                f"<td>{_e(_named(o.query, names))}</td></tr>"
             )
         out.append("</tbody></table>")
     missing = [r for r in res.rows if r.model is None]

@@ -24,13 +24,18 @@ section{background:white;border:1px solid #e3e3dc;border-radius:8px;padding:1rem
 margin:1.4rem 0}
 h2{font-size:1.2rem;margin:.2rem 0 .4rem}
 .q{color:#52606d;font-style:italic;margin:.2rem 0 .8rem}
-table{border-collapse:collapse;width:100%;font-size:.86rem;margin:.6rem 0}
+table{border-collapse:collapse;width:100%;font-size:.86rem;margin:.5rem 0 .3rem}
+#flows table:first-of-type{font-size:.78rem}
 th,td{border-bottom:1px solid #e4e7eb;padding:.3rem .45rem;text-align:left;vertical-align:top}
 th{background:#f3f4f0}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.no{color:#9b2c2c}
-.fig svg{width:100%;height:auto}
-.figs{display:grid;grid-template-columns:1fr;gap:.8rem}
+.fig{margin:.3rem 0 0;line-height:0}
+.fig svg{width:100%;height:auto;display:block}
+.figs{display:grid;grid-template-columns:1fr;gap:.5rem}
+section>:last-child{margin-bottom:0}
+h3{font-size:1rem;margin:.8rem 0 .2rem}
+p.q{margin:.2rem 0 .5rem}
 .note{color:#9b2c2c}
 footer{color:#52606d;font-size:.8rem;max-width:1100px;margin:0 auto;padding:0 2rem 2rem}
 """
@@ -45,14 +50,16 @@ def _strip_xml(svg: str) -> str:
     return svg[start:] if start >= 0 else svg
 
 
-def _row_html(i: int, row: CaseRow) -> str:
+def _row_html(i: int, row: CaseRow, network: Network) -> str:
     r = row.route
     if r is None:
         return (
             f"<tr><td>#{i}</td><td>{_esc(row.label)}</td><td class='no'>no</td>"
             f"<td colspan='6' class='no'>{_esc(row.reason)}</td></tr>"
         )
-    borders = ", ".join(f"{b.from_country}→{b.to_country}" for b in r.borders)
+    borders = ", ".join(
+        f"{b.from_country}→{b.to_country} ({_place_name(network, b.place)})" for b in r.borders
+    )
     return (
         f"<tr><td>#{i}</td><td>{_esc(row.label)}</td><td>yes</td>"
         f"<td class='n'>{r.days:.1f}</td><td class='n'>{r.cost_usd_per_t:.0f}</td>"
@@ -82,7 +89,7 @@ def report_html(report: Report, network: Network) -> str:
             "<th>case</th><th>route?</th><th>days</th><th>USD/t</th><th>km</th>"
             "<th>countries</th><th>borders</th><th>gauge changes</th></tr></thead><tbody>"
         )
-        parts += [_row_html(i, row) for i, row in enumerate(case.rows, 1)]
+        parts += [_row_html(i, row, network) for i, row in enumerate(case.rows, 1)]
         parts.append("</tbody></table><div class='figs'>")
         if case.map_svg:
             parts.append(f"<div class='fig map'>{_strip_xml(case.map_svg)}</div>")
@@ -90,11 +97,12 @@ def report_html(report: Report, network: Network) -> str:
             parts.append(f"<div class='fig chart'>{_strip_xml(case.chart_svg)}</div>")
         parts.append("</div></section>")
     if report.fit is not None:
-        parts += fit_html(report.fit)
+        parts += fit_html(report.fit, _id_names(network))
     parts += _flows_html(report, network)
     if report.resilience is not None:
-        parts += resilience_html(report.resilience, _strip_xml)
-    parts += _layers_html(report)
+        names = {c: network.countries[c].name for c in network.countries}
+        parts += resilience_html(report.resilience, _strip_xml, names)
+    parts += _layers_html(report, network)
     parts.append(
         "<section id='timeline'><h2>Events on the timeline</h2><table><thead><tr>"
         "<th>date</th><th>status</th><th>event</th><th>source</th></tr></thead><tbody>"
@@ -111,6 +119,20 @@ def report_html(report: Report, network: Network) -> str:
         "source; estimates are marked and explain themselves.</footer></body></html>"
     )
     return "\n".join(parts)
+
+
+def _id_names(network: Network) -> dict[str, str]:
+    """Names of every place, link and crossing id (a crossing by its link and countries)."""
+    names = {pid: p.name for pid, p in network.places.items()}
+    names |= {lid: _link_name(network, lid) for lid in network.links}
+    for cid, c in network.crossings.items():
+        names[cid] = f"{c.from_country}→{c.to_country} at {_link_name(network, c.link)}"
+    return names
+
+
+def _place_name(network: Network, place_id: str) -> str:
+    place = network.places.get(place_id)
+    return place.name if place else place_id
 
 
 def _link_name(network: Network, link_id: str) -> str:
@@ -162,7 +184,8 @@ def _flows_html(report: Report, network: Network) -> list[str]:
     out.append(
         f"<h3>Bottlenecks: {_esc(binding['label'])}</h3><table><thead><tr>"
         "<th>link or post</th><th>t/yr</th><th>capacity</th><th>V/C</th>"
-        "<th>above capacity t/yr</th><th>added wait (days)</th></tr></thead><tbody>"
+        "<th>above capacity t/yr</th><th>added wait (days)</th><th>what happens</th>"
+        "</tr></thead><tbody>"
     )
     for b in binding["bottlenecks"][:12]:
         out.append(
@@ -170,7 +193,8 @@ def _flows_html(report: Report, network: Network) -> list[str]:
             f"<td class='n'>{b['tonnes']:,}</td>"
             f"<td class='n'>{b['capacity']:,}</td><td class='n'>"
             f"{b['volume_capacity']:.2f}</td><td class='n'>{b['excess_tonnes']:,}</td>"
-            f"<td class='n'>{b['wait_added_h'] / 24:.1f}</td></tr>"
+            f"<td class='n'>{b['wait_added_h'] / 24:.1f}</td>"
+            f"<td>{_esc(_what_happens(b, binding))}</td></tr>"
         )
     out.append(
         "</tbody></table><p class='q'>A V/C above 1 means more cargo arrives than the link "
@@ -185,7 +209,28 @@ def _flows_html(report: Report, network: Network) -> list[str]:
     return out
 
 
-def _layers_html(report: Report) -> list[str]:
+def _limit_names(network: Network, text: str) -> str:
+    """A min cut's link ids as names (other text as it is)."""
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p in network.links for p in parts if p):
+        return text
+    return "; ".join(_link_name(network, p) for p in parts if p)
+
+
+def _what_happens(b: dict[str, Any], run: dict[str, Any]) -> str:
+    """One V/C in words: what passes, what queues, what diverts, what is unserved."""
+    vc = b["volume_capacity"]
+    if vc <= 1:
+        return "within capacity" if vc < 0.9 else "near capacity: waits grow"
+    unserved = run["unserved_tonnes"]
+    rest = "none unserved" if not unserved else f"{unserved:,} t/yr of the run unserved"
+    return (
+        f"{b['capacity']:,} pass; {b['excess_tonnes']:,} queue "
+        f"(+{b['wait_added_h'] / 24:.1f} d); cheaper detours already taken; {rest}"
+    )
+
+
+def _layers_html(report: Report, network: Network) -> list[str]:
     if not report.layers:
         return []
     compare = report.spec.compare_scenario
@@ -209,7 +254,7 @@ def _layers_html(report: Report) -> list[str]:
             f"<tr><td>{_esc(row.layer)}</td><td>{_esc(row.question)}</td>"
             f"<td class='n'>{cell(row.as_of)}</td>"
             + (f"<td class='n'>{cell(row.compared)}</td>" if compare else "")
-            + f"<td>{_esc(row.unit)}</td><td>{_esc(row.limit)}</td></tr>"
+            + f"<td>{_esc(row.unit)}</td><td>{_esc(_limit_names(network, row.limit))}</td></tr>"
         )
     out.append("</tbody></table></section>")
     return out

@@ -81,6 +81,7 @@ def build_resilience(
             outlines,
             title=f"Impact of losing each link, {day.isoformat()}",
             unit=(1e9, "bn USD/yr"),
+            cmap="magma_r",
         )
     dep = []
     who = spec.dependent_country
@@ -126,16 +127,22 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def resilience_html(r: Resilience, strip: Any) -> list[str]:
-    """The section as HTML fragments; ``strip`` turns an SVG document into inline SVG."""
-    where = ", ".join(r.countries) if r.countries else "the network"
+def resilience_html(r: Resilience, strip: Any, names: dict[str, str] | None = None) -> list[str]:
+    """The section as HTML fragments; ``strip`` turns an SVG document into inline SVG;
+    ``names`` gives country names for their codes."""
+    names = names or {}
+
+    def country(code: str) -> str:
+        return names.get(code, code)
+
+    where = ", ".join(country(c) for c in r.countries) if r.countries else "the network"
     out = [
         "<section id='resilience'><h2>Resilience: single failures, dependence, reliability, "
         f"disruptions</h2><p class='q'>Which single failure in {_e(where)} hurts the "
         f"package's trade most ({r.date.isoformat()}; impact = extra transport cost + value "
         "of cargo left without a route)"
         + (
-            f", how much of {_e(r.dependent)}'s trade transits each neighbour"
+            f", how much of {_e(country(r.dependent))}'s trade transits each neighbour"
             if r.dependent
             else ""
         )
@@ -159,15 +166,15 @@ def resilience_html(r: Resilience, strip: Any) -> list[str]:
     if r.dependence and r.dependent:
         runs = list(dict.fromkeys(label for label, *_ in r.dependence))
         out.append(
-            f"<h3>{_e(r.dependent)}'s trade by transit country (share of tonnes / of value of "
-            "time)</h3><table><thead><tr><th>via</th>"
+            f"<h3>{_e(country(r.dependent))}'s trade by transit country (share of tonnes / "
+            "of value of time)</h3><table><thead><tr><th>via</th>"
             + "".join(f"<th>{_e(x)}</th>" for x in runs)
             + "</tr></thead><tbody>"
         )
         for via in dict.fromkeys(v for _, v, _, _ in r.dependence):
             cells = {label: (t, v) for label, w, t, v in r.dependence if w == via}
             out.append(
-                f"<tr><td>{_e(via)}</td>"
+                f"<tr><td>{_e(country(via))}</td>"
                 + "".join(f"<td class='n'>{cells[x][0]:.1%} / {cells[x][1]:.1%}</td>" for x in runs)
                 + "</tr>"
             )
