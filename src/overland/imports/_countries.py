@@ -8,7 +8,6 @@ codes. Nothing third-party is copied into the repository.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import numpy.typing as npt
 
 from ..assets import atlas_path
 from ..errors import BadArgumentError
+from ..topojson import countries
 
 __all__ = ["CountryIndex", "country_index"]
 
@@ -26,35 +26,6 @@ _NO_NUMERIC = {"Kosovo": "XK"}
 #: how far (degrees) outside every outline a point may lie and still get the nearest
 #: country: the 1:50m coastlines cut off ports and quays by a few kilometres
 NEAREST_DEG = 0.1
-
-
-Ring = list[tuple[float, float]]
-
-
-def _decode_arcs(topo: dict[str, Any]) -> list[Ring]:
-    transform = topo.get("transform")
-    out: list[Ring] = []
-    for arc in topo["arcs"]:
-        if isinstance(transform, dict):
-            (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-            x = y = 0
-            ring: Ring = []
-            for dx, dy in arc:
-                x += dx
-                y += dy
-                ring.append((x * sx + tx, y * sy + ty))
-            out.append(ring)
-        else:
-            out.append([(float(a), float(b)) for a, b in arc])
-    return out
-
-
-def _ring(indices: list[int], arcs: list[Ring]) -> Ring:
-    ring: Ring = []
-    for i in indices:
-        pts = arcs[i] if i >= 0 else list(reversed(arcs[~i]))
-        ring.extend(pts[1:] if ring else pts)
-    return ring
 
 
 def _alpha2(numeric: str | None, name: str) -> str | None:
@@ -134,27 +105,18 @@ def country_index(path: Path | str | None = None) -> CountryIndex:
         )
     try:
         topo = json.loads(target.read_text(encoding="utf-8"))
-        geometries: Sequence[dict[str, Any]] = topo["objects"]["countries"]["geometries"]
-        arcs = _decode_arcs(topo)
+        outlines = list(countries(topo))
     except (ValueError, KeyError, TypeError) as exc:
         raise BadArgumentError(f"{target} is not a world-atlas countries file ({exc})") from exc
     polys: dict[str, list[Any]] = {}
     names: dict[str, str] = {}
     unmapped: list[str] = []
-    for geom in geometries:
-        name = str((geom.get("properties") or {}).get("name", ""))
-        code = _alpha2(geom.get("id"), name)
-        if geom.get("type") == "Polygon":
-            parts = [geom["arcs"]]
-        elif geom.get("type") == "MultiPolygon":
-            parts = geom["arcs"]
-        else:
-            continue
+    for numeric, name, parts in outlines:
+        code = _alpha2(numeric, name)
         if code is None:
             unmapped.append(name)
             continue
-        for part in parts:
-            rings = [_ring(r, arcs) for r in part]
+        for rings in parts:
             if len(rings[0]) < 4:
                 continue
             poly = Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4])

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..assets import atlas_path
+from ..topojson import Ring, countries
 
 __all__ = ["CountryOutline", "default_atlas_path", "read_outlines"]
-
-Ring = list[tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -37,34 +36,6 @@ def default_atlas_path() -> Path:
     return atlas_path()
 
 
-def _decode_arcs(topo: dict[str, object]) -> list[Ring]:
-    transform = topo.get("transform")
-    arcs_raw = topo["arcs"]
-    assert isinstance(arcs_raw, list)
-    out: list[Ring] = []
-    if isinstance(transform, dict):
-        (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-        for arc in arcs_raw:
-            x = y = 0
-            ring: Ring = []
-            for dx, dy in arc:
-                x += dx
-                y += dy
-                ring.append((x * sx + tx, y * sy + ty))
-            out.append(ring)
-    else:
-        out = [[(float(a), float(b)) for a, b in arc] for arc in arcs_raw]
-    return out
-
-
-def _ring(indices: list[int], arcs: list[Ring]) -> Ring:
-    ring: Ring = []
-    for i in indices:
-        pts = arcs[i] if i >= 0 else list(reversed(arcs[~i]))
-        ring.extend(pts[1:] if ring else pts)
-    return ring
-
-
 def read_outlines(path: Path | str | None = None) -> list[CountryOutline]:
     """All countries of a world-atlas ``countries-*.json`` file.
 
@@ -77,16 +48,7 @@ def read_outlines(path: Path | str | None = None) -> list[CountryOutline]:
             "world-atlas package from the npm registry)"
         )
     topo = json.loads(target.read_text(encoding="utf-8"))
-    arcs = _decode_arcs(topo)
-    out = []
-    for geom in topo["objects"]["countries"]["geometries"]:
-        name = (geom.get("properties") or {}).get("name", str(geom.get("id", "")))
-        if geom["type"] == "Polygon":
-            polys = [geom["arcs"]]
-        elif geom["type"] == "MultiPolygon":
-            polys = geom["arcs"]
-        else:
-            continue
-        polygons = tuple(tuple(_ring(r, arcs) for r in poly) for poly in polys)
-        out.append(CountryOutline(name=name, polygons=polygons))
-    return out
+    return [
+        CountryOutline(name=name, polygons=tuple(tuple(rings) for rings in polygons))
+        for _numeric, name, polygons in countries(topo)
+    ]
