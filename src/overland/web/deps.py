@@ -19,7 +19,7 @@ from .config import ServerConfig
 from .jobs import JobQueue
 from .problems import BusyError
 
-__all__ = ["Ctx", "Served", "served"]
+__all__ = ["Ctx", "Served"]
 
 T = TypeVar("T")
 
@@ -101,8 +101,3 @@ def _served(request: Request) -> Served:
 
 #: the shared state, as a dependency: ``def endpoint(ctx: Ctx) -> ...``
 Ctx = Annotated[Served, Depends(_served)]
-
-
-def served(request: Request) -> Served:
-    """The shared state of the app serving ``request``."""
-    return _served(request)

@@ -242,13 +242,6 @@ class JobQueue:
                 self._cv.notify_all()
             return job
 
-    def wait(self, job_id: str, timeout: float) -> Job:
-        """The job once finished, or after ``timeout`` seconds, whichever is first."""
-        with self._cv:
-            job = self.get(job_id)
-            self._cv.wait_for(lambda: job.final, timeout=timeout)
-            return job
-
     def stats(self) -> dict[str, Any]:
         """Queue length, capacity, workers and job counts by status."""
         with self._cv:
