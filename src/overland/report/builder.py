@@ -133,7 +133,7 @@ def _main_pairs(network: Network) -> list[tuple[str, str]]:
     connected freight places."""
     if network.demand:
         tonnes: dict[tuple[str, str], float] = {}
-        for row in network.demand.values():
+        for row in network.demand_for(network.manifest.data_as_of.year):
             key = (row.origin, row.destination)
             tonnes[key] = tonnes.get(key, 0.0) + row.tonnes_per_year
         pairs: list[tuple[str, str]] = []
