@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OverlandError
@@ -113,6 +113,9 @@ class FitResult:
     """Every observation checked, and what the fit looks like by category and split."""
 
     rows: tuple[Checked, ...]
+    #: each link's longest queue (hours its congestion adds) in the corridor flows the
+    #: check ran (empty when it ran none): calibration keeps them plausible
+    queues_h: dict[str, float] = field(default_factory=dict)
 
     def split(self, holdout: bool) -> tuple[Checked, ...]:
         """The calibration set (``False``) or the hold-out set (``True``)."""
@@ -167,6 +170,10 @@ class _Evaluator:
                 raise _UnanswerableError("the package has no demand table")
             self._flows[day] = corridor_flows(self.network, date=day)
         return self._flows[day]
+
+    def runs(self) -> list[FlowsResult]:
+        """The corridor-flows runs made so far (one per date)."""
+        return list(self._flows.values())
 
     def value(self, obs: Observation) -> float:
         q, day = obs.parsed, obs.on
@@ -315,4 +322,8 @@ def check(
             rows.append(Checked(obs, ev.value(obs)))
         except (_UnanswerableError, OverlandError) as exc:
             rows.append(Checked(obs, None, str(exc).splitlines()[0]))
-    return FitResult(tuple(rows))
+    queues: dict[str, float] = {}
+    for res in ev.runs():
+        for link, wait in zip(res.links["link"], res.links["wait_added_h"], strict=True):
+            queues[str(link)] = max(queues.get(str(link), 0.0), float(wait))
+    return FitResult(tuple(rows), queues)
