@@ -29,9 +29,9 @@ __all__ = ["CATEGORIES", "GRID", "Calibration", "calibrate", "parameters_yaml"]
 #: the observation categories the objective uses (every one: volumes and shares come from
 #: corridor flows, so the value of time is fitted against the modal split it causes)
 CATEGORIES = ("transit_time", "dwell", "rate", "distance", "volume", "share", "capacity")
-#: a fitted set may not make any link queue longer than this (or than the unfitted model
-#: makes it queue, if that is longer) on an observation's date: the longest waits the
-#: sources describe are the Caspian ferries' 2-7 days
+#: a fitted set may not make any link's wait (scheduled plus queued) longer than this (or
+#: than the unfitted model's, if that is longer) on an observation's date: the longest
+#: waits the sources describe are the Caspian ferries' 2-7 days in all
 QUEUE_LIMIT_H = 7 * 24.0
 #: the multipliers tried for each parameter
 GRID = (0.1, 0.2, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0)
@@ -127,8 +127,8 @@ def calibrate(
     fitted = best.model_copy(
         update={
             "fitted_on": dt.date.today(),
-            "method": "overland calibrate: coordinate search (sets that make a link queue "
-            f"over {QUEUE_LIMIT_H / 24:.0f} days, or longer than unfitted, rejected) over the "
+            "method": "overland calibrate: coordinate search (sets that make a link's wait "
+            f"exceed {QUEUE_LIMIT_H / 24:.0f} days, or the unfitted wait, rejected) over the "
             "multipliers "
             f"{', '.join(str(g) for g in grid)}, {passes} passes, on the calibration set "
             f"of {', '.join(categories)} (count within tolerance, then mean squared log "

@@ -113,8 +113,9 @@ class FitResult:
     """Every observation checked, and what the fit looks like by category and split."""
 
     rows: tuple[Checked, ...]
-    #: each link's longest queue (hours its congestion adds) in the corridor flows the
-    #: check ran (empty when it ran none): calibration keeps them plausible
+    #: each link's longest wait — its scheduled wait plus the hours its congestion adds —
+    #: in the corridor flows the check ran (empty when it ran none): calibration keeps
+    #: them plausible
     queues_h: dict[str, float] = field(default_factory=dict)
 
     def split(self, holdout: bool) -> tuple[Checked, ...]:
@@ -325,5 +326,6 @@ def check(
     queues: dict[str, float] = {}
     for res in ev.runs():
         for link, wait in zip(res.links["link"], res.links["wait_added_h"], strict=True):
-            queues[str(link)] = max(queues.get(str(link), 0.0), float(wait))
+            scheduled = network.links[str(link)].wait_h or 0.0
+            queues[str(link)] = max(queues.get(str(link), 0.0), scheduled + float(wait))
     return FitResult(tuple(rows), queues)
