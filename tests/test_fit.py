@@ -212,7 +212,8 @@ def test_calibration_never_looks_at_the_holdout(tmp_path: Path) -> None:
     assert second.parameters.model_dump(include=keep) == first.parameters.model_dump(include=keep)
 
 
-def test_fitted_parameters_scale_estimates_only(tmp_path: Path) -> None:
+def _toy_with_estimated_post(tmp_path: Path) -> Path:
+    """A copy of the toy whose Georgia -> Azerbaijan rail post is an estimate."""
     pkg = tmp_path / "toy"
     shutil.copytree(TOY, pkg)
     crossings = (pkg / "crossings.csv").read_text(encoding="utf-8").splitlines()
@@ -223,6 +224,11 @@ def test_fitted_parameters_scale_estimates_only(tmp_path: Path) -> None:
         for line in crossings
     ]
     (pkg / "crossings.csv").write_text("\n".join(crossings) + "\n", encoding="utf-8")
+    return pkg
+
+
+def test_fitted_parameters_scale_estimates_only(tmp_path: Path) -> None:
+    pkg = _toy_with_estimated_post(tmp_path)
     (pkg / "parameters.yaml").write_text(
         "schema_version: 1\ndwell_scale: 2.0\nvalue_of_time_scale: {grain: 3.0}\n",
         encoding="utf-8",
@@ -240,3 +246,45 @@ def test_fitted_parameters_scale_estimates_only(tmp_path: Path) -> None:
     )
     report = validate_package(pkg)
     assert any("unknown commodity 'gold'" in str(p) for p in report.errors)
+
+
+def test_event_values_on_estimates_are_fitted_like_the_base_rows(embedded: Network) -> None:
+    p = embedded.parameters
+    assert p is not None
+    assert p.wait_scale != 1.0
+    fitted_base = embedded.links["ferry-alat-aktau"].wait_h
+    surge = embedded.as_of("2022-07-01").links["ferry-alat-aktau"]
+    after = embedded.as_of("2023-06-01").links["ferry-alat-aktau"]
+    # the 2022 queue is a sourced value: the event marks it so, and it is not scaled
+    assert not surge.estimate
+    assert surge.wait_h == 192
+    # the event that ends it restores the estimate, which is fitted as the base row is
+    assert after.estimate
+    assert after.wait_h == pytest.approx(fitted_base)
+    assert fitted_base == pytest.approx(48 * p.wait_scale)
+
+
+def test_event_that_sources_a_fitted_estimate_unscales_the_rest(tmp_path: Path) -> None:
+    pkg = _toy_with_estimated_post(tmp_path)
+    base = load_network(pkg)
+    raw = base.crossings["ge-az-rail"]
+    events = (pkg / "events.yaml").read_text(encoding="utf-8")
+    # a sourced mean above what the fitted P90 would be, then an estimate again
+    events += (
+        "\n- {id: sourced, date: '2020-01-01', status: happened, title: t, source: [toy],"
+        f" changes: [{{target: crossing, id: ge-az-rail, set: {{dwell_mean_h: {raw.dwell_p90_h},"
+        " estimate: false}}]}\n"
+        "- {id: again, date: '2021-01-01', status: happened, title: t, source: [toy],"
+        " changes: [{target: crossing, id: ge-az-rail, set: {estimate: true}}]}\n"
+    )
+    (pkg / "events.yaml").write_text(events, encoding="utf-8")
+    (pkg / "parameters.yaml").write_text("schema_version: 1\ndwell_scale: 0.1\n", encoding="utf-8")
+    net = load_network(pkg)
+    fitted = net.crossings["ge-az-rail"]
+    assert fitted.dwell_p90_h == pytest.approx(0.1 * raw.dwell_p90_h)
+    sourced = net.as_of("2020-06-01").crossings["ge-az-rail"]
+    assert sourced.dwell_mean_h == raw.dwell_p90_h  # the sourced value, not scaled
+    assert sourced.dwell_p90_h == pytest.approx(raw.dwell_p90_h)  # the package's P90
+    again = net.as_of("2021-06-01").crossings["ge-az-rail"]
+    assert again.dwell_mean_h == pytest.approx(0.1 * raw.dwell_p90_h)
+    assert again.dwell_p90_h == pytest.approx(0.1 * raw.dwell_p90_h)

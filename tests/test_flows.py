@@ -176,3 +176,60 @@ def test_embedded_base_year_waits_match_observed(
 def test_embedded_identical_on_rerun(embedded: Network, flows_2024: FlowsResult) -> None:
     again = corridor_flows(embedded, date="2024-07-01")
     assert again.as_dict() == flows_2024.as_dict()
+
+
+def test_nested_shares_do_not_reward_copies_of_one_corridor() -> None:
+    from overland.analyses.flows import logit_shares, nested_shares
+
+    # three near-copies of a land route and one sea route: the sea route's share is the
+    # two-route logit of the corridors' best costs, however many copies there are
+    two = logit_shares([100.0, 110.0])
+    for copies in (1, 3, 6):
+        costs = [100.0 + i for i in range(copies)] + [110.0]
+        groups = ["land"] * copies + ["sea"]
+        shares = nested_shares(costs, groups)
+        assert sum(shares) == pytest.approx(1.0)
+        assert shares[-1] == pytest.approx(two[1])
+        # within the land corridor, cheaper copies get more
+        assert shares[:copies] == sorted(shares[:copies], reverse=True)
+    # one group: the plain logit
+    assert nested_shares([5.0, 6.0, 9.0], ["a"] * 3) == pytest.approx(logit_shares([5.0, 6.0, 9.0]))
+
+
+def test_choice_set_holds_the_best_route_of_each_corridor(embedded: Network) -> None:
+    from overland.analyses.flows import choice_set, corridor_of
+    from overland.routing import pair_query
+
+    state = embedded.as_of("2024-07-01")
+    routes = choice_set(
+        pair_query(state, "shanghai", "rotterdam", "containers"), embedded.corridors
+    )
+    names = {corridor_of(r, embedded.corridors) for r in routes}
+    # the sea route is in the set although several rail routes beat it on cost
+    assert "sea" in names
+    assert "northern" in names
+    sea = [r for r in routes if corridor_of(r, embedded.corridors) == "sea"]
+    assert all(set(r.modes) <= {"sea", "rail", "road"} for r in sea)
+    # no route twice
+    assert len({r.links for r in routes}) == len(routes)
+
+
+def test_rail_lines_with_a_capacity_queue_like_akcelik(flows_2024: FlowsResult) -> None:
+    from overland.assignment.corridor import QUEUE_PERIOD_H, QUEUE_SERVICE_H
+
+    na = flows_2024.assignment
+    r = na.result
+    checked = 0
+    # the Akçelik delay, computed here, on every capacity-bound rail line without a post
+    for i, lid in enumerate(na.link_ids):
+        if lid is None or not lid.startswith("rail-") or na.capacity[i] >= 1e15:
+            continue
+        if r.links.power[i] != QUEUE_PERIOD_H or r.links.b[i] != QUEUE_SERVICE_H["rail"]:
+            continue
+        x = r.link_flow[i] / na.capacity[i]
+        t = QUEUE_PERIOD_H
+        s = QUEUE_SERVICE_H["rail"]
+        wait = t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t))
+        assert r.link_time[i] - r.links.fft[i] == pytest.approx(wait, rel=1e-9, abs=1e-9)
+        checked += 1
+    assert checked > 50  # the 2024 network has over a hundred capacity-bound rail lines

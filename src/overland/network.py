@@ -155,7 +155,7 @@ def network_from_package(raw: RawPackage, *, parameters: Parameters | None = Non
     def table(name: str, key: str) -> Mapping[str, Any]:
         rows = {getattr(loc.item, key): loc.item for loc in raw.tables[name]}
         if fitted is not None:
-            rows = {k: _fitted(name, v, fitted) for k, v in rows.items()}
+            rows = {k: fitted.applied(name, v) for k, v in rows.items()}
         return _frozen(rows)
 
     return Network(
@@ -179,25 +179,6 @@ def network_from_package(raw: RawPackage, *, parameters: Parameters | None = Non
         parameters=fitted,
         shapes=_frozen({loc.item.link: loc.item.coordinates for loc in raw.shapes}),
     )
-
-
-def _fitted(table: str, row: Any, p: Parameters) -> Any:
-    """A row with the fitted multipliers applied to its estimates."""
-    if table == "crossings" and row.estimate and p.dwell_scale != 1.0:
-        return row.model_copy(
-            update={
-                "dwell_mean_h": row.dwell_mean_h * p.dwell_scale,
-                "dwell_p90_h": row.dwell_p90_h * p.dwell_scale,
-            }
-        )
-    if table == "links" and row.estimate and row.wait_h is not None and p.wait_scale != 1.0:
-        return row.model_copy(update={"wait_h": row.wait_h * p.wait_scale})
-    if table == "commodities" and row.id in p.value_of_time_scale:
-        scale = p.value_of_time_scale[row.id]
-        return row.model_copy(
-            update={"value_of_time_usd_per_t_h": row.value_of_time_usd_per_t_h * scale}
-        )
-    return row
 
 
 def load_network(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Network:

@@ -32,6 +32,7 @@ __all__ = [
     "Objective",
     "Query",
     "alternative_routes",
+    "best_avoiding",
     "make_query",
     "pair_query",
     "require_freight_service",
@@ -593,6 +594,19 @@ def routes_for(
                     break
     first, rest = kept[0], sorted(kept[1:], key=lambda r: _score(r, q.objective))
     return [first, *rest]
+
+
+def best_avoiding(q: Query, countries: Iterable[str]) -> Route | None:
+    """The best route of a resolved query that also never enters ``countries`` (the
+    query's own end countries excepted), or None when there is none: a cheap probe for
+    choice sets (no explanation of why there is no route)."""
+    ends = {q.network.places[q.origin].country, q.network.places[q.destination].country}
+    extra = sorted(set(countries) - ends - set(q.avoid_countries))
+    allowed, _rules = _shipment_mask(q)
+    if extra:
+        allowed = allowed & ~q.graph.country_mask(extra)
+    edges = _solve(q, allowed)
+    return None if edges is None else _route(q, edges)
 
 
 def _score(r: Route, objective: str) -> float:

@@ -900,6 +900,33 @@ class Parameters(_Row):
         default_factory=dict, description="Commodity id -> × its value of time (an estimate)."
     )
 
+    def _scales(self, table: str, row: Any) -> dict[str, float]:
+        """Field -> multiplier for a row of ``table`` (links, crossings, commodities)."""
+        if table == "crossings" and self.dwell_scale != 1.0:
+            return {"dwell_mean_h": self.dwell_scale, "dwell_p90_h": self.dwell_scale}
+        if table == "links" and self.wait_scale != 1.0:
+            return {"wait_h": self.wait_scale}
+        if table == "commodities" and row.id in self.value_of_time_scale:
+            return {"value_of_time_usd_per_t_h": self.value_of_time_scale[row.id]}
+        return {}
+
+    def applied(self, table: str, row: Any, *, inverse: bool = False) -> Any:
+        """``row`` of ``table`` (links, crossings, commodities) with the multipliers applied
+        to its estimates (every commodity's value of time is one); ``inverse``: the row
+        back as the package has it. Events change rows back as the package has them, then
+        the state is fitted again, so a value an event sets on an estimate is scaled, a row
+        it turns into a sourced value (``estimate: false``) is not, and one it turns into
+        an estimate is, whole."""
+        scales = self._scales(table, row)
+        if not scales or (table != "commodities" and not row.estimate):
+            return row
+        update = {
+            n: getattr(row, n) / k if inverse else getattr(row, n) * k
+            for n, k in scales.items()
+            if getattr(row, n) is not None
+        }
+        return row.model_copy(update=update) if update else row
+
 
 @dataclass(frozen=True)
 class Table:

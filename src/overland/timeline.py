@@ -202,10 +202,16 @@ def state_as_of(
         "transfer": dict(network.transfers),
         "rule": dict(network.rules),
     }
+    fitted = network.parameters
     for ev in events:
         for change in ev.changes:
             table = tables[change.target]
-            table[change.id] = apply_change(table[change.id], change)
+            row, name = table[change.id], change.target + "s"
+            if fitted is None:
+                table[change.id] = apply_change(row, change)
+            else:  # changed as the package has it, then fitted as the base rows are
+                raw = apply_change(fitted.applied(name, row, inverse=True), change)
+                table[change.id] = fitted.applied(name, raw)
     return NetworkState(
         network=network,
         date=day,

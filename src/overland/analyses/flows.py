@@ -5,13 +5,18 @@ Two views of the same demand:
 - **User equilibrium** (path-based gradient projection on generalized time, multi-class
   by commodity, OD-dependent rules as classes): link and border volumes against
   capacity, delay added, unserved demand. This is where capacity binds.
-- **Logit split** over up to ``LOGIT_ROUTES`` diverse alternative routes per OD pair,
-  for shippers' diversity: ``P(r) ∝ exp(-θ · C_r / C_min)`` with ``C`` the generalized
-  cost of the route *at the equilibrium* (free-flow cost plus the congestion and queueing
-  time the assignment adds on each link it uses, in the direction it uses it, at the
-  commodity's value of time) and ``θ = LOGIT_THETA`` (a route 10 % dearer than the best
-  gets ``e^-0.8 ≈ 45 %`` of its weight). Corridor shares and country transit tonnage come
-  from this split, so they move when a crossing saturates.
+- **Logit split** for shippers' diversity, over a choice set per OD pair
+  (:func:`choice_set`): ``LOGIT_ROUTES`` diverse alternatives plus, for each corridor of
+  the package, the best route that avoids the countries of the corridors before it (so
+  the deep-sea route is in the set whenever one exists, however many land routes beat
+  it). Shares are a two-level logit (:func:`nested_shares`): corridors by their best
+  route's cost, then routes within a corridor, each level ``∝ exp(-θ · C / C_min)`` with
+  ``C`` the generalized cost of the route *at the equilibrium* (free-flow cost plus the
+  congestion and queueing time the assignment adds on each link it uses, in the direction
+  it uses it, at the commodity's value of time) and ``θ = LOGIT_THETA`` (a route 10 %
+  dearer than the best gets ``e^-0.8 ≈ 45 %`` of its weight). Near-copies of one
+  corridor's route do not add to that corridor's share. Corridor shares and country
+  transit tonnage come from this split, so they move when a crossing saturates.
 
 Corridors and the groups of links whose tonnes are reported (a sea crossing, a pass)
 are the package's (``corridors.yaml``): a route belongs to the first corridor whose
@@ -34,7 +39,7 @@ from ..assignment.corridor import UNCONGESTED, NetworkAssignment, assign_network
 from ..errors import BadArgumentError, NoRouteError
 from ..graph import graph_of
 from ..route import Route
-from ..routing import pair_query, routes_for
+from ..routing import Query, best_avoiding, pair_query, routes_for
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -43,9 +48,11 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGIT_THETA",
     "FlowsResult",
+    "choice_set",
     "corridor_flows",
     "corridor_of",
     "logit_shares",
+    "nested_shares",
 ]
 
 LOGIT_THETA = 8.0
@@ -75,6 +82,41 @@ def logit_shares(costs: list[float]) -> list[float]:
     weights = [math.exp(-LOGIT_THETA * c / best) for c in costs]
     total = sum(weights)
     return [w / total for w in weights]
+
+
+def nested_shares(costs: list[float], groups: list[str]) -> list[float]:
+    """Two-level logit: each group (corridor) by the logit of its best route's cost, then
+    each route within its group by the logit of the group's costs. Several near-copies of
+    one corridor's route do not multiply that corridor's share (the independence of
+    irrelevant alternatives a flat logit over overlapping routes suffers from)."""
+    names = sorted(set(groups))
+    best = {g: min(c for c, h in zip(costs, groups, strict=True) if h == g) for g in names}
+    upper = dict(zip(names, logit_shares([best[g] for g in names]), strict=True))
+    out = [0.0] * len(costs)
+    for g in names:
+        members = [i for i, h in enumerate(groups) if h == g]
+        for i, w in zip(members, logit_shares([costs[i] for i in members]), strict=True):
+            out[i] = upper[g] * w
+    return out
+
+
+def choice_set(q: Query, corridors: Corridors | None, k: int = LOGIT_ROUTES) -> list[Route]:
+    """Routes a shipper chooses among: ``k`` diverse alternatives and, per corridor of the
+    package, the best route avoiding the countries of the corridors before it (so the
+    best route outside the first corridor, outside the first two, ...: a sea route is in
+    the set whenever one exists, however many land routes beat it)."""
+    routes = routes_for(q, k=k)
+    if corridors is None:
+        return routes
+    seen = {r.links for r in routes}
+    avoid: set[str] = set()
+    for c in corridors.corridors:
+        avoid |= set(c.countries_any)
+        r = best_avoiding(q, avoid)
+        if r is not None and r.links not in seen:
+            seen.add(r.links)
+            routes.append(r)
+    return routes
 
 
 def corridor_of(route: Route, corridors: Corridors | None) -> str:
@@ -227,9 +269,7 @@ def corridor_flows(
         }
         od_rows.append(od_row)
         try:
-            routes = routes_for(
-                pair_query(state, d.origin, d.destination, d.commodity), k=LOGIT_ROUTES
-            )
+            routes = choice_set(pair_query(state, d.origin, d.destination, d.commodity), corridors)
         except NoRouteError:
             continue
         first = min(routes, key=lambda r: r.generalized_cost_usd_per_t)
@@ -248,10 +288,11 @@ def corridor_flows(
         od_row["equilibrium_time_h"] = routes[pick].time_h + waits[pick]
         od_row["equilibrium_cost_usd_per_t"] = routes[pick].cost_usd_per_t
         split = row_corridors.setdefault(d.id, defaultdict(float))
-        for r, w in zip(routes, logit_shares(loaded), strict=True):
+        names = [corridor_of(r, corridors) for r in routes]
+        for r, name, w in zip(routes, names, nested_shares(loaded, names), strict=True):
             share = tonnes * w
-            shares[corridor_of(r, corridors)] += share
-            split[corridor_of(r, corridors)] += share
+            shares[name] += share
+            split[name] += share
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):
                     transit[c] += share

@@ -6,8 +6,9 @@ through. Link cost is generalized time: congested hours plus money divided by th
 commodity's value of time, so every commodity is a class with its own fixed costs.
 Rules that depend on the shipment (the transit ban on cargo to or from Armenia) split a
 commodity into classes by the rules that apply to its origin–destination pairs.
-Volume–delay: BPR (0.15, 4) on lines and roads; on ferries, sea links and border posts
-whose capacity binds, Akçelik's time-dependent queue function
+Volume–delay: BPR (0.15, 4) on roads and lines without a capacity; on rail lines with a
+capacity (train paths are slots: a train that finds none waits for one), ferries, sea
+links and border posts, Akçelik's time-dependent queue function
 
     wait(x) = T/4 · [(x − 1) + sqrt((x − 1)² + 8·s·x / T)],   x = volume / capacity,
 
@@ -15,7 +16,7 @@ which adds no wait at zero flow, grows sharply near capacity, and beyond it tend
 deterministic over-saturation wait ``T·(x − 1)/2``: the average wait when demand exceeds
 capacity for a period ``T`` (``QUEUE_PERIOD_H``, a 90-day season) before shippers or
 operators adjust. ``s`` is the service-time scale (``QUEUE_SERVICE_H``): half a day for a
-ferry or sea sailing, three hours for a border post. With these, a ferry at capacity
+ferry or sea sailing, six hours for a rail line, three hours for a border post. With these, a ferry at capacity
 adds ≈ 4.7 days and at 1.5× ≈ 3 weeks — the order of the 2–7-day Caspian waits and the
 20–30-day queues of the 2022 surge at Upper Lars and the Georgian ports
 (REGION_FACTS §2, §3.2). Links without a capacity are uncongested.
@@ -64,7 +65,7 @@ __all__ = [
 UNCONGESTED = 1e15
 BPR_B, BPR_POWER = 0.15, 4.0
 QUEUE_PERIOD_H = 90 * 24.0
-QUEUE_SERVICE_H = {"ferry": 12.0, "border": 3.0}
+QUEUE_SERVICE_H = {"ferry": 12.0, "rail": 6.0, "border": 3.0}
 
 
 @dataclass(frozen=True)
@@ -254,9 +255,11 @@ def assignment_problem(
             c = link.capacity_t_per_year or UNCONGESTED
             if link.mode in ("ferry", "sea"):
                 kind = "ferry"
+            elif link.mode == "rail" and c < UNCONGESTED:
+                kind = "rail"  # train paths are slots: demand above them waits for one
             if g.edge_crossing[e] >= 0:  # a border post: a queue when it binds
                 post = state.crossings[g.crossing_ids[g.edge_crossing[e]]].capacity_t_per_year
-                if post is not None and post < c:
+                if post is not None and post <= c:
                     c, kind = post, "border"
         cap.append(c)
         if kind == "line":
