@@ -58,6 +58,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 ALGORITHMS = ("auto", "aon", "msa", "fw", "cfw", "bfw", "gp", "bush")
+# bush: measure the gap (and graft) once the bushes' own gap is below this x the last one
+GRAFT_RATIO = 0.1
 AUTO_BUSH_BELOW = 1e-3  # "auto" runs the bush solver for targets tighter than this, else bfw
 # origins x links of an all-or-nothing load (or a skim) worth running on the thread pool:
 # below it the parallel kernels run in one thread (see _threads)
@@ -504,6 +506,16 @@ def _gap(prob: _Problem, xc: FloatArray, *, iterations: int = 0) -> tuple[float,
     SPTT raises :class:`ConvergenceError`; it is never turned into a gap of 0."""
     t = prob.times(xc.sum(axis=0))
     y, sptt, _ = prob.aon(t)
+    gap, tstt = _gap_of(prob, xc, t, sptt, iterations)
+    return gap, y, tstt
+
+
+def _gap_of(
+    prob: _Problem, xc: FloatArray, t: FloatArray, sptt: float, iterations: int
+) -> tuple[float, float]:
+    """:func:`_gap`'s formula given link times ``t`` of ``xc`` and SPTT, the cost of
+    loading every class's demand on its shortest paths at ``t``. Returns the gap and
+    TSTT."""
     tstt = float((xc * (t[None, :] + prob.fixed)).sum())
     if not (math.isfinite(tstt) and math.isfinite(sptt)):
         raise ConvergenceError(
@@ -514,9 +526,9 @@ def _gap(prob: _Problem, xc: FloatArray, *, iterations: int = 0) -> tuple[float,
             "the flows or the volume-delay parameters are invalid",
         )
     if tstt > 0:
-        return (tstt - sptt) / tstt, y, tstt
+        return (tstt - sptt) / tstt, tstt
     # every used path costs nothing: at equilibrium by definition
-    return (0.0 if sptt <= 0 else math.inf), y, tstt
+    return (0.0 if sptt <= 0 else math.inf), tstt
 
 
 def _objective(prob: _Problem, xc: FloatArray, iterations: int) -> float:
@@ -706,9 +718,14 @@ def _gp(
 def _bush(
     prob: _Problem, spec: AssignmentSpec, progress: Progress | None, t0: float
 ) -> tuple[FloatArray, list[tuple[int, float, float, float]], float]:
-    """Algorithm B: bushes per (class, origin) kept between iterations. The gap of
-    :func:`_gap` is measured only when the bushes' own gap (a lower bound) reaches the
-    target; other iterations record NaN as their gap."""
+    """Algorithm B with sparse bushes per (class, origin), kept between iterations.
+
+    The gap is :func:`_gap`'s, with SPTT from the shortest-path trees of every bush's
+    origin at the current costs (a fresh all-or-nothing cost over the whole network, the
+    same number as :func:`_gap`'s load); those trees are also grafted into the bushes.
+    That costs a Dijkstra per bush, so it runs only when the bushes' own gap (a lower
+    bound) has fallen below ``GRAFT_RATIO`` times the last measured gap or the target;
+    other iterations record NaN as their gap."""
     from . import _bush as kb
 
     lt = prob.links
@@ -738,33 +755,37 @@ def _bush(
     bushes = (
         bc,
         bo,
-        np.zeros((nb, n_links), np.uint8),  # in_bush
-        np.zeros((nb, n_links)),  # bflow
-        np.zeros((nb, lt.nodes), np.int32),  # topo
-        np.zeros(nb, np.int64),  # n_topo
+        np.zeros(nb, np.int64),  # start in the pool
+        np.zeros(nb, np.int64),  # links used
+        np.zeros(nb, np.int64),  # room
+        np.zeros(1, np.int64),  # the pool's used extent
         _partners(bc, bo, len(prob.classes)),
     )
+    pool = (np.zeros(64 * nb + 64, np.int32), np.zeros(64 * nb + 64))
     b_worst = np.full(nb, np.inf)
     net = (prob.indptr, prob.adj, in_ptr, in_idx, lt.init, lt.term, prob.allowed,
            prob.no_through, prob.fixed)  # fmt: skip
     vdf = (lt.vdf, lt.fft, lt.capacity, prob.a, prob.p)
     state = (x, xc, t, dt)
     with _threads(prob.parallel):
-        kb.bush_init(net, vdf, state, bushes, demand)
+        _sptt, pool = kb.bush_graft(net, vdf, state, bushes, pool, demand, True, 0.0)
     rel_tol = 0.05 * spec.target_gap
     history: list[tuple[int, float, float, float]] = []
+    last_gap = math.inf
     for it in range(1, spec.max_iterations + 1):
-        bound = kb.bush_iteration(
-            net, vdf, state, bushes, demand, b_worst, rel_tol, spec.bush_passes
+        bound, pool = kb.bush_iteration(
+            net, vdf, state, bushes, pool, demand, b_worst, rel_tol, spec.bush_passes
         )
         if math.isnan(bound):  # pragma: no cover - an invariant of the kernel
             raise ConvergenceError(it, math.nan, spec.target_gap, "a bush became cyclic")
         gap = math.nan
-        # the first iteration's bushes are shortest-path trees at free-flow costs and
-        # the links one update added: their bound says little (Berlin-Center: 7e-7
-        # against a gap of 0.24), and a check costs a full all-or-nothing load
-        if bound <= spec.target_gap and (it > 1 or bound <= 0.0):
-            gap, _, _ = _gap(prob, xc, iterations=it)
+        if bound <= max(spec.target_gap, GRAFT_RATIO * last_gap):
+            with _threads(prob.parallel):
+                sptt, pool = kb.bush_graft(net, vdf, state, bushes, pool, demand, False, rel_tol)
+            if math.isnan(sptt):  # pragma: no cover - an invariant of the kernel
+                raise ConvergenceError(it, math.nan, spec.target_gap, "a bush became cyclic")
+            gap, _ = _gap_of(prob, xc, prob.times(xc.sum(axis=0)), sptt, it)
+            last_gap = gap
         history.append((it, gap, _objective(prob, xc, it), time.perf_counter() - t0))
         if progress:
             progress(it, gap)
