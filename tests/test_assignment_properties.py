@@ -249,7 +249,7 @@ def test_every_algorithm_reports_its_true_gap_and_they_agree(case: Case) -> None
             assert c.objective == pytest.approx(ref.objective, rel=1e-8, abs=1e-9), alg
 
 
-@settings(max_examples=10, derandomize=True, deadline=None)
+@settings(max_examples=40, derandomize=True, deadline=None)
 @given(networks(), st.integers(0, 2**32 - 1))
 def test_multiclass_with_masks_and_fixed_costs(case: Case, seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -268,18 +268,14 @@ def test_multiclass_with_masks_and_fixed_costs(case: Case, seed: int) -> None:
         (0.5 * case.demand.T, 0.2 * links.toll, mask),
     ]
     objectives = []
-    # 1e-8, not 1e-10: where two classes disagree on a steep capacity-1 connector and
-    # their paths differ beyond it, one-class Newton shifts undo each other (a class swap
-    # covers only identical segments; about 4% of random two-class cases stall above
-    # 1e-10, see docs/assignment.md)
     for alg in TIGHT:
         r = assign(
-            links, spec_classes, AssignmentSpec(algorithm=alg, target_gap=1e-8, max_iterations=300)
+            links, spec_classes, AssignmentSpec(algorithm=alg, target_gap=1e-10, max_iterations=300)
         )
         c = check(links, tuples, [r.class_flow["cars"], r.class_flow["trucks"]])
         assert abs(r.relative_gap - c.gap) <= 1e-9 * max(1.0, abs(c.gap)) + 1e-12
         assert r.converged, r.relative_gap
-        assert c.gap <= 1e-8 * (1 + 1e-6) + 1e-13
+        assert c.gap <= 1e-10 * (1 + 1e-6) + 1e-13
         assert c.imbalance <= 1e-9
         assert c.objective == pytest.approx(r.objective, rel=1e-10, abs=1e-9)
         objectives.append(c.objective)

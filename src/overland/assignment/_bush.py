@@ -49,10 +49,12 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernels import _sift_down, _sift_up
-from ._kernels import _refresh
+from ._kernels import _refresh, vdf_deriv, vdf_time
 
 _UNSET = -1
 _BLOCKED = 256  # links per bush and update checked for a cycle by a search
+_MAX_EXTRAPOLATION = 1e6  # the longest step along a pass's direction, in passes
+_EVERY = 2  # passes whose joint direction is extended
 _CHUNK = 32  # bushes whose shortest-path trees are computed together (in parallel)
 
 
@@ -631,12 +633,33 @@ def _segment(j, meet, p_at, p_link, src, t, fixed_c, dt, p_flow):  # type: ignor
 
 
 @njit(cache=True, nogil=True)
+def _push(j, meet, p_at, amount, c, net, vdf, state, p_link, p_flow):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Add ``amount`` (< 0: take it) of the bush's flow to the segment from ``meet`` to
+    ``j`` that the pool entries ``p_at`` give, and to the link and class flows; times
+    and derivatives updated."""
+    src = net[4]
+    code, fft, cap, a, p = vdf
+    x, xc, t, dt = state
+    u = j
+    while u != meet:
+        k = p_at[u]
+        e = p_link[k]
+        f = p_flow[k] + amount
+        # a residue of round-off (1e-16) would keep a link "used" and block the reverse
+        # link for ever: it is dropped (conservation off by ~1e-12 of a flow)
+        p_flow[k] = f if amount > 0.0 or f > 1e-12 * p_flow[k] else 0.0
+        x[e] = max(x[e] + amount, 0.0)
+        xc[c, e] = max(xc[c, e] + amount, 0.0)
+        _refresh(code, fft, cap, a, p, x, t, dt, e)
+        u = src[e]
+
+
+@njit(cache=True, nogil=True)
 def _shift(bb, net, vdf, state, bushes, pool, work, rel_tol):  # type: ignore[no-untyped-def]  # pragma: no cover
     """One pass of Newton shifts over the bush; returns the largest relative difference
     between a node's longest used and shortest path found."""
     src, fixed = net[4], net[8]
-    code, fft, cap, a, p = vdf
-    x, xc, t, dt = state
+    t, dt = state[2], state[3]
     b_class, partners = bushes[0], bushes[6]
     p_link, p_flow = pool
     lo, hi, p_lo, p_hi, pos, order = work[0], work[1], work[2], work[3], work[4], work[6]
@@ -679,27 +702,8 @@ def _shift(bb, net, vdf, state, bushes, pool, work, rel_tol):  # type: ignore[no
                 continue
         h = d_lo + d_hi
         step = room if h <= 0.0 else min(room, dc / h)
-        u = j
-        while u != meet:
-            k = p_hi[u]
-            e = p_link[k]
-            f = p_flow[k] - step
-            # a residue of round-off (1e-16) would keep a link "used" and block the
-            # reverse link for ever: it is dropped (conservation off by ~1e-12 of a flow)
-            p_flow[k] = f if f > 1e-12 * p_flow[k] else 0.0
-            x[e] = max(x[e] - step, 0.0)
-            xc[c, e] = max(xc[c, e] - step, 0.0)
-            _refresh(code, fft, cap, a, p, x, t, dt, e)
-            u = src[e]
-        u = j
-        while u != meet:
-            k = p_lo[u]
-            e = p_link[k]
-            p_flow[k] += step
-            x[e] += step
-            xc[c, e] += step
-            _refresh(code, fft, cap, a, p, x, t, dt, e)
-            u = src[e]
+        _push(j, meet, p_hi, -step, c, net, vdf, state, p_link, p_flow)
+        _push(j, meet, p_lo, step, c, net, vdf, state, p_link, p_flow)
     if has_partners:
         _mark_partners(bb, bushes, pool, work, 0)
     return worst
@@ -733,6 +737,95 @@ def _bound(net, state, bushes, pool, work, demand):  # type: ignore[no-untyped-d
 
 
 @njit(cache=True, nogil=True)
+def _slope(w, changed, n_changed, x0, dx, vdf, constant):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The Beckmann objective's derivative and second derivative at ``x0 + w dx``."""
+    code, fft, cap, a, p = vdf
+    g = constant
+    h = 0.0
+    for i in range(n_changed):
+        e = changed[i]
+        xe = x0[e] + w * dx[e]
+        g += vdf_time(code[e], fft[e], cap[e], a[e], p[e], xe) * dx[e]
+        h += vdf_deriv(code[e], fft[e], cap[e], a[e], p[e], xe) * dx[e] * dx[e]
+    return g, h
+
+
+@njit(cache=True, nogil=True)
+def _extrapolate(before, net, vdf, state, bushes, pool):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Carry on along what a pass of shifts did, as far as the objective falls (exact
+    line search). Shifts move one bush at a time: where bushes share a steep link each
+    takes a step that the next partly undoes, and the passes creep along one direction
+    (rate about 1 - curvature of the alternatives / the steep link's); the line search
+    takes the whole of that direction at once. Bush flows stay >= 0; costs refreshed."""
+    fixed = net[8]
+    x, xc, t, dt = state
+    b_start, b_len = bushes[2], bushes[3]
+    p_flow = pool[1]
+    f0, x0, xc0 = before
+    m = x.shape[0]
+    dx = x - x0
+    changed = np.empty(m, np.int64)
+    n_changed = 0
+    for e in range(m):
+        moved = dx[e] != 0.0
+        for c in range(xc.shape[0]):
+            moved = moved or xc[c, e] != xc0[c, e]
+        if moved:
+            changed[n_changed] = e
+            n_changed += 1
+    if n_changed == 0:
+        return
+    w_max = _MAX_EXTRAPOLATION
+    for bb in range(b_start.shape[0]):
+        for k in range(b_start[bb], b_start[bb] + b_len[bb]):
+            d = p_flow[k] - f0[k]
+            if d < 0.0 and f0[k] < -d * w_max:
+                w_max = f0[k] / -d
+    constant = 0.0
+    for c in range(xc.shape[0]):
+        for i in range(n_changed):
+            e = changed[i]
+            constant += fixed[c, e] * (xc[c, e] - xc0[c, e])
+    g, h = _slope(1.0, changed, n_changed, x0, dx, vdf, constant)
+    if w_max <= 1.0 + 1e-6 or g >= 0.0:
+        return
+    lo = 1.0
+    hi = w_max
+    gm, _h = _slope(w_max, changed, n_changed, x0, dx, vdf, constant)
+    w = w_max
+    if gm > 0.0:
+        w = 1.0
+        for _ in range(30):  # Newton inside the bracket [lo, hi], bisection else
+            nxt = w - g / h if h > 0.0 else hi
+            if not (lo < nxt < hi):
+                nxt = 0.5 * (lo + hi)
+            w = nxt
+            g, h = _slope(w, changed, n_changed, x0, dx, vdf, constant)
+            if g > 0.0:
+                hi = w
+            else:
+                lo = w
+            if hi - lo <= 1e-9 * w:
+                break
+        w = lo  # the objective still falls up to lo
+    if w <= 1.0 + 1e-6:
+        return
+    for bb in range(b_start.shape[0]):
+        for k in range(b_start[bb], b_start[bb] + b_len[bb]):
+            f = f0[k] + w * (p_flow[k] - f0[k])
+            p_flow[k] = f if f > 1e-12 * f0[k] else 0.0
+    for c in range(xc.shape[0]):
+        for i in range(n_changed):
+            e = changed[i]
+            xc[c, e] = max(xc0[c, e] + w * (xc[c, e] - xc0[c, e]), 0.0)
+    code, fft, cap, a, p = vdf
+    for i in range(n_changed):
+        e = changed[i]
+        x[e] = max(x0[e] + w * dx[e], 0.0)
+        _refresh(code, fft, cap, a, p, x, t, dt, e)
+
+
+@njit(cache=True, nogil=True)
 def bush_iteration(net, vdf, state, bushes, pool, demand, b_worst, rel_tol, n_inner):  # type: ignore[no-untyped-def]  # pragma: no cover
     """One Algorithm B iteration over every bush, then up to ``n_inner`` passes that shift
     again in bushes whose paths still differ by more than ``rel_tol``. Flows are then
@@ -748,8 +841,13 @@ def bush_iteration(net, vdf, state, bushes, pool, demand, b_worst, rel_tol, n_in
         if not ok:
             return np.nan, pool
         b_worst[bb] = _shift(bb, net, vdf, state, bushes, pool, work, rel_tol)
-    for _ in range(n_inner):
+    before = (pool[1].copy(), state[0].copy(), state[1].copy())
+    for i in range(n_inner):
         busy = False
+        if i % _EVERY == 0:
+            before[0][:] = pool[1]
+            before[1][:] = state[0]
+            before[2][:] = state[1]
         for bb in range(nb):
             if b_worst[bb] <= rel_tol:
                 continue
@@ -757,6 +855,8 @@ def bush_iteration(net, vdf, state, bushes, pool, demand, b_worst, rel_tol, n_in
             b_worst[bb] = _shift(bb, net, vdf, state, bushes, pool, work, rel_tol)
         if not busy:
             break
+        if i % _EVERY == _EVERY - 1:
+            _extrapolate(before, net, vdf, state, bushes, pool)
     _class_flows(vdf, state, bushes, pool)  # from the bushes (no drift), costs at those flows
     return _bound(net, state, bushes, pool, work, demand), pool
 
