@@ -21,7 +21,7 @@ derivatives are updated after every shift. Cheap extra passes re-shift only bush
 paths still differ.
 
 Nodes enter a bush only from the network's shortest-path trees (:func:`bush_graft`): a
-Dijkstra per bush at the current costs, in parallel over chunks of bushes, gives the cost
+Dijkstra per bush at the current costs gives the cost
 of a fresh all-or-nothing load (SPTT, for the relative gap) and the paths grafted into
 each bush (runs of links outside the bush between two of its nodes, added where the
 longest-path labels, or a search, show they close no cycle). The first call
@@ -46,7 +46,7 @@ Internal module: :mod:`overland.assignment` is the public surface.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernels import _sift_down, _sift_up
 from ._kernels import _refresh, vdf_deriv, vdf_time
@@ -55,7 +55,6 @@ _UNSET = -1
 _BLOCKED = 256  # links per bush and update checked for a cycle by a search
 _MAX_EXTRAPOLATION = 1e6  # the longest step along a pass's direction, in passes
 _EVERY = 2  # passes whose joint direction is extended
-_CHUNK = 32  # bushes whose shortest-path trees are computed together (in parallel)
 
 
 @njit(cache=True, nogil=True)
@@ -377,6 +376,7 @@ def _graft(bb, pred, dist, net, bushes, work, demand, na, tol):  # type: ignore[
     stamps[1] += 1
     vs = stamps[1]
     n_blocked = 0
+    added = False
     for d in range(demand.shape[2]):
         if demand[c, o, d] <= 0.0 or d == o or not np.isfinite(dist[d]):
             continue
@@ -404,6 +404,7 @@ def _graft(bb, pred, dist, net, bushes, work, demand, na, tol):  # type: ignore[
             else:
                 hb = hi[v]
             if hb - hi[a] > 1e-12 * (abs(hb) + 1.0):
+                added = True
                 i = k
                 while True:
                     inb[e] = 1
@@ -424,7 +425,7 @@ def _graft(bb, pred, dist, net, bushes, work, demand, na, tol):  # type: ignore[
                 blocked[n_blocked] = e
                 n_blocked += 1
             v = a
-    return na, n_blocked
+    return na, n_blocked, added
 
 
 @njit(cache=True, nogil=True)
@@ -870,9 +871,12 @@ def _graft_bush(bb, pred, dist, net, t, bushes, pool, work, demand, load, tol): 
     c = bushes[0][bb]
     o = bushes[1][bb]
     lf = work[14]
-    na, _dropped = _open(bb, net, t, bushes, pool, work)
-    na, n_blocked = _graft(bb, pred, dist, net, bushes, work, demand, na, tol)
-    na, _found = _resolve(n_blocked, net, pred, work, na)
+    na, dropped = _open(bb, net, t, bushes, pool, work)
+    na, n_blocked, added = _graft(bb, pred, dist, net, bushes, work, demand, na, tol)
+    na, found = _resolve(n_blocked, net, pred, work, na)
+    if not (load or dropped or added or found):
+        _clear(bb, bushes, pool, work)
+        return True, pool
     if load:
         for d in range(demand.shape[2]):
             q = demand[c, o, d]
@@ -939,19 +943,17 @@ def _tree(o, c, net, head, wk, demand, dist, pred):  # type: ignore[no-untyped-d
     return sptt
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def bush_graft(net, vdf, state, bushes, pool, demand, load, tol):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """A shortest-path tree per bush at the current costs (in parallel, ``_CHUNK`` bushes
-    at a time), grafted into the bushes one after another (:func:`_graft_bush`; with
-    ``load`` the bushes are new and loaded all-or-nothing, then the flows summed).
-    Returns SPTT, the cost of loading every bush's demand on those trees (summed in bush
-    order: the same whatever the number of threads; NaN if a bush became cyclic), and
-    the pool."""
+    """A shortest-path tree per bush at the current costs, grafted into it
+    (:func:`_graft_bush`; with ``load`` the bushes are new and loaded all-or-nothing,
+    then the flows summed). Returns SPTT, the cost of loading every bush's demand on
+    those trees (NaN if a bush became cyclic), and the pool. One thread, as the shifts:
+    on two cores shared with other work a second thread costs more than it gives."""
     out_ptr, out_idx, dst, allowed, fixed = net[0], net[1], net[5], net[6], net[8]
     t = state[2]
     b_class, b_origin = bushes[0], bushes[1]
     n = out_ptr.shape[0] - 1
-    nb = b_class.shape[0]
     head = np.empty(out_idx.shape[0], np.int64)
     wk = np.empty((fixed.shape[0], out_idx.shape[0]))
     for k in range(out_idx.shape[0]):
@@ -960,23 +962,15 @@ def bush_graft(net, vdf, state, bushes, pool, demand, load, tol):  # type: ignor
         for c in range(fixed.shape[0]):
             wk[c, k] = t[e] + fixed[c, e] if allowed[c, e] else np.inf
     work = _work(n, fixed.shape[1], bushes[6].shape[1])
-    preds = np.empty((_CHUNK, n), np.int64)
-    dists = np.empty((_CHUNK, n))
-    sp = np.zeros(nb)
-    for first in range(0, nb, _CHUNK):
-        count = min(_CHUNK, nb - first)
-        for i in prange(count):
-            bb = first + i
-            c = b_class[bb]
-            sp[bb] = _tree(b_origin[bb], c, net, head, wk[c], demand, dists[i], preds[i])
-        for i in range(count):
-            ok, pool = _graft_bush(first + i, preds[i], dists[i], net, t, bushes, pool, work,
-                                   demand, load, tol)  # fmt: skip
-            if not ok:
-                return np.nan, pool
+    pred = np.empty(n, np.int64)
+    dist = np.empty(n)
+    sptt = 0.0
+    for bb in range(b_class.shape[0]):
+        c = b_class[bb]
+        sptt += _tree(b_origin[bb], c, net, head, wk[c], demand, dist, pred)
+        ok, pool = _graft_bush(bb, pred, dist, net, t, bushes, pool, work, demand, load, tol)
+        if not ok:
+            return np.nan, pool
     if load:
         _class_flows(vdf, state, bushes, pool)
-    total = 0.0
-    for bb in range(nb):
-        total += sp[bb]
-    return total, pool
+    return sptt, pool

@@ -767,8 +767,7 @@ def _bush(
            prob.no_through, prob.fixed)  # fmt: skip
     vdf = (lt.vdf, lt.fft, lt.capacity, prob.a, prob.p)
     state = (x, xc, t, dt)
-    with _threads(prob.parallel):
-        _sptt, pool = kb.bush_graft(net, vdf, state, bushes, pool, demand, True, 0.0)
+    _sptt, pool = kb.bush_graft(net, vdf, state, bushes, pool, demand, True, 0.0)
     rel_tol = 0.05 * spec.target_gap
     history: list[tuple[int, float, float, float]] = []
     last_gap = math.inf
@@ -780,8 +779,7 @@ def _bush(
             raise ConvergenceError(it, math.nan, spec.target_gap, "a bush became cyclic")
         gap = math.nan
         if bound <= max(spec.target_gap, GRAFT_RATIO * last_gap):
-            with _threads(prob.parallel):
-                sptt, pool = kb.bush_graft(net, vdf, state, bushes, pool, demand, False, rel_tol)
+            sptt, pool = kb.bush_graft(net, vdf, state, bushes, pool, demand, False, rel_tol)
             if math.isnan(sptt):  # pragma: no cover - an invariant of the kernel
                 raise ConvergenceError(it, math.nan, spec.target_gap, "a bush became cyclic")
             gap, _ = _gap_of(prob, xc, prob.times(xc.sum(axis=0)), sptt, it)
