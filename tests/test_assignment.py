@@ -295,6 +295,26 @@ def test_thread_pool_or_not_gives_the_same_numbers(monkeypatch: pytest.MonkeyPat
 
 
 @needs_tntp
+@pytest.mark.parametrize("name", ["SiouxFalls", "Anaheim"])
+def test_bush_pool_grows_from_any_size(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a pool of one entry: every bush moves and the pool is copied and grown, in numba,
+    # to the very same answer (a bush's links keep their order wherever it is stored)
+    from overland.assignment import engine
+
+    assert TNTP is not None
+    files = find_tntp_files(TNTP / name)
+    net = read_net(files["net"])
+    links, demand = LinkTable.from_tntp(net), read_trips(files["trips"], net.zones)
+    spec = AssignmentSpec(algorithm="bush", target_gap=1e-10)
+    roomy = assign(links, demand, spec)
+    monkeypatch.setattr(engine, "BUSH_POOL", (1, 0))
+    tight = assign(links, demand, spec)
+    assert np.array_equal(roomy.link_flow, tight.link_flow)
+    assert tight.iterations == roomy.iterations
+    assert tight.converged
+
+
+@needs_tntp
 def test_gp_path_store_grows_from_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
     # a store of one path and one link must be compacted and grown, in numba, to the
     # very same answer

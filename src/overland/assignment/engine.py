@@ -66,6 +66,7 @@ AUTO_BUSH_BELOW = 1e-3  # "auto" runs the bush solver for targets tighter than t
 PARALLEL_MIN_WORK = 20_000_000
 # gp's path store to start with: (paths, links) at least, and (paths, links) per OD
 GP_STORE = (1024, 4096, 4, 40)
+BUSH_POOL = (64, 64)  # bush: pool entries to start with, and per bush (the pool grows)
 VDFS = {"bpr": kern.BPR, "conical": kern.CONICAL, "queue": kern.QUEUE, "akcelik": kern.AKCELIK}
 Progress = Callable[[int, float], None]
 
@@ -761,7 +762,8 @@ def _bush(
         np.zeros(1, np.int64),  # the pool's used extent
         _partners(bc, bo, len(prob.classes)),
     )
-    pool = (np.zeros(64 * nb + 64, np.int32), np.zeros(64 * nb + 64))
+    size = BUSH_POOL[0] + BUSH_POOL[1] * nb
+    pool = (np.zeros(size, np.int32), np.zeros(size))
     b_worst = np.full(nb, np.inf)
     net = (prob.indptr, prob.adj, in_ptr, in_idx, lt.init, lt.term, prob.allowed,
            prob.no_through, prob.fixed)  # fmt: skip
