@@ -54,6 +54,7 @@ from ._kernels import _refresh, vdf_deriv, vdf_time
 _UNSET = -1
 _BLOCKED = 256  # links per bush and update checked for a cycle by a search
 _MAX_EXTRAPOLATION = 1e6  # the longest step along a pass's direction, in passes
+_FOCUS = 0.1  # a pass shifts the bushes whose paths differ by more than this x the most
 _EVERY = 2  # passes whose joint direction is extended
 
 
@@ -849,8 +850,12 @@ def bush_iteration(net, vdf, state, bushes, pool, demand, b_worst, rel_tol, n_in
             before[0][:] = pool[1]
             before[1][:] = state[0]
             before[2][:] = state[1]
+        top = 0.0
         for bb in range(nb):
-            if b_worst[bb] <= rel_tol:
+            top = max(top, b_worst[bb])
+        bar = max(rel_tol, _FOCUS * top)
+        for bb in range(nb):
+            if b_worst[bb] <= bar:
                 continue
             busy = True
             b_worst[bb] = _shift(bb, net, vdf, state, bushes, pool, work, rel_tol)
