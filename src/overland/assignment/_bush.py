@@ -789,13 +789,13 @@ def _extrapolate(before, net, vdf, state, bushes, pool):  # type: ignore[no-unty
             e = changed[i]
             constant += fixed[c, e] * (xc[c, e] - xc0[c, e])
     g, h = _slope(1.0, changed, n_changed, x0, dx, vdf, constant)
-    if w_max <= 1.0 + 1e-6 or g >= 0.0:
+    if w_max <= 1.0 + 1e-6 or not g < 0.0:  # (a NaN slope: no step)
         return
     lo = 1.0
     hi = w_max
     gm, _h = _slope(w_max, changed, n_changed, x0, dx, vdf, constant)
     w = w_max
-    if gm > 0.0:
+    if not gm <= 0.0:
         w = 1.0
         for _ in range(30):  # Newton inside the bracket [lo, hi], bisection else
             nxt = w - g / h if h > 0.0 else hi
