@@ -199,7 +199,8 @@ def run_tapb(
         f"<MAX ITERATIONS> 100000\n<NUMBER OF THREADS> 1\n<FLOWS FILE> {work}/flows.txt\n"
     )
     with (work / "stdout.txt").open("w") as log:
-        proc = subprocess.Popen([str(binary), str(params)], stdout=log)
+        # in its own folder: tap-b writes its logs (full_log.txt) to the working directory
+        proc = subprocess.Popen([str(binary.resolve()), str(params)], stdout=log, cwd=work)
         # (this child's peak is measured after exec by polling VmHWM: ru_maxrss of a
         # Popen child counts the forked Python process)
         peak = 0.0
