@@ -19,7 +19,7 @@ from overland.analyses.dependence import (
     redundancy,
     redundancy_table,
 )
-from overland.analyses.flows import LOGIT_THETA
+from overland.analyses.logit import LOGIT_THETA
 from overland.errors import BadArgumentError, ScenarioError, UnknownPlaceError
 
 AFTER_BAN = "2026-01-01"  # the toy's Azerbaijani transit ban is lifted on 2025-10-21
@@ -175,7 +175,7 @@ def test_lifting_the_ban_adds_azerbaijan_but_keeps_georgia(embedded: Network) ->
     # With the Armenia–Azerbaijan border closed, the ways the lifted ban opens (Kazakh
     # grain, Russian rail via Baku) reach Armenia through Georgia: dependence on Georgia
     # does not fall, it rises.
-    assert after.share("AM", "AZ") > 0.05
+    assert after.share("AM", "AZ") > 0.02  # a few per cent: Kazakh grain, Russian rail via Baku
     assert after.share("AM", "GE") >= before.share("AM", "GE")
     assert after.share("AM", "GE", by="value_of_time") > before.share(
         "AM", "GE", by="value_of_time"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from overland import Network
@@ -50,7 +51,23 @@ def test_rows_choose_the_cheaper_of_waiting_and_rerouting(embedded: Network) -> 
         assert (r["choice"] == "reroute") == cheaper
     assert res.backlog_tonnes > 0
     longer = disrupt(embedded, ["road-dariali-upper_lars"], 20, date="2026-03-31")
-    assert longer.delay_tonne_days > 2 * res.delay_tonne_days
+    # twice as long a closure: every row's wait is worth more, so no row that rerouted
+    # goes back to waiting, and what the closure costs grows (the waiting rows' delay
+    # need not double: the longer wait sends more of them round)
+    short, long_ = (r.rows.set_index("demand") for r in (res, longer))
+    rerouted = short.index[short["choice"] == "reroute"]
+    assert (long_.loc[rerouted.intersection(long_.index), "choice"] == "reroute").all()
+    # (rows are the affected ones: the longer closure can only add some)
+    both = short.index.intersection(long_.index)
+    assert len(both) > 0
+    wait = long_.loc[both, "wait_value_usd_per_t"] / short.loc[both, "wait_value_usd_per_t"]
+    assert (wait > 1.9).all()
+
+    def impact(frame: pd.DataFrame) -> float:
+        cheaper = frame[["reroute_premium_usd_per_t", "wait_value_usd_per_t"]].min(axis=1)
+        return float((frame["tonnes_affected"] * cheaper).sum())
+
+    assert impact(long_) > impact(short)
 
 
 def test_bad_arguments(toy: Network) -> None:

@@ -23,8 +23,11 @@ from overland.validation import validate_package
 
 TOY = Path(__file__).parent / "fixtures" / "toy"
 
-#: the fit may only get better: raise these as the data improves (docs/fit.md)
-FLOOR_CALIBRATION_WITHIN = 80
+#: the fit may only get better: raise these as the data improves (docs/fit.md). The
+#: calibration floor fell from 80 to 73 with the logit equilibrium (2026-11-29): the fit
+#: that kept 80 put 1.3x the Aktau ferry's capacity on it and queued it for over 7 days
+#: in 2024, against the 2-7 days observed; the hold-out floor stands
+FLOOR_CALIBRATION_WITHIN = 73
 FLOOR_HOLDOUT_WITHIN = 28
 FLOOR_OBSERVATIONS = 150
 
@@ -288,3 +291,16 @@ def test_event_that_sources_a_fitted_estimate_unscales_the_rest(tmp_path: Path) 
     again = net.as_of("2021-06-01").crossings["ge-az-rail"]
     assert again.dwell_mean_h == pytest.approx(0.1 * raw.dwell_p90_h)
     assert again.dwell_p90_h == pytest.approx(0.1 * raw.dwell_p90_h)
+
+
+def test_refining_a_fitted_set_never_fits_worse() -> None:
+    from overland.analyses.calibration import calibrate
+
+    first = calibrate(TOY, grid=(0.5, 1.0, 2.0), passes=1)
+    second = calibrate(TOY, grid=(0.33, 0.67, 1.5), passes=1, start=first.parameters)
+    within = [r.after.summary()["calibration"]["within"] for r in (first, second)]
+    assert within[1] >= within[0]
+    # the search starts where it was told: an untried grid keeps the start's values
+    none = calibrate(TOY, grid=(), passes=1, start=first.parameters)
+    keep = {"dwell_scale", "wait_scale", "value_of_time_scale", "logit_scale"}
+    assert none.parameters.model_dump(include=keep) == first.parameters.model_dump(include=keep)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .graph import HAUL, Graph
@@ -100,6 +100,7 @@ class Route:
     co2_kg_per_t: float
     generalized_cost_usd_per_t: float
     coordinates: tuple[tuple[float, float], ...] = ()  # (lon, lat) of each place, for maps
+    edges: tuple[int, ...] = field(default=(), repr=False, compare=False)  # compiled graph
 
     @property
     def gauge_changes(self) -> int:
@@ -351,4 +352,5 @@ def build_route(
         co2_kg_per_t=co2,
         generalized_cost_usd_per_t=cost + value_of_time * time,
         coordinates=tuple((net.places[p].lon, net.places[p].lat) for p in places),
+        edges=tuple(int(e) for e in edges),
     )

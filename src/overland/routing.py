@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
@@ -33,6 +33,7 @@ __all__ = [
     "Query",
     "alternative_routes",
     "best_avoiding",
+    "best_loaded",
     "make_query",
     "pair_query",
     "require_freight_service",
@@ -596,16 +597,30 @@ def routes_for(
     return [first, *rest]
 
 
-def best_avoiding(q: Query, countries: Iterable[str]) -> Route | None:
+def best_avoiding(q: Query, countries: Iterable[str], modes: Iterable[str] = ()) -> Route | None:
     """The best route of a resolved query that also never enters ``countries`` (the
-    query's own end countries excepted), or None when there is none: a cheap probe for
-    choice sets (no explanation of why there is no route)."""
+    query's own end countries excepted) nor uses ``modes``, or None when there is none: a
+    cheap probe for choice sets (no explanation of why there is no route)."""
     ends = {q.network.places[q.origin].country, q.network.places[q.destination].country}
     extra = sorted(set(countries) - ends - set(q.avoid_countries))
+    banned = set(modes)
+    if banned:
+        q = replace(q, modes=tuple(m for m in (q.modes or MODES) if m not in banned))
     allowed, _rules = _shipment_mask(q)
     if extra:
         allowed = allowed & ~q.graph.country_mask(extra)
     edges = _solve(q, allowed)
+    return None if edges is None else _route(q, edges)
+
+
+def best_loaded(q: Query, added_h: FloatArray, extra_usd: FloatArray | None = None) -> Route | None:
+    """The best route of a resolved query when each graph edge takes ``added_h`` more
+    hours (congestion and queues at some flows), at the query's value of time, and costs
+    ``extra_usd`` more per tonne; the route is priced at free flow, as every other. None
+    when there is none."""
+    allowed, _rules = _shipment_mask(q)
+    w = q.weight + q.value_of_time * added_h
+    edges = _solve_weighted(q, allowed, w if extra_usd is None else w + extra_usd)
     return None if edges is None else _route(q, edges)
 
 

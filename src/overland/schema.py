@@ -389,6 +389,14 @@ class ModeParams(_Sourced):
     co2_g_per_tkm: float = Field(
         ge=0, le=2000, description="Well-to-wheel emissions.", json_schema_extra=_unit("g/t-km")
     )
+    waiting_cost_usd_per_t_h: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="What an hour in a queue on a link of this mode costs per tonne beyond "
+        "the cargo's value of time: the idle wagon, truck or box (corridor flows).",
+        json_schema_extra=_unit("USD/t-h"),
+    )
 
 
 class Commodity(_Sourced):
@@ -898,6 +906,13 @@ class Parameters(_Row):
     )
     value_of_time_scale: dict[Id, Annotated[float, Field(gt=0, le=10)]] = Field(
         default_factory=dict, description="Commodity id -> × its value of time (an estimate)."
+    )
+    logit_scale: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="× θ of the corridor-flows logit (8): how strongly shippers favour the "
+        "cheapest corridor and route.",
     )
 
     def _scales(self, table: str, row: Any) -> dict[str, float]:

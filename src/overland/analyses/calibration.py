@@ -2,12 +2,14 @@
 package's observations, never on the hold-out set (docs/fit.md).
 
 A coordinate search over a fixed grid of multipliers, one parameter at a time, twice
-over: the border dwell and the scheduled waits of elements marked as estimates, and each
-commodity's value of time. The objective is the count of calibration observations within
-tolerance, ties broken by the mean squared log ratio (each capped at ``log 8``). The
-categories these parameters move are used: transit times, dwell and rates (routes) and
-corridor shares (flows, so a run takes minutes: the value of time decides between sea
-and rail). The hold-out set is evaluated before and after, and reported, never optimised.
+over: the border dwell and the scheduled waits of elements marked as estimates, θ of the
+corridor-flows logit, and each commodity's value of time. The objective is the count of
+calibration observations within tolerance, ties broken by the mean squared log ratio
+(each capped at ``log 8``), after plausibility: a set whose links' waits (scheduled plus
+queued) exceed ``QUEUE_LIMIT_H`` by fewer days beats any that fits more. Every category
+is used: routes (transit times, dwell, rates, distances), corridor flows (volumes and
+shares: the value of time decides between sea and rail) and capacities. The hold-out
+set is evaluated before and after, and reported, never optimised.
 """
 
 from __future__ import annotations
@@ -85,9 +87,10 @@ def calibrate(
     passes: int = 2,
     categories: Sequence[str] = CATEGORIES,
     progress: Callable[[int, str], None] | None = None,
+    start: Parameters | None = None,
 ) -> Calibration:
-    """Fit the package's multipliers (starting from none) on its calibration set of the
-    given observation ``categories``."""
+    """Fit the package's multipliers on its calibration set of the given observation
+    ``categories``, starting from none or from ``start`` (to refine a fitted set)."""
     raw = read_package(path, limits=limits)
     base = Parameters(schema_version=SCHEMA_VERSION)
 
@@ -96,18 +99,21 @@ def calibrate(
 
     before = evaluate(base)
 
-    def score(res: FitResult) -> tuple[int, float]:
-        for link, wait in res.queues_h.items():
-            if wait > max(QUEUE_LIMIT_H, before.queues_h.get(link, 0.0)):
-                return -1, -math.inf  # an implausible queue: rejected whatever it fits
-        return _objective(res.split(False))
+    def score(res: FitResult) -> tuple[float, int, float]:
+        # plausibility first: the days (in halves, so round-off does not decide) by which
+        # links' waits exceed the longest the sources describe; then the fit
+        excess = sum(max(0.0, w - QUEUE_LIMIT_H) for w in res.queues_h.values()) / 24
+        return (-round(2 * excess) / 2, *_objective(res.split(False)))
 
     network = network_from_package(raw, parameters=base)
     used = {d.commodity for d in network.demand.values()}
-    names = ["dwell_scale", "wait_scale"] + [
+    names = ["dwell_scale", "wait_scale", "logit_scale"] + [
         f"value_of_time_scale.{c}" for c in sorted(network.commodities) if c in used
     ]
     best, best_score, evaluations = base, score(before), 1
+    if start is not None:
+        best = start.model_copy(update={"schema_version": SCHEMA_VERSION})
+        best_score, evaluations = score(evaluate(best)), 2
     for _ in range(passes):
         for name in names:
             current = _get(best, name)
@@ -127,11 +133,12 @@ def calibrate(
     fitted = best.model_copy(
         update={
             "fitted_on": dt.date.today(),
-            "method": "overland calibrate: coordinate search (sets that make a link's wait "
-            f"exceed {QUEUE_LIMIT_H / 24:.0f} days, or the unfitted wait, rejected) over the "
-            "multipliers "
+            "method": "overland calibrate"
+            + (" --refine (from the previous fit)" if start is not None else "")
+            + ": coordinate search over the multipliers "
             f"{', '.join(str(g) for g in grid)}, {passes} passes, on the calibration set "
-            f"of {', '.join(categories)} (count within tolerance, then mean squared log "
+            f"of {', '.join(categories)} (first the days by which links' waits exceed "
+            f"{QUEUE_LIMIT_H / 24:.0f}, then count within tolerance, then mean squared log "
             "ratio); the hold-out set only reported",
             "result": f"{', '.join(categories)}: calibration within "
             f"{cal_b['within']} -> {cal_a['within']} of {cal_a['count']}, hold-out "

@@ -3,10 +3,11 @@
 Two questions a small landlocked trader asks of the network:
 
 - **Dependence** (:func:`country_dependence`): what share of a country's trade transits
-  each other country? Every demand row is split over up to ``LOGIT_ROUTES`` alternative
-  routes with the same logit as :func:`overland.analyses.flows.corridor_flows`, here on free-flow
-  generalized cost: ``P(r) ∝ exp(-θ · C_r / C_min)``, ``θ = LOGIT_THETA``. A route's
-  transit countries are those it crosses other than its origin's and destination's.
+  each other country? Every demand row is split over its choice set with the same
+  two-level logit as :func:`overland.analyses.flows.corridor_flows`
+  (:mod:`overland.analyses.logit`), here on free-flow generalized cost, without
+  capacities. A route's transit countries are those it crosses other than its origin's
+  and destination's.
 - **Redundancy** (:func:`redundancy`, :func:`redundancy_table`): how many alternatives
   with pairwise disjoint transit countries exist between two places, and what each
   costs over the best one.
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import BadArgumentError, NoRouteError
-from ..routing import make_query, pair_query, routes_for, shortest_route
-from .flows import LOGIT_ROUTES, logit_shares
+from ..routing import make_query, pair_query, shortest_route
+from .flows import corridor_of
+from .logit import choice_set, logit_theta, nested_shares
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -133,13 +135,16 @@ Split = list[tuple[frozenset[str], float]]
 def _split(network: Network, state: NetworkState, row: DemandRow) -> Split | None:
     """Transit countries and logit probability of each alternative, None if no route."""
     try:
-        routes = routes_for(
-            pair_query(state, row.origin, row.destination, row.commodity), k=LOGIT_ROUTES
-        )
+        q = pair_query(state, row.origin, row.destination, row.commodity)
+        routes = choice_set(q, network.corridors)
     except NoRouteError:
         return None
     ends = (network.places[row.origin].country, network.places[row.destination].country)
-    probs = logit_shares([r.generalized_cost_usd_per_t for r in routes])
+    probs = nested_shares(
+        [r.generalized_cost_usd_per_t for r in routes],
+        [corridor_of(r, network.corridors) for r in routes],
+        logit_theta(network),
+    )
     return [(_transit(r, ends), p) for r, p in zip(routes, probs, strict=True)]
 
 
@@ -216,8 +221,8 @@ def country_dependence(
 
     Notes
     -----
-    Each row is split over up to ``LOGIT_ROUTES`` alternatives by the logit of
-    :mod:`overland.analyses.flows` on free-flow generalized cost (no congestion), so a country's
+    Each row is split over its choice set by the two-level logit of
+    :mod:`overland.analyses.logit` on free-flow generalized cost (no congestion), so a country's
     share of a transit country is at most 1 and shares of different transit countries
     may add up to more than 1 (a route may cross several).
     """

@@ -1,22 +1,16 @@
 """Corridor flows: the package's demand loaded on the network with capacities.
 
-Two views of the same demand:
-
-- **User equilibrium** (path-based gradient projection on generalized time, multi-class
-  by commodity, OD-dependent rules as classes): link and border volumes against
-  capacity, delay added, unserved demand. This is where capacity binds.
-- **Logit split** for shippers' diversity, over a choice set per OD pair
-  (:func:`choice_set`): ``LOGIT_ROUTES`` diverse alternatives plus, for each corridor of
-  the package, the best route that avoids the countries of the corridors before it (so
-  the deep-sea route is in the set whenever one exists, however many land routes beat
-  it). Shares are a two-level logit (:func:`nested_shares`): corridors by their best
-  route's cost, then routes within a corridor, each level ``∝ exp(-θ · C / C_min)`` with
-  ``C`` the generalized cost of the route *at the equilibrium* (free-flow cost plus the
-  congestion and queueing time the assignment adds on each link it uses, in the direction
-  it uses it, at the commodity's value of time) and ``θ = LOGIT_THETA`` (a route 10 %
-  dearer than the best gets ``e^-0.8 ≈ 45 %`` of its weight). Near-copies of one
-  corridor's route do not add to that corridor's share. Corridor shares and country
-  transit tonnage come from this split, so they move when a crossing saturates.
+Every demand row splits over its choice set (:mod:`overland.analyses.logit`: diverse
+alternatives and the best route of each corridor of the package) by a two-level logit on
+generalized cost — corridors by their best route, then routes within a corridor — and
+the flows are the **logit equilibrium** with the network's capacities: each route's cost
+includes the hours its links add at the flows the split puts on them (BPR congestion on
+roads; queues on ferries, sea legs, rail lines and border posts with a capacity, the
+volume–delay functions of :mod:`overland.assignment.corridor`). A saturated crossing's
+queue grows until enough shippers choose another corridor; a row's best route at the
+loaded costs joins its choice set when it is new (column generation). Link volumes
+against capacity, the waits added, what arrives above capacity, corridor shares and
+transit tonnage all come from the same split, so they agree.
 
 Corridors and the groups of links whose tonnes are reported (a sea crossing, a pass)
 are the package's (``corridors.yaml``): a route belongs to the first corridor whose
@@ -27,96 +21,46 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from ..assignment import AssignmentSpec
-from ..assignment.corridor import UNCONGESTED, NetworkAssignment, assign_network, package_demand
+from ..assignment import AssignmentResult
+from ..assignment.corridor import (
+    UNCONGESTED,
+    AssignmentProblem,
+    NetworkAssignment,
+    assignment_problem,
+    link_times,
+    package_demand,
+)
 from ..errors import BadArgumentError, NoRouteError
 from ..graph import graph_of
-from ..route import Route
-from ..routing import Query, best_avoiding, pair_query, routes_for
+from ..routing import Query, best_loaded, pair_query
+from .logit import ChoiceSets, LogitEquilibrium, choice_set, logit_equilibrium, logit_theta
+
+FloatArray = NDArray[np.float64]
+#: most rounds of column generation in the corridor flows' equilibrium
+COLUMN_ROUNDS = 10
 
 if TYPE_CHECKING:
+    from ..graph import Graph
     from ..network import Network
-    from ..schema import Corridors
+    from ..route import Route
+    from ..schema import Corridors, DemandRow
+    from ..timeline import NetworkState
 
 __all__ = [
-    "LOGIT_THETA",
     "FlowsResult",
-    "choice_set",
     "corridor_flows",
     "corridor_of",
-    "logit_shares",
-    "nested_shares",
 ]
-
-LOGIT_THETA = 8.0
-LOGIT_ROUTES = 4
-
-
-def _delay_by_step(network: Network, na: NetworkAssignment) -> dict[tuple[str, str], float]:
-    """Hours the equilibrium adds to each (link, place it is entered from), worst gauge."""
-    g = graph_of(network)
-    r = na.result
-    added = r.link_time - r.links.fft
-    out: dict[tuple[str, str], float] = {}
-    for i, e in enumerate(na.edges):
-        lid = na.link_ids[i]
-        if e < 0 or lid is None or added[i] <= 1e-9:
-            continue
-        link = network.links[lid]
-        start = link.from_place if g.edge_forward[e] else link.to_place
-        key = (lid, start)
-        out[key] = max(out.get(key, 0.0), float(added[i]))
-    return out
-
-
-def logit_shares(costs: list[float]) -> list[float]:
-    """Logit probabilities ``∝ exp(-θ · C / C_min)`` of routes with the given costs."""
-    best = min(costs) or 1.0
-    weights = [math.exp(-LOGIT_THETA * c / best) for c in costs]
-    total = sum(weights)
-    return [w / total for w in weights]
-
-
-def nested_shares(costs: list[float], groups: list[str]) -> list[float]:
-    """Two-level logit: each group (corridor) by the logit of its best route's cost, then
-    each route within its group by the logit of the group's costs. Several near-copies of
-    one corridor's route do not multiply that corridor's share (the independence of
-    irrelevant alternatives a flat logit over overlapping routes suffers from)."""
-    names = sorted(set(groups))
-    best = {g: min(c for c, h in zip(costs, groups, strict=True) if h == g) for g in names}
-    upper = dict(zip(names, logit_shares([best[g] for g in names]), strict=True))
-    out = [0.0] * len(costs)
-    for g in names:
-        members = [i for i, h in enumerate(groups) if h == g]
-        for i, w in zip(members, logit_shares([costs[i] for i in members]), strict=True):
-            out[i] = upper[g] * w
-    return out
-
-
-def choice_set(q: Query, corridors: Corridors | None, k: int = LOGIT_ROUTES) -> list[Route]:
-    """Routes a shipper chooses among: ``k`` diverse alternatives and, per corridor of the
-    package, the best route avoiding the countries of the corridors before it (so the
-    best route outside the first corridor, outside the first two, ...: a sea route is in
-    the set whenever one exists, however many land routes beat it)."""
-    routes = routes_for(q, k=k)
-    if corridors is None:
-        return routes
-    seen = {r.links for r in routes}
-    avoid: set[str] = set()
-    for c in corridors.corridors:
-        avoid |= set(c.countries_any)
-        r = best_avoiding(q, avoid)
-        if r is not None and r.links not in seen:
-            seen.add(r.links)
-            routes.append(r)
-    return routes
 
 
 def corridor_of(route: Route, corridors: Corridors | None) -> str:
@@ -222,97 +166,236 @@ def corridor_flows(
     date: dt.date | str | None = None,
     scenario: str | None = None,
     growth: float = 1.0,
-    spec: AssignmentSpec | None = None,
+    tolerance: float = 1e-6,
 ) -> FlowsResult:
-    """Load the package's demand (× ``growth``) on the network as of date/scenario."""
+    """Load the package's demand (× ``growth``) on the network as of date/scenario: the
+    logit equilibrium of every row's choice set with the network's capacities."""
     if not network.demand:
         raise BadArgumentError("this network package has no demand table (demand.csv)")
     if not 0 < growth <= 100:
         raise BadArgumentError(f"growth must be in (0, 100], got {growth}")
     state = network.as_of(date, scenario)
-    na = assign_network(
+    rows = network.demand_for(state.date.year)
+    p = assignment_problem(
         network,
         package_demand(network, state.date.year, growth),
-        spec or AssignmentSpec(algorithm="gp", target_gap=1e-6, max_iterations=200),
         date=state.date.isoformat(),
         scenario=scenario,
     )
+    tonnes = [d.tonnes_per_year * growth for d in rows]
+    started = time.perf_counter()
+    sets, eq, history = _equilibrium(network, state, rows, tonnes, p, tolerance)
+    result = AssignmentResult(
+        link_flow=eq.flow,
+        link_time=p.links.fft + eq.added_h,
+        class_flow=_class_flows(sets, eq, p.row_class),
+        od_cost={},
+        history=history,
+        converged=eq.converged,
+        relative_gap=eq.gap,
+        iterations=history[-1][0],
+        objective=math.nan,
+        seconds=time.perf_counter() - started,
+        algorithm="logit",
+        links=p.links,
+    )
+    na = NetworkAssignment(result, p.link_ids, p.edges, p.links.capacity, p.row_class)
+    return _result(network, state.date, scenario, growth, rows, tonnes, sets, eq, na)
+
+
+def _equilibrium(
+    network: Network,
+    state: NetworkState,
+    rows: Sequence[DemandRow],
+    tonnes: Sequence[float],
+    p: AssignmentProblem,
+    tolerance: float,
+) -> tuple[ChoiceSets, LogitEquilibrium, list[tuple[int, float, float, float]]]:
+    """The logit equilibrium of the rows' choice sets, with column generation: after each
+    equilibrium, every row's best route at the loaded costs joins its set if it is new (a
+    detour around a saturated ferry that the diverse alternatives did not hold), until no
+    row gains one or ``COLUMN_ROUNDS`` rounds have run. History: per round, the logit
+    iterations so far, the gap, no objective (NaN) and the seconds so far."""
+    started = time.perf_counter()
+    corridors = network.corridors
+    g = graph_of(network)
+    queries: list[Query | None] = []
+    per_row: list[list[Route]] = []
+    for d in rows:
+        try:
+            q = pair_query(state, d.origin, d.destination, d.commodity)
+            per_row.append(choice_set(q, corridors))
+            queries.append(q)
+        except NoRouteError:
+            per_row.append([])
+            queries.append(None)
+    vot = [network.commodities[d.commodity].value_of_time_usd_per_t_h for d in rows]
+    links_of = _route_links(p, g)
+    edge_link = np.full(g.n_edges, -1, np.int64)
+    for i, e in enumerate(p.edges):
+        if e >= 0:
+            edge_link[e] = i
+    waiting = _waiting_cost(network, p)
+    history: list[tuple[int, float, float, float]] = []
+    for _ in range(COLUMN_ROUNDS + 1):
+        sets = ChoiceSets.build(
+            per_row,
+            [[corridor_of(r, corridors) for r in rs] for rs in per_row],
+            tonnes,
+            vot,
+            links_of,
+            len(p.links.init),
+        )
+        eq = logit_equilibrium(
+            sets,
+            lambda x: link_times(p.links, x) - p.links.fft,
+            theta=logit_theta(network),
+            waiting_cost=waiting,
+            tolerance=tolerance,
+        )
+        added_edge = np.where(edge_link >= 0, eq.added_h[np.maximum(edge_link, 0)], 0.0)
+        extra_edge = np.where(edge_link >= 0, (waiting * eq.added_h)[np.maximum(edge_link, 0)], 0)
+        added = 0
+        for i, query in enumerate(queries):
+            if query is None or not tonnes[i]:
+                continue
+            r = best_loaded(query, added_edge, extra_edge)
+            if r is not None and r.edges not in {x.edges for x in per_row[i]}:
+                per_row[i].append(r)
+                added += 1
+        done = eq.iterations + (history[-1][0] if history else 0)
+        history.append((done, eq.gap, math.nan, time.perf_counter() - started))
+        if not added:
+            break
+    return sets, eq, history
+
+
+def _waiting_cost(network: Network, p: AssignmentProblem) -> FloatArray:
+    """Per assignment link, what an hour of its queue costs per tonne beyond the cargo's
+    value of time: its mode's idle equipment (``modes.csv``); 0 on connectors and
+    transfers."""
+    cost = {m: mp.waiting_cost_usd_per_t_h for m, mp in network.modes.items()}
+    return np.array(
+        [0.0 if lid is None else cost.get(network.links[lid].mode, 0.0) for lid in p.link_ids]
+    )
+
+
+def _class_flows(
+    sets: ChoiceSets, eq: LogitEquilibrium, row_class: Sequence[str]
+) -> dict[str, FloatArray]:
+    """Tonnes of each assignment class (commodity and the rules that apply) per link."""
+    carried = sets.tonnes[sets.row] * eq.share
+    out: dict[str, FloatArray] = {}
+    for name in sorted(set(row_class)):
+        mine = np.array([row_class[i] == name for i in sets.row], dtype=bool)
+        out[name] = np.asarray(sets.incidence.T @ np.where(mine, carried, 0.0))
+    return out
+
+
+def _route_links(p: AssignmentProblem, g: Graph) -> Callable[[Route], list[int]]:
+    """The assignment links a route loads: its edges and the connectors from its origin's
+    zone and to its destination's."""
+    of_edge = {e: i for i, e in enumerate(p.edges) if e >= 0}
+    connector = {
+        (int(a), int(b)): i
+        for i, (a, b, e) in enumerate(zip(p.links.init, p.links.term, p.edges, strict=True))
+        if e < 0
+    }
+    zones = p.links.zones
+    index = g.place_index
+
+    def links(r: Route) -> list[int]:
+        out = [of_edge[e] for e in r.edges if e in of_edge]
+        if r.edges:
+            first, last = int(g.edge_src[r.edges[0]]), int(g.edge_dst[r.edges[-1]])
+            out.append(connector[(index[r.origin], first + zones)])
+            out.append(connector[(last + zones, index[r.destination])])
+        return out
+
+    return links
+
+
+def _result(
+    network: Network,
+    day: dt.date,
+    scenario: str | None,
+    growth: float,
+    rows: Sequence[DemandRow],
+    tonnes: Sequence[float],
+    sets: ChoiceSets,
+    eq: LogitEquilibrium,
+    na: NetworkAssignment,
+) -> FlowsResult:
+    """Shares, transit, link groups and the per-row table of a logit equilibrium."""
     links = na.links_frame()
-    delay = _delay_by_step(network, na)
     by_link = links.set_index("link")["tonnes"]
     groups = network.corridors.link_groups if network.corridors else ()
     link_groups = {g.id: {lid: float(by_link.get(lid, 0.0)) for lid in g.links} for g in groups}
-    corridors = network.corridors
     shares: dict[str, float] = defaultdict(float)
     row_corridors: dict[str, dict[str, float]] = {}
     transit: dict[str, float] = defaultdict(float)
-    index = graph_of(network).place_index
+    members: dict[int, list[int]] = defaultdict(list)
+    for k, i in enumerate(sets.row):
+        members[int(i)].append(k)
     od_rows: list[dict[str, Any]] = []
-    rows = network.demand_for(state.date.year)
-    for d, cls in zip(rows, na.row_class, strict=True):
-        tonnes = d.tonnes_per_year * growth
-        vot = network.commodities[d.commodity].value_of_time_usd_per_t_h
-        eq_h = float(na.result.od_cost[cls][index[d.origin], index[d.destination]])
+    unserved = 0.0
+    for i, d in enumerate(rows):
         od_row: dict[str, Any] = {
             "demand": d.id,
             "origin": d.origin,
             "destination": d.destination,
             "commodity": d.commodity,
-            "tonnes": tonnes,
+            "tonnes": tonnes[i],
             "corridor": None,
             "free_flow_time_h": math.nan,
             "free_flow_generalized_usd_per_t": math.nan,
             "equilibrium_corridor": None,
             "equilibrium_time_h": math.nan,
             "equilibrium_cost_usd_per_t": math.nan,
-            "equilibrium_generalized_usd_per_t": eq_h * vot if math.isfinite(eq_h) else math.nan,
+            "equilibrium_generalized_usd_per_t": math.nan,
         }
         od_rows.append(od_row)
-        try:
-            routes = choice_set(pair_query(state, d.origin, d.destination, d.commodity), corridors)
-        except NoRouteError:
+        ks = members.get(i, [])
+        if not ks:
+            unserved += tonnes[i]
             continue
-        first = min(routes, key=lambda r: r.generalized_cost_usd_per_t)
-        od_row["corridor"] = corridor_of(first, corridors)
-        od_row["free_flow_time_h"] = first.time_h
-        od_row["free_flow_generalized_usd_per_t"] = first.generalized_cost_usd_per_t
-        waits = [
-            sum(delay.get(step, 0.0) for step in zip(r.links, r.places[:-1], strict=True))
-            for r in routes
-        ]
-        loaded = [
-            r.generalized_cost_usd_per_t + vot * w for r, w in zip(routes, waits, strict=True)
-        ]
-        pick = int(np.argmin(loaded))
-        od_row["equilibrium_corridor"] = corridor_of(routes[pick], corridors)
-        od_row["equilibrium_time_h"] = routes[pick].time_h + waits[pick]
-        od_row["equilibrium_cost_usd_per_t"] = routes[pick].cost_usd_per_t
+        first = min(ks, key=lambda k: sets.routes[k].generalized_cost_usd_per_t)
+        pick = min(ks, key=lambda k: eq.cost[k])
+        vot = sets.value_of_time[pick]
+        od_row["corridor"] = sets.corridor[first]
+        od_row["free_flow_time_h"] = sets.routes[first].time_h
+        od_row["free_flow_generalized_usd_per_t"] = sets.routes[first].generalized_cost_usd_per_t
+        od_row["equilibrium_corridor"] = sets.corridor[pick]
+        od_row["equilibrium_time_h"] = sets.routes[pick].time_h + float(
+            (eq.cost[pick] - sets.routes[pick].generalized_cost_usd_per_t) / vot if vot else 0.0
+        )
+        od_row["equilibrium_cost_usd_per_t"] = sets.routes[pick].cost_usd_per_t
+        od_row["equilibrium_generalized_usd_per_t"] = float(eq.cost[pick])
         split = row_corridors.setdefault(d.id, defaultdict(float))
-        names = [corridor_of(r, corridors) for r in routes]
-        for r, name, w in zip(routes, names, nested_shares(loaded, names), strict=True):
-            share = tonnes * w
-            shares[name] += share
-            split[name] += share
+        for k in ks:
+            share = tonnes[i] * float(eq.share[k])
+            shares[sets.corridor[k]] += share
+            split[sets.corridor[k]] += share
+            r = sets.routes[k]
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):
                     transit[c] += share
+    result = na.result
     return FlowsResult(
-        date=state.date,
+        date=day,
         scenario=scenario,
         growth=growth,
-        total_tonnes=sum(d.tonnes_per_year for d in rows) * growth,
+        total_tonnes=sum(tonnes),
         links=links,
         shares=dict(shares),
         row_corridors={k: dict(v) for k, v in row_corridors.items()},
         transit=dict(transit),
-        unserved=sum(na.result.unserved.values()),
+        unserved=unserved,
         link_groups=link_groups,
         group_names={g.id: g.name for g in groups},
         od=pd.DataFrame(od_rows),
-        delay_tonne_hours=float(
-            np.sum(na.result.link_flow * (na.result.link_time - na.result.links.fft))
-        ),
-        converged=na.result.converged,
-        relative_gap=na.result.relative_gap,
+        delay_tonne_hours=float(np.sum(result.link_flow * (result.link_time - result.links.fft))),
+        converged=result.converged,
+        relative_gap=result.relative_gap,
         assignment=na,
     )

@@ -16,9 +16,10 @@ which adds no wait at zero flow, grows sharply near capacity, and beyond it tend
 deterministic over-saturation wait ``T·(x − 1)/2``: the average wait when demand exceeds
 capacity for a period ``T`` (``QUEUE_PERIOD_H``, a 90-day season) before shippers or
 operators adjust. ``s`` is the service-time scale (``QUEUE_SERVICE_H``): half a day for a
-ferry or sea sailing, six hours for a rail line, three hours for a border post. With these, a ferry at capacity
-adds ≈ 4.7 days and at 1.5× ≈ 3 weeks — the order of the 2–7-day Caspian waits and the
-20–30-day queues of the 2022 surge at Upper Lars and the Georgian ports
+ferry or sea sailing, six hours for a rail line, three hours for a border post. With
+these, a ferry at capacity adds ≈ 4.7 days and at 1.5× ≈ 3 weeks — the order of the
+2–7-day Caspian waits and the 20–30-day queues of the 2022 surge at Upper Lars and the
+Georgian ports
 (REGION_FACTS §2, §3.2). Links without a capacity are uncongested.
 """
 
@@ -35,6 +36,7 @@ import numpy as np
 from ..errors import NetworkDataError, Problem
 from ..graph import HAUL, graph_of
 from ..places import resolve_place
+from . import _kernels as kern
 from .engine import (
     VDFS,
     AssignmentClass,
@@ -58,6 +60,7 @@ __all__ = [
     "OdDemand",
     "assign_network",
     "assignment_problem",
+    "link_times",
     "package_demand",
     "read_demand",
 ]
@@ -210,6 +213,15 @@ class AssignmentProblem:
     row_class: tuple[str, ...]
     link_ids: tuple[str | None, ...]
     edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
+
+
+def link_times(links: LinkTable, x: FloatArray) -> FloatArray:
+    """Each link's time (hours) at flows ``x``: its volume–delay function, as the
+    equilibrium computes it."""
+    out = np.empty(len(links.init))
+    p = np.where(links.b == 0, 1.0, links.power)
+    kern.link_times(links.vdf, links.fft, links.capacity, links.b.astype(float), p, x, out)
+    return out
 
 
 def assign_network(

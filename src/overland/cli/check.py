@@ -100,12 +100,18 @@ def calibrate(
         Path | None,
         typer.Option("--out", "-o", help="Where to write (default: PACKAGE/parameters.yaml)."),
     ] = None,
+    refine: Annotated[
+        bool,
+        typer.Option(
+            "--refine", help="Start from the package's parameters.yaml instead of from none."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
     """Fit the multipliers on the package's estimates (border dwell, waits, values of
-    time) on the calibration set of its observations, and write parameters.yaml; the
-    hold-out set is reported before and after, never fitted."""
+    time, the logit's θ) on the calibration set of its observations, and write
+    parameters.yaml; the hold-out set is reported before and after, never fitted."""
     from ..analyses.calibration import calibrate as run
     from ..analyses.calibration import parameters_yaml
     from ..export import write_text_atomic
@@ -113,8 +119,15 @@ def calibrate(
     from ._common import chunk_progress, load_limits
 
     folder = package if package is not None else embedded_package_path()
+    start = None
+    if refine:
+        from ..network import load_network
+
+        start = load_network(folder, limits=load_limits()).parameters
     with chunk_progress("calibrating") as tick:
-        result = run(folder, limits=load_limits(), progress=lambda n, _name: tick(n, n))
+        result = run(
+            folder, limits=load_limits(), progress=lambda n, _name: tick(n, n), start=start
+        )
     target = write_text_atomic(
         out or folder / "parameters.yaml", parameters_yaml(result.parameters)
     )

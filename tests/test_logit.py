@@ -1,0 +1,98 @@
+"""The logit equilibrium of corridor flows against an independent solution."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from overland.analyses.logit import ChoiceSets, logit_equilibrium, nested_shares
+
+
+def _route(cost: float, link: int) -> Any:
+    return SimpleNamespace(generalized_cost_usd_per_t=cost, link=link)
+
+
+def _queue(x: np.ndarray, capacity: float) -> np.ndarray:
+    """Hours a link adds: Akçelik's queue over 90 days with a 12-hour service scale."""
+    t, s = 90 * 24.0, 12.0
+    r = np.maximum(x, 0.0) / capacity
+    return np.asarray(t / 4 * ((r - 1) + np.sqrt((r - 1) ** 2 + 8 * s * r / t)))
+
+
+@pytest.mark.parametrize(
+    ("demand", "capacity", "theta", "waiting"),
+    [
+        (1000.0, 500.0, 8.0, 0.0),
+        (3000.0, 500.0, 4.0, 0.0),
+        (10.0, 1e4, 8.0, 0.0),
+        (1000.0, 500.0, 8.0, 2.0),
+    ],
+)
+def test_two_routes_match_a_scalar_root(
+    demand: float, capacity: float, theta: float, waiting: float
+) -> None:
+    # route 0 (cheaper, 100 USD/t) crosses a queued link 0; route 1 (130 USD/t) is free
+    vot = 0.5
+    sets = ChoiceSets.build(
+        [[_route(100.0, 0), _route(130.0, 1)]],
+        [["land", "sea"]],
+        [demand],
+        [vot],
+        lambda r: [getattr(r, "link")],  # noqa: B009 (a stand-in route)
+        2,
+    )
+
+    def added(x: np.ndarray) -> np.ndarray:
+        return np.array([_queue(x[:1], capacity)[0], 0.0])
+
+    # an hour of link 0's queue also costs its idle equipment ``waiting`` USD per tonne
+    eq = logit_equilibrium(
+        sets, added, theta=theta, waiting_cost=np.array([waiting, 0.0]), tolerance=1e-10
+    )
+    assert eq.converged
+
+    def excess(f: float) -> float:
+        c0 = 100.0 + (vot + waiting) * float(_queue(np.array([f]), capacity)[0])
+        best = min(c0, 130.0)
+        w0, w1 = math.exp(-theta * c0 / best), math.exp(-theta * 130.0 / best)
+        return f - demand * w0 / (w0 + w1)
+
+    f0 = brentq(excess, 0.0, demand, xtol=1e-12)
+    assert eq.flow[0] == pytest.approx(f0, rel=1e-6)
+    assert eq.flow[0] + eq.flow[1] == pytest.approx(demand)
+    assert eq.share[0] == pytest.approx(f0 / demand, rel=1e-6)
+
+
+def test_rows_share_a_link_and_the_nested_split_holds_at_the_fixed_point() -> None:
+    # two rows, three routes each; the land routes of both rows share the queued link 0
+    sets = ChoiceSets.build(
+        [
+            [_route(100.0, 0), _route(101.0, 0), _route(125.0, 1)],
+            [_route(80.0, 0), _route(90.0, 2), _route(95.0, 2)],
+        ],
+        [["land", "land", "sea"], ["land", "sea", "sea"]],
+        [800.0, 600.0],
+        [1.0, 0.2],
+        lambda r: [getattr(r, "link")],  # noqa: B009 (a stand-in route)
+        3,
+    )
+
+    def added(x: np.ndarray) -> np.ndarray:
+        return np.array([float(_queue(x[:1], 700.0)[0]), 0.0, 0.0])
+
+    eq = logit_equilibrium(sets, added, tolerance=1e-10)
+    assert eq.converged
+    # at the fixed point: the flows are what the split implies, row by row
+    delay = added(eq.flow)[0]
+    first = nested_shares([100 + delay, 101 + delay, 125.0], ["land", "land", "sea"])
+    second = nested_shares([80 + 0.2 * delay, 90.0, 95.0], ["land", "sea", "sea"])
+    assert eq.share[:3] == pytest.approx(first, rel=1e-6)
+    assert eq.share[3:] == pytest.approx(second, rel=1e-6)
+    on_link = 800 * (first[0] + first[1]) + 600 * second[0]
+    assert eq.flow[0] == pytest.approx(on_link, rel=1e-6)
+    assert eq.flow.sum() == pytest.approx(1400.0)
