@@ -197,7 +197,9 @@ def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
 
     res = corridor_flows(network, date=q["date"], scenario=q["scenario"], growth=q["growth"])
     doc: dict[str, Any] = res.as_dict()
-    loaded = res.links[res.links["tonnes"] > 0]
+    # the logit gives every route of a choice set a share, some vanishingly small: a link
+    # is drawn when it carries a tonne a year (as rounded below)
+    loaded = res.links[res.links["tonnes"] >= 0.5]
     doc["layer"] = element_layer(
         network,
         [
