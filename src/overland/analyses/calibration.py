@@ -110,10 +110,11 @@ def calibrate(
     names = ["dwell_scale", "wait_scale", "logit_scale"] + [
         f"value_of_time_scale.{c}" for c in sorted(network.commodities) if c in used
     ]
-    best, best_score, evaluations = base, score(before), 1
+    best, after, evaluations = base, before, 1
     if start is not None:
         best = start.model_copy(update={"schema_version": SCHEMA_VERSION})
-        best_score, evaluations = score(evaluate(best)), 2
+        after, evaluations = evaluate(best), 2
+    best_score = score(after)
     for _ in range(passes):
         for name in names:
             current = _get(best, name)
@@ -121,13 +122,13 @@ def calibrate(
                 if value == current:
                     continue
                 trial = _with(best, name, value)
-                s = score(evaluate(trial))
+                result = evaluate(trial)
+                s = score(result)
                 evaluations += 1
                 if progress is not None:
                     progress(evaluations, name)
                 if s > best_score:
-                    best, best_score = trial, s
-    after = evaluate(best)
+                    best, best_score, after = trial, s, result
     cal_b, cal_a = before.summary()["calibration"], after.summary()["calibration"]
     hold_b, hold_a = before.summary()["holdout"], after.summary()["holdout"]
     fitted = best.model_copy(

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from ..assignment import AssignmentResult
 from ..assignment.corridor import (
@@ -37,15 +36,13 @@ from ..assignment.corridor import (
     AssignmentProblem,
     NetworkAssignment,
     assignment_problem,
-    link_times,
     package_demand,
 )
 from ..errors import BadArgumentError, NoRouteError
-from ..graph import graph_of
+from ..graph import FloatArray, graph_of
 from ..routing import Query, best_loaded, pair_query
 from .logit import ChoiceSets, LogitEquilibrium, choice_set, logit_equilibrium, logit_theta
 
-FloatArray = NDArray[np.float64]
 #: most rounds of column generation in the corridor flows' equilibrium
 COLUMN_ROUNDS = 10
 
@@ -229,6 +226,7 @@ def _equilibrium(
         except NoRouteError:
             per_row.append([])
             queries.append(None)
+    names = [[corridor_of(r, corridors) for r in rs] for rs in per_row]
     vot = [network.commodities[d.commodity].value_of_time_usd_per_t_h for d in rows]
     links_of = _route_links(p, g)
     edge_link = np.full(g.n_edges, -1, np.int64)
@@ -240,7 +238,7 @@ def _equilibrium(
     for _ in range(COLUMN_ROUNDS + 1):
         sets = ChoiceSets.build(
             per_row,
-            [[corridor_of(r, corridors) for r in rs] for rs in per_row],
+            names,
             tonnes,
             vot,
             links_of,
@@ -248,13 +246,14 @@ def _equilibrium(
         )
         eq = logit_equilibrium(
             sets,
-            lambda x: link_times(p.links, x) - p.links.fft,
+            lambda x: p.links.times(x) - p.links.fft,
             theta=logit_theta(network),
             waiting_cost=waiting,
             tolerance=tolerance,
         )
-        added_edge = np.where(edge_link >= 0, eq.added_h[np.maximum(edge_link, 0)], 0.0)
-        extra_edge = np.where(edge_link >= 0, (waiting * eq.added_h)[np.maximum(edge_link, 0)], 0)
+        on, link = edge_link >= 0, np.maximum(edge_link, 0)
+        added_edge = np.where(on, eq.added_h[link], 0.0)
+        extra_edge = np.where(on, (waiting * eq.added_h)[link], 0.0)
         added = 0
         for i, query in enumerate(queries):
             if query is None or not tonnes[i]:
@@ -262,6 +261,7 @@ def _equilibrium(
             r = best_loaded(query, added_edge, extra_edge)
             if r is not None and r.edges not in {x.edges for x in per_row[i]}:
                 per_row[i].append(r)
+                names[i].append(corridor_of(r, corridors))
                 added += 1
         done = eq.iterations + (history[-1][0] if history else 0)
         history.append((done, eq.gap, math.nan, time.perf_counter() - started))

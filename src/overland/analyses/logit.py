@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from ..graph import FloatArray, IntArray
 from ..routing import Query, best_avoiding, routes_for
 
 if TYPE_CHECKING:
@@ -47,9 +48,6 @@ __all__ = [
 
 LOGIT_THETA = 8.0
 LOGIT_ROUTES = 4
-
-FloatArray = np.ndarray
-IntArray = np.ndarray
 
 
 def logit_theta(network: Network) -> float:

@@ -36,7 +36,6 @@ import numpy as np
 from ..errors import NetworkDataError, Problem
 from ..graph import HAUL, graph_of
 from ..places import resolve_place
-from . import _kernels as kern
 from .engine import (
     VDFS,
     AssignmentClass,
@@ -60,7 +59,6 @@ __all__ = [
     "OdDemand",
     "assign_network",
     "assignment_problem",
-    "link_times",
     "package_demand",
     "read_demand",
 ]
@@ -213,15 +211,6 @@ class AssignmentProblem:
     row_class: tuple[str, ...]
     link_ids: tuple[str | None, ...]
     edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
-
-
-def link_times(links: LinkTable, x: FloatArray) -> FloatArray:
-    """Each link's time (hours) at flows ``x``: its volume–delay function, as the
-    equilibrium computes it."""
-    out = np.empty(len(links.init))
-    p = np.where(links.b == 0, 1.0, links.power)
-    kern.link_times(links.vdf, links.fft, links.capacity, links.b.astype(float), p, x, out)
-    return out
 
 
 def assign_network(

@@ -116,6 +116,20 @@ class LinkTable:
     zones: int = 0
     first_thru_node: int = 1
 
+    @property
+    def vdf_power(self) -> FloatArray:
+        """The power each volume–delay function uses: BPR with power < 1 has an unbounded
+        derivative at zero, so where b = 0 (a constant time) the power is 1."""
+        return np.where(self.b == 0, 1.0, self.power)
+
+    def times(self, x: FloatArray) -> FloatArray:
+        """Each link's time at flows ``x`` (its volume–delay function)."""
+        out = np.empty(len(self.init))
+        kern.link_times(
+            self.vdf, self.fft, self.capacity, self.b.astype(float), self.vdf_power, x, out
+        )
+        return out
+
     @classmethod
     def from_arrays(
         cls,
@@ -308,8 +322,6 @@ def _problem(links: LinkTable, classes: list[AssignmentClass]) -> _Problem:
     allowed = np.vstack(
         [np.ones(n_links, np.bool_) if c.allowed is None else c.allowed for c in classes]
     )
-    # BPR with power < 1 has an unbounded derivative at zero; b = 0 makes it constant
-    p = np.where(links.b == 0, 1.0, links.power)
     origins = [np.flatnonzero(c.demand.sum(axis=1) > 0).astype(np.int64) for c in classes]
     return _Problem(
         links,
@@ -321,7 +333,7 @@ def _problem(links: LinkTable, classes: list[AssignmentClass]) -> _Problem:
         no_through,
         np.arange(zones, dtype=np.int64),
         links.b.astype(float),
-        p,
+        links.vdf_power,
         origins,
         sum(len(o) for o in origins) * n_links >= PARALLEL_MIN_WORK,
     )
