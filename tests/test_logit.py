@@ -14,7 +14,8 @@ from overland.analyses.logit import ChoiceSets, logit_equilibrium, nested_shares
 
 
 def _route(cost: float, link: int) -> Any:
-    return SimpleNamespace(generalized_cost_usd_per_t=cost, link=link)
+    # a stand-in route: its cost, no hours at free flow, and the one link it loads
+    return SimpleNamespace(cost_usd_per_t=cost, time_h=0.0, link=link)
 
 
 def _queue(x: np.ndarray, capacity: float) -> np.ndarray:
@@ -42,18 +43,16 @@ def test_two_routes_match_a_scalar_root(
         [[_route(100.0, 0), _route(130.0, 1)]],
         [["land", "sea"]],
         [demand],
-        [vot],
-        lambda r: [getattr(r, "link")],  # noqa: B009 (a stand-in route)
+        [((1.0, vot),)],
+        # an hour of link 0's queue also costs its idle equipment ``waiting`` USD per tonne
+        lambda r: {r.link: waiting if r.link == 0 else 0.0},
         2,
     )
 
     def added(x: np.ndarray) -> np.ndarray:
         return np.array([_queue(x[:1], capacity)[0], 0.0])
 
-    # an hour of link 0's queue also costs its idle equipment ``waiting`` USD per tonne
-    eq = logit_equilibrium(
-        sets, added, theta=theta, waiting_cost=np.array([waiting, 0.0]), tolerance=1e-10
-    )
+    eq = logit_equilibrium(sets, added, theta=theta, tolerance=1e-10)
     assert eq.converged
 
     def excess(f: float) -> float:
@@ -77,8 +76,8 @@ def test_rows_share_a_link_and_the_nested_split_holds_at_the_fixed_point() -> No
         ],
         [["land", "land", "sea"], ["land", "sea", "sea"]],
         [800.0, 600.0],
-        [1.0, 0.2],
-        lambda r: [getattr(r, "link")],  # noqa: B009 (a stand-in route)
+        [((1.0, 1.0),), ((1.0, 0.2),)],
+        lambda r: {r.link: 0.0},
         3,
     )
 

@@ -69,6 +69,29 @@ def test_a_rule_scoped_to_a_commodity_bans_only_that_cargo(toy_copy: Path) -> No
     )
 
 
+def test_a_ban_on_one_mode_leaves_its_countries_places_to_the_others(toy_copy: Path) -> None:
+    # like the EU's ban on Russian road hauliers: Armenian cargo may not go by road in
+    # Georgia, so Tbilisi is still reached by rail, and by road not at all
+    with (toy_copy / "rules.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "- id: ge-road-ban\n"
+            "  title: Armenian hauliers may not drive in Georgia\n"
+            "  kind: transit_ban\n"
+            "  countries: [GE]\n"
+            "  applies_to: {origin_countries: [AM]}\n"
+            "  modes: [road]\n"
+            "  in_force: true\n"
+            "  source: [toy]\n"
+        )
+    net = load_network(toy_copy)
+    day = "2025-11-10"
+    by_rail = shortest_route(net, "Yerevan", "Tbilisi", date=day, commodity="grain")
+    assert by_rail.modes == ("rail",)
+    with pytest.raises(NoRouteError) as err:
+        shortest_route(net, "Yerevan", "Tbilisi", date=day, commodity="grain", modes=["road"])
+    assert any(b["id"] == "ge-road-ban" for b in err.value.blocked_by)
+
+
 def test_a_rule_naming_an_unknown_commodity_is_refused(toy_copy: Path) -> None:
     from overland.validation import validate_package
 

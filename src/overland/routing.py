@@ -330,12 +330,17 @@ def _check_ends(q: Query, rules: list[Rule]) -> None:
                 [{"kind": "avoid", "id": country, "why": f"{country} is in the avoided countries"}],
             )
         for rule in rules:
-            if rule.kind == "transit_ban" and country in rule.countries:
-                raise NoRouteError(
-                    f"{net.places[pid].name} lies in {net.countries[country].name}: "
-                    + _rule_text(q, rule),
-                    [{"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)}],
-                )
+            if rule.kind != "transit_ban" or country not in rule.countries:
+                continue
+            if rule.modes and not (q.modes and set(q.modes) <= set(rule.modes)):
+                # a ban on some modes (road hauliers): the place may still be reached by
+                # another; the mask keeps the banned modes out of the country
+                continue
+            raise NoRouteError(
+                f"{net.places[pid].name} lies in {net.countries[country].name}: "
+                + _rule_text(q, rule),
+                [{"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)}],
+            )
 
 
 # ----------------------------------------------------------------------------- explanations

@@ -414,8 +414,17 @@ class Commodity(_Sourced):
     value_of_time_usd_per_t_h: float = Field(
         ge=0,
         le=100,
-        description="Value of time for generalized cost.",
+        description="Value of time for generalized cost: the mean over the commodity's shipments.",
         json_schema_extra=_unit("USD/(t h)"),
+    )
+    value_of_time_spread: float = Field(
+        0.0,
+        ge=0,
+        le=3,
+        description="Log standard deviation of the value of time across the commodity's "
+        "shipments (lognormal): corridor flows split its tonnes into value-of-time classes, "
+        "so a few time-sensitive shippers pay for speed while most do not. 0: every "
+        "shipment at the mean.",
     )
 
 
@@ -440,7 +449,7 @@ QUERY_KEYS: dict[str, frozenset[str]] = {
     ),
     "dwell": frozenset({"crossing"}),
     "tonnes": frozenset({"link", "group", "port", "crossing"}),
-    "share": frozenset({"corridor", "commodity", "from_countries", "to_countries", "both"}),
+    "share": frozenset({"corridor", "commodity", "from_countries", "to_countries", "both", "by"}),
     "capacity": frozenset({"link", "crossing"}),
 }
 #: keys a verb cannot do without (for tonnes and capacity: exactly one of their keys)
@@ -450,6 +459,7 @@ QUERY_REQUIRED: dict[str, frozenset[str]] = {
     "share": frozenset({"corridor"}),
 }
 ROUTE_MEASURES = ("time", "distance", "cost")
+SHARE_BASES = ("tonnes", "value")
 ObservationCategory = Literal[
     "transit_time", "dwell", "rate", "distance", "volume", "share", "capacity"
 ]
@@ -514,6 +524,8 @@ def parse_query(text: str) -> ObservationQuery:
         raise ValueError(f"{verb} takes exactly one of {', '.join(sorted(QUERY_KEYS[verb]))}")
     if verb == "route" and args["measure"] not in ROUTE_MEASURES:
         raise ValueError(f"measure must be one of {', '.join(ROUTE_MEASURES)}")
+    if verb == "share" and args.get("by", "tonnes") not in SHARE_BASES:
+        raise ValueError(f"by must be one of {', '.join(SHARE_BASES)}")
     return ObservationQuery(verb, args)
 
 
@@ -907,6 +919,12 @@ class Parameters(_Row):
     value_of_time_scale: dict[Id, Annotated[float, Field(gt=0, le=10)]] = Field(
         default_factory=dict, description="Commodity id -> × its value of time (an estimate)."
     )
+    value_of_time_spread_scale: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="× every commodity's value-of-time spread (an estimate).",
+    )
     logit_scale: float = Field(
         1.0,
         gt=0,
@@ -921,8 +939,13 @@ class Parameters(_Row):
             return {"dwell_mean_h": self.dwell_scale, "dwell_p90_h": self.dwell_scale}
         if table == "links" and self.wait_scale != 1.0:
             return {"wait_h": self.wait_scale}
-        if table == "commodities" and row.id in self.value_of_time_scale:
-            return {"value_of_time_usd_per_t_h": self.value_of_time_scale[row.id]}
+        if table == "commodities":
+            out = {}
+            if row.id in self.value_of_time_scale:
+                out["value_of_time_usd_per_t_h"] = self.value_of_time_scale[row.id]
+            if self.value_of_time_spread_scale != 1.0:
+                out["value_of_time_spread"] = self.value_of_time_spread_scale
+            return out
         return {}
 
     def applied(self, table: str, row: Any, *, inverse: bool = False) -> Any:

@@ -22,12 +22,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BadArgumentError, NoRouteError
 from ..routing import make_query, pair_query, shortest_route
 from .flows import corridor_of
-from .logit import choice_set, logit_theta, nested_shares
+from .logit import choice_set, class_shares, logit_theta, value_classes
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -129,7 +130,9 @@ def _transit(route: Route, ends: Iterable[str]) -> frozenset[str]:
     return frozenset(route.countries) - set(ends)
 
 
-Split = list[tuple[frozenset[str], float]]
+#: per alternative: its transit countries, its share of the row's tonnes and its share of
+#: the row's tonnes × value of time (the time-sensitive classes choose differently)
+Split = list[tuple[frozenset[str], float, float]]
 
 
 def _split(network: Network, state: NetworkState, row: DemandRow) -> Split | None:
@@ -140,12 +143,23 @@ def _split(network: Network, state: NetworkState, row: DemandRow) -> Split | Non
     except NoRouteError:
         return None
     ends = (network.places[row.origin].country, network.places[row.destination].country)
-    probs = nested_shares(
-        [r.generalized_cost_usd_per_t for r in routes],
+    c = network.commodities[row.commodity]
+    classes = value_classes(c.value_of_time_usd_per_t_h, c.value_of_time_spread)
+    weight = np.array([w for w, _ in classes])
+    value = np.array([v for _, v in classes])
+    per_class = class_shares(
+        routes,
         [corridor_of(r, network.corridors) for r in routes],
+        classes,
         logit_theta(network),
     )
-    return [(_transit(r, ends), p) for r, p in zip(routes, probs, strict=True)]
+    probs = weight @ per_class
+    total = float(weight @ value)
+    by_value = (weight * value) @ per_class / total if total > 0 else probs
+    return [
+        (_transit(r, ends), float(p), float(pv))
+        for r, p, pv in zip(routes, probs, by_value, strict=True)
+    ]
 
 
 @dataclass
@@ -167,10 +181,10 @@ class _Tally:
             return
         self.served += tonnes
         self.served_vot += tonnes * vot
-        for transit, p in split:
+        for transit, p, p_value in split:
             for via in transit:
                 self.via_tonnes[via] += tonnes * p
-                self.via_vot[via] += tonnes * vot * p
+                self.via_vot[via] += tonnes * vot * p_value
 
     def rows(self, country: str) -> list[dict[str, Any]]:
         """Table rows of this country, largest transit first."""

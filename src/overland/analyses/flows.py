@@ -24,7 +24,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,7 +41,15 @@ from ..assignment.corridor import (
 from ..errors import BadArgumentError, NoRouteError
 from ..graph import FloatArray, graph_of
 from ..routing import Query, best_loaded, pair_query
-from .logit import ChoiceSets, LogitEquilibrium, choice_set, logit_equilibrium, logit_theta
+from .logit import (
+    ChoiceSets,
+    LogitEquilibrium,
+    ValueClasses,
+    choice_set,
+    logit_equilibrium,
+    logit_theta,
+    value_classes,
+)
 
 #: most rounds of column generation in the corridor flows' equilibrium
 COLUMN_ROUNDS = 10
@@ -83,6 +91,10 @@ class FlowsResult:
     links: pd.DataFrame  # link, tonnes, capacity, volume_capacity, wait_added_h
     shares: dict[str, float]  # corridor -> tonnes (logit split)
     row_corridors: dict[str, dict[str, float]]  # demand id -> corridor -> tonnes (logit)
+    # demand id -> corridor -> tonnes weighted by their class's value of time over the
+    # commodity's mean: the split by value (a class's value of time is a fixed share of
+    # its cargo's value per day)
+    row_values: dict[str, dict[str, float]]
     transit: dict[str, float]  # country -> transit tonnes (logit split)
     unserved: float
     link_groups: dict[str, dict[str, float]]  # group id -> link -> tonnes (both directions)
@@ -216,23 +228,30 @@ def _equilibrium(
     started = time.perf_counter()
     corridors = network.corridors
     g = graph_of(network)
-    queries: list[Query | None] = []
+    classes = [_classes(network, d.commodity) for d in rows]
+    queries: list[list[Query]] = []
     per_row: list[list[Route]] = []
-    for d in rows:
+    for d, cs in zip(rows, classes, strict=True):
         try:
             q = pair_query(state, d.origin, d.destination, d.commodity)
-            per_row.append(choice_set(q, corridors))
-            queries.append(q)
+            routes = choice_set(q, corridors)
         except NoRouteError:
             per_row.append([])
-            queries.append(None)
+            queries.append([])
+            continue
+        per_row.append(routes)
+        # column generation looks for the best route at the commodity's mean value of
+        # time and at each class's
+        values = sorted({v for _, v in cs} - {q.value_of_time})
+        queries.append([q, *(replace(q, value_of_time=v) for v in values)])
     names = [[corridor_of(r, corridors) for r in rs] for rs in per_row]
-    vot = [network.commodities[d.commodity].value_of_time_usd_per_t_h for d in rows]
-    links_of = _route_links(p, g)
+    links_of = _route_links(network, p, g)
     edge_link = np.full(g.n_edges, -1, np.int64)
     for i, e in enumerate(p.edges):
         if e >= 0:
             edge_link[e] = i
+    # column generation prices a queue's idle equipment by the link's own mode (a ferry's
+    # wagons: the cheapest), a lower bound of what the routes in the sets pay
     waiting = _waiting_cost(network, p)
     history: list[tuple[int, float, float, float]] = []
     for _ in range(COLUMN_ROUNDS + 1):
@@ -240,7 +259,7 @@ def _equilibrium(
             per_row,
             names,
             tonnes,
-            vot,
+            classes,
             links_of,
             len(p.links.init),
         )
@@ -248,26 +267,33 @@ def _equilibrium(
             sets,
             lambda x: p.links.times(x) - p.links.fft,
             theta=logit_theta(network),
-            waiting_cost=waiting,
             tolerance=tolerance,
         )
         on, link = edge_link >= 0, np.maximum(edge_link, 0)
         added_edge = np.where(on, eq.added_h[link], 0.0)
         extra_edge = np.where(on, (waiting * eq.added_h)[link], 0.0)
         added = 0
-        for i, query in enumerate(queries):
-            if query is None or not tonnes[i]:
+        for i, variants in enumerate(queries):
+            if not tonnes[i]:
                 continue
-            r = best_loaded(query, added_edge, extra_edge)
-            if r is not None and r.edges not in {x.edges for x in per_row[i]}:
-                per_row[i].append(r)
-                names[i].append(corridor_of(r, corridors))
-                added += 1
+            for query in variants:
+                r = best_loaded(query, added_edge, extra_edge)
+                if r is not None and r.edges not in {x.edges for x in per_row[i]}:
+                    per_row[i].append(r)
+                    names[i].append(corridor_of(r, corridors))
+                    added += 1
         done = eq.iterations + (history[-1][0] if history else 0)
         history.append((done, eq.gap, math.nan, time.perf_counter() - started))
         if not added:
             break
     return sets, eq, history
+
+
+def _classes(network: Network, commodity: str) -> ValueClasses:
+    """The commodity's shippers by value of time: its mean and spread (commodities.csv,
+    as fitted)."""
+    c = network.commodities[commodity]
+    return value_classes(c.value_of_time_usd_per_t_h, c.value_of_time_spread)
 
 
 def _waiting_cost(network: Network, p: AssignmentProblem) -> FloatArray:
@@ -284,7 +310,7 @@ def _class_flows(
     sets: ChoiceSets, eq: LogitEquilibrium, row_class: Sequence[str]
 ) -> dict[str, FloatArray]:
     """Tonnes of each assignment class (commodity and the rules that apply) per link."""
-    carried = sets.tonnes[sets.row] * eq.share
+    carried = sets.carried(eq.share)
     out: dict[str, FloatArray] = {}
     for name in sorted(set(row_class)):
         mine = np.array([row_class[i] == name for i in sets.row], dtype=bool)
@@ -292,9 +318,14 @@ def _class_flows(
     return out
 
 
-def _route_links(p: AssignmentProblem, g: Graph) -> Callable[[Route], list[int]]:
-    """The assignment links a route loads: its edges and the connectors from its origin's
-    zone and to its destination's."""
+def _route_links(
+    network: Network, p: AssignmentProblem, g: Graph
+) -> Callable[[Route], dict[int, float]]:
+    """The assignment links a route loads (its edges and the connectors from its origin's
+    zone and to its destination's), each with what an hour of its queue costs per tonne
+    for the equipment the route keeps waiting there: the link's mode's
+    (``modes.csv`` ``waiting_cost_usd_per_t_h``), and on a ferry the vehicle the route
+    boards it with — a truck on a road route, wagons on a rail route."""
     of_edge = {e: i for i, e in enumerate(p.edges) if e >= 0}
     connector = {
         (int(a), int(b)): i
@@ -303,13 +334,23 @@ def _route_links(p: AssignmentProblem, g: Graph) -> Callable[[Route], list[int]]
     }
     zones = p.links.zones
     index = g.place_index
+    waiting = {m: mp.waiting_cost_usd_per_t_h for m, mp in network.modes.items()}
 
-    def links(r: Route) -> list[int]:
-        out = [of_edge[e] for e in r.edges if e in of_edge]
+    def links(r: Route) -> dict[int, float]:
+        out: dict[int, float] = {}
+        on = [of_edge[e] for e in r.edges if e in of_edge]
+        modes = [network.links[lid].mode if (lid := p.link_ids[i]) else None for i in on]
+        land = [m for m in modes if m in ("road", "rail")]
+        vehicle = land[0] if land else None
+        for i, mode in zip(on, modes, strict=True):
+            if mode in ("road", "rail"):
+                vehicle = mode
+            idle = vehicle if mode == "ferry" and vehicle else mode
+            out[i] = waiting.get(idle, 0.0) if idle else 0.0
         if r.edges:
             first, last = int(g.edge_src[r.edges[0]]), int(g.edge_dst[r.edges[-1]])
-            out.append(connector[(index[r.origin], first + zones)])
-            out.append(connector[(last + zones, index[r.destination])])
+            out[connector[(index[r.origin], first + zones)]] = 0.0
+            out[connector[(last + zones, index[r.destination])]] = 0.0
         return out
 
     return links
@@ -326,19 +367,25 @@ def _result(
     eq: LogitEquilibrium,
     na: NetworkAssignment,
 ) -> FlowsResult:
-    """Shares, transit, link groups and the per-row table of a logit equilibrium."""
+    """Shares, transit, link groups and the per-row table of a logit equilibrium. A row's
+    equilibrium route is its cheapest at the loaded costs and the commodity's mean value
+    of time."""
     links = na.links_frame()
     by_link = links.set_index("link")["tonnes"]
     groups = network.corridors.link_groups if network.corridors else ()
     link_groups = {g.id: {lid: float(by_link.get(lid, 0.0)) for lid in g.links} for g in groups}
     shares: dict[str, float] = defaultdict(float)
     row_corridors: dict[str, dict[str, float]] = {}
+    row_values: dict[str, dict[str, float]] = {}
     transit: dict[str, float] = defaultdict(float)
     members: dict[int, list[int]] = defaultdict(list)
     for k, i in enumerate(sets.row):
         members[int(i)].append(k)
     od_rows: list[dict[str, Any]] = []
     unserved = 0.0
+    carried = sets.carried(eq.share)
+    added = np.asarray(sets.incidence @ eq.added_h)
+    idle = np.asarray(sets.idle @ eq.added_h)
     for i, d in enumerate(rows):
         od_row: dict[str, Any] = {
             "demand": d.id,
@@ -359,23 +406,28 @@ def _result(
         if not ks:
             unserved += tonnes[i]
             continue
+        vot = network.commodities[d.commodity].value_of_time_usd_per_t_h
+        loaded = {
+            k: sets.routes[k].generalized_cost_usd_per_t + vot * added[k] + idle[k] for k in ks
+        }
         first = min(ks, key=lambda k: sets.routes[k].generalized_cost_usd_per_t)
-        pick = min(ks, key=lambda k: eq.cost[k])
-        vot = sets.value_of_time[pick]
+        pick = min(ks, key=loaded.__getitem__)
         od_row["corridor"] = sets.corridor[first]
         od_row["free_flow_time_h"] = sets.routes[first].time_h
         od_row["free_flow_generalized_usd_per_t"] = sets.routes[first].generalized_cost_usd_per_t
         od_row["equilibrium_corridor"] = sets.corridor[pick]
-        od_row["equilibrium_time_h"] = sets.routes[pick].time_h + float(
-            (eq.cost[pick] - sets.routes[pick].generalized_cost_usd_per_t) / vot if vot else 0.0
-        )
+        od_row["equilibrium_time_h"] = sets.routes[pick].time_h + float(added[pick])
         od_row["equilibrium_cost_usd_per_t"] = sets.routes[pick].cost_usd_per_t
-        od_row["equilibrium_generalized_usd_per_t"] = float(eq.cost[pick])
+        od_row["equilibrium_generalized_usd_per_t"] = float(loaded[pick])
         split = row_corridors.setdefault(d.id, defaultdict(float))
+        by_value = row_values.setdefault(d.id, defaultdict(float))
         for k in ks:
-            share = tonnes[i] * float(eq.share[k])
+            share = float(carried[k])
             shares[sets.corridor[k]] += share
             split[sets.corridor[k]] += share
+            by_value[sets.corridor[k]] += (
+                share * float(sets.value_of_time[k]) / vot if vot else share
+            )
             r = sets.routes[k]
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):
@@ -389,6 +441,7 @@ def _result(
         links=links,
         shares=dict(shares),
         row_corridors={k: dict(v) for k, v in row_corridors.items()},
+        row_values={k: dict(v) for k, v in row_values.items()},
         transit=dict(transit),
         unserved=unserved,
         link_groups=link_groups,

@@ -19,12 +19,13 @@ implies. It averages the logit loads with self-regulated step sizes (Liu, Ban an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.stats import norm
 
 from ..graph import FloatArray, IntArray
 from ..routing import Query, best_avoiding, routes_for
@@ -37,17 +38,28 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGIT_ROUTES",
     "LOGIT_THETA",
+    "VALUE_QUANTILES",
     "ChoiceSets",
     "LogitEquilibrium",
+    "ValueClasses",
     "choice_set",
+    "class_shares",
     "logit_equilibrium",
     "logit_shares",
     "logit_theta",
     "nested_shares",
+    "value_classes",
 ]
 
 LOGIT_THETA = 8.0
 LOGIT_ROUTES = 4
+#: quantiles that cut a commodity's shippers into value-of-time classes, from the least
+#: time-sensitive up (:func:`value_classes`): the top classes are small, because the
+#: shippers who pay for speed (rail instead of sea) are the tail of the distribution
+VALUE_QUANTILES = (0.0, 0.3, 0.6, 0.85, 0.95, 0.99, 1.0)
+
+#: a row's shippers: (share of its tonnes, value of time in USD per t·h) per class
+ValueClasses = tuple[tuple[float, float], ...]
 
 
 def logit_theta(network: Network) -> float:
@@ -56,13 +68,41 @@ def logit_theta(network: Network) -> float:
     return LOGIT_THETA * (p.logit_scale if p is not None else 1.0)
 
 
+def value_classes(mean: float, spread: float) -> ValueClasses:
+    """A commodity's shippers as value-of-time classes: the value of time is lognormal
+    across shipments with this ``mean`` and log standard deviation ``spread`` (what one
+    tonne is worth varies by orders of magnitude within "containers"), cut at the
+    quantiles ``VALUE_QUANTILES``; each class is its tonnes' share and its conditional
+    mean, so the classes' tonne-weighted mean is ``mean``. ``spread`` 0: one class."""
+    if spread <= 0 or mean <= 0:
+        return ((1.0, mean),)
+    z = norm.ppf(np.asarray(VALUE_QUANTILES))
+    weight = np.diff(norm.cdf(z))
+    # E[X; a < Z < b] = mean · (Φ(b − σ) − Φ(a − σ)) for X = exp(μ + σZ)
+    part = np.diff(norm.cdf(z - spread))
+    return tuple((float(w), float(mean * p / w)) for w, p in zip(weight, part, strict=True))
+
+
+def class_shares(
+    routes: Sequence[Route],
+    groups: Sequence[str],
+    classes: ValueClasses,
+    theta: float = LOGIT_THETA,
+) -> FloatArray:
+    """Per class (rows) the two-level logit shares of the routes (columns), each priced
+    at the class's value of time: ``cost + value of time × time``."""
+    cost = np.array([r.cost_usd_per_t for r in routes], float)
+    hours = np.array([r.time_h for r in routes], float)
+    return np.array([nested_shares(cost + v * hours, groups, theta) for _, v in classes])
+
+
 def logit_shares(costs: Sequence[float], theta: float = LOGIT_THETA) -> list[float]:
     """Logit probabilities ``∝ exp(-θ · C / C_min)`` of routes with the given costs."""
     return nested_shares(costs, ["all"] * len(costs), theta)
 
 
 def nested_shares(
-    costs: Sequence[float], groups: Sequence[str], theta: float = LOGIT_THETA
+    costs: Sequence[float] | FloatArray, groups: Sequence[str], theta: float = LOGIT_THETA
 ) -> list[float]:
     """Two-level logit of one choice: each group (corridor) by the logit of its best
     route's cost, then each route within its group by the logit of the group's costs.
@@ -127,17 +167,26 @@ def choice_set(q: Query, corridors: Corridors | None, k: int = LOGIT_ROUTES) -> 
 
 @dataclass(frozen=True)
 class ChoiceSets:
-    """Every demand row's routes, their corridors, and the links each route loads."""
+    """Every demand row's routes, their corridors, and the links each route loads.
 
-    routes: tuple[Route, ...]
-    corridor: tuple[str, ...]  # per route
-    row: IntArray  # per route: its demand row
+    A row's shippers choose in value-of-time classes (:func:`value_classes`): every class
+    of a row chooses among the row's routes, so a route appears once per class (an
+    *entry*); a *choice* is one class of one row."""
+
+    routes: tuple[Route, ...]  # per entry
+    corridor: tuple[str, ...]  # per entry
+    row: IntArray  # per entry: its demand row
+    choice: IntArray  # per entry: its (row, class) choice
     tonnes: FloatArray  # per demand row (0 for a row without routes)
-    value_of_time: FloatArray  # per route: its row's value of time, USD per t·h
-    base_cost: FloatArray  # per route: its free-flow generalized cost, USD per tonne
-    incidence: sp.csr_matrix  # routes × links: 1 where the route uses the link
-    group: IntArray  # per route: its (row, corridor) nest
-    group_row: IntArray  # per nest: its row
+    choice_tonnes: FloatArray  # per choice: its class's tonnes
+    value_of_time: FloatArray  # per entry: its class's value of time, USD per t·h
+    base_cost: FloatArray  # per entry: free-flow cost + value of time × time, USD per t
+    incidence: sp.csr_matrix  # entries × links: 1 where the route uses the link
+    # entries × links: what an hour of the link's queue costs per tonne beyond the cargo's
+    # value of time, for the equipment the route keeps waiting there (USD per t·h)
+    idle: sp.csr_matrix
+    group: IntArray  # per entry: its (choice, corridor) nest
+    group_row: IntArray  # per nest: its choice
 
     @classmethod
     def build(
@@ -145,73 +194,85 @@ class ChoiceSets:
         per_row: Sequence[Sequence[Route]],
         corridors: Sequence[Sequence[str]],
         tonnes: Sequence[float],
-        value_of_time: Sequence[float],
-        links_of: Callable[[Route], Sequence[int]],
+        classes: Sequence[ValueClasses],
+        links_of: Callable[[Route], Mapping[int, float]],
         n_links: int,
     ) -> ChoiceSets:
-        """From each row's routes and their corridors; ``links_of(route)`` gives the links
-        (of ``n_links``) a route loads."""
+        """From each row's routes, their corridors and the row's value-of-time classes;
+        ``links_of(route)`` gives the links (of ``n_links``) a route loads, each with what
+        an hour of its queue costs per tonne for the route's idle equipment."""
         routes: list[Route] = []
         names: list[str] = []
         row: list[int] = []
+        choice: list[int] = []
+        choice_tonnes: list[float] = []
         vot: list[float] = []
         group: list[int] = []
         group_row: list[int] = []
         cols: list[int] = []
+        idle: list[float] = []
         ptr = [0]
         for i, (rs, cs) in enumerate(zip(per_row, corridors, strict=True)):
-            nests: dict[str, int] = {}
-            for r, c in zip(rs, cs, strict=True):
-                if c not in nests:
-                    nests[c] = len(group_row)
-                    group_row.append(i)
-                routes.append(r)
-                names.append(c)
-                row.append(i)
-                vot.append(value_of_time[i])
-                group.append(nests[c])
-                cols.extend(sorted(set(links_of(r))))
-                ptr.append(len(cols))
-        incidence = sp.csr_matrix(
-            (np.ones(len(cols)), np.array(cols, np.int64), np.array(ptr, np.int64)),
-            shape=(len(routes), n_links),
-        )
+            if not rs:
+                continue
+            links = [sorted(links_of(r).items()) for r in rs]
+            for weight, value in classes[i]:
+                j = len(choice_tonnes)
+                choice_tonnes.append(tonnes[i] * weight)
+                nests: dict[str, int] = {}
+                for r, c, ls in zip(rs, cs, links, strict=True):
+                    if c not in nests:
+                        nests[c] = len(group_row)
+                        group_row.append(j)
+                    routes.append(r)
+                    names.append(c)
+                    row.append(i)
+                    choice.append(j)
+                    vot.append(value)
+                    group.append(nests[c])
+                    cols.extend(link for link, _ in ls)
+                    idle.extend(cost for _, cost in ls)
+                    ptr.append(len(cols))
+        index = (np.array(cols, np.int64), np.array(ptr, np.int64))
+        incidence = sp.csr_matrix((np.ones(len(cols)), *index), shape=(len(routes), n_links))
         served = np.zeros(len(tonnes))
         served[np.unique(np.array(row, np.int64))] = 1.0
+        value_of_time = np.array(vot, float)
         return cls(
             routes=tuple(routes),
             corridor=tuple(names),
             row=np.array(row, np.int64),
+            choice=np.array(choice, np.int64),
             tonnes=np.asarray(tonnes, float) * served,
-            value_of_time=np.array(vot, float),
-            base_cost=np.array([r.generalized_cost_usd_per_t for r in routes], float),
+            choice_tonnes=np.array(choice_tonnes, float),
+            value_of_time=value_of_time,
+            base_cost=np.array([r.cost_usd_per_t for r in routes], float)
+            + value_of_time * np.array([r.time_h for r in routes], float),
             incidence=incidence,
+            idle=sp.csr_matrix((np.array(idle, float), *index), shape=(len(routes), n_links)),
             group=np.array(group, np.int64),
             group_row=np.array(group_row, np.int64),
         )
 
-    def costs(self, added_h: FloatArray, waiting_cost: FloatArray | None = None) -> FloatArray:
-        """Each route's cost with the hours its links add: its row's value of time × the
-        added hours of every link it uses, plus each link's ``waiting_cost`` (USD per t·h,
-        the idle equipment) × its added hours."""
-        cost = self.base_cost + self.value_of_time * (self.incidence @ added_h)
-        if waiting_cost is not None:
-            cost = cost + self.incidence @ (waiting_cost * added_h)
-        return np.asarray(cost)
+    def costs(self, added_h: FloatArray) -> FloatArray:
+        """Each entry's cost with the hours its links add: its class's value of time × the
+        added hours of every link it uses, plus its idle equipment's cost of them."""
+        return np.asarray(
+            self.base_cost + self.value_of_time * (self.incidence @ added_h) + self.idle @ added_h
+        )
 
-    def shares(
-        self,
-        added_h: FloatArray,
-        theta: float = LOGIT_THETA,
-        waiting_cost: FloatArray | None = None,
-    ) -> FloatArray:
-        """Each route's share of its row's tonnes at the links' added hours."""
-        cost = self.costs(added_h, waiting_cost)
-        return _nested(cost, self.group, self.group_row, self.tonnes.size, theta)
+    def shares(self, added_h: FloatArray, theta: float = LOGIT_THETA) -> FloatArray:
+        """Each entry's share of its choice's tonnes at the links' added hours."""
+        cost = self.costs(added_h)
+        return _nested(cost, self.group, self.group_row, self.choice_tonnes.size, theta)
+
+    def carried(self, share: FloatArray) -> FloatArray:
+        """Tonnes each entry carries when it takes ``share`` of its choice."""
+        return np.asarray(self.choice_tonnes[self.choice] * share)
 
     def load(self, share: FloatArray) -> FloatArray:
-        """Tonnes on every link when each route carries ``share`` of its row."""
-        return np.asarray(self.incidence.T @ (self.tonnes[self.row] * share))
+        """Tonnes on every link when each entry carries ``share`` of its choice."""
+        return np.asarray(self.incidence.T @ self.carried(share))
 
 
 @dataclass(frozen=True)
@@ -220,8 +281,8 @@ class LogitEquilibrium:
 
     flow: FloatArray  # per link, tonnes per year
     added_h: FloatArray  # per link, hours its congestion or queue adds at ``flow``
-    share: FloatArray  # per route
-    cost: FloatArray  # per route, USD per tonne with the added hours
+    share: FloatArray  # per entry (route and class), of its choice's tonnes
+    cost: FloatArray  # per entry, USD per tonne with the added hours
     gap: float  # sum |load the split implies − flow| / sum of that load
     iterations: int
     converged: bool
@@ -232,22 +293,21 @@ def logit_equilibrium(
     added_hours: Callable[[FloatArray], FloatArray],
     *,
     theta: float = LOGIT_THETA,
-    waiting_cost: FloatArray | None = None,
     tolerance: float = 1e-6,
     max_iterations: int = 20_000,
 ) -> LogitEquilibrium:
     """The stochastic user equilibrium of ``sets``: ``added_hours(flow)`` gives each
-    link's added hours at a flow, which cost the rows' value of time plus the link's
-    ``waiting_cost`` per tonne-hour. Self-regulated averaging: the step shrinks fast while
+    link's added hours at a flow, which cost each class its value of time and each route
+    its idle equipment (``ChoiceSets.idle``). Self-regulated averaging: the step shrinks fast while
     the residual grows and slowly while it falls."""
     n_links = sets.incidence.shape[1]
     added = added_hours(np.zeros(n_links))
-    x = sets.load(sets.shares(added, theta, waiting_cost))
+    x = sets.load(sets.shares(added, theta))
     beta, last, gap, it = 1.0, np.inf, np.inf, 0
     while it < max_iterations:
         it += 1
         added = added_hours(x)
-        y = sets.load(sets.shares(added, theta, waiting_cost))
+        y = sets.load(sets.shares(added, theta))
         total = float(y.sum())
         gap = float(np.abs(y - x).sum()) / total if total > 0 else 0.0
         if gap <= tolerance:
@@ -256,12 +316,12 @@ def logit_equilibrium(
         last = gap
         x = x + (y - x) / beta
     added = added_hours(x)
-    share = sets.shares(added, theta, waiting_cost)
+    share = sets.shares(added, theta)
     return LogitEquilibrium(
         flow=x,
         added_h=added,
         share=share,
-        cost=sets.costs(added, waiting_cost),
+        cost=sets.costs(added),
         gap=gap,
         iterations=it,
         converged=bool(gap <= tolerance),
