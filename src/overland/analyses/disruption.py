@@ -18,6 +18,15 @@ Rows choose: a row reroutes when its extra cost per tonne is below the value of 
 average wait (``value of time × 24 × D/2``); rows with no other route wait. Rerouted rows
 leave the queue, which shortens ``T`` for the others; the choice is made once per row on
 ``D/2`` (independent of ``T``), so no iteration is needed.
+
+After reopening, cargo still arriving chooses again: a row joins the queue while the wait
+it would meet (``Q / μ`` days) is worth less to it than its best route avoiding that
+edge (``value of time × 24 × Q / μ`` against the premium), and goes round otherwise. So a
+long backlog first sends the rows with a cheap detour round (a parallel port) and takes
+them back as it shrinks: the queue falls at ``μ − λ(Q)``, piecewise linear between the
+rows' thresholds, exactly. ``T`` is when it is empty; the delay is the area under ``Q``;
+the tonnes that went round after reopening and what their detour cost are reported. With
+no detour for anyone this is the formula above.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import pandas as pd
 
 from ..assignment.corridor import assign_network, package_demand
 from ..errors import BadArgumentError
-from ..graph import HAUL, graph_of
+from ..graph import HAUL, FloatArray, graph_of
 from .criticality import ELEMENT_KINDS, DemandProblem, demand_problem, elements_of, solve_rows
 
 if TYPE_CHECKING:
@@ -87,6 +96,9 @@ class DisruptionResult:
             "affected_tonnes": round(float(self.rows["tonnes_affected"].sum())),
             "rerouted_tonnes": round(
                 float(self.rows.loc[self.rows["choice"] == "reroute", "tonnes_affected"].sum())
+            ),
+            "diverted_after_reopening_tonnes": round(
+                float(self.rows["diverted_after_reopening_tonnes"].sum())
             ),
             "waiting_tonnes": round(
                 float(self.rows.loc[self.rows["choice"] == "wait", "tonnes_affected"].sum())
@@ -154,7 +166,7 @@ def disrupt(
             }
         )
     normal = _equilibrium_flows(network, state, scenario, growth)
-    queues = _queues(network, state, problem, rows, records, users, days, normal)
+    queues, shares = _queues(network, state, problem, rows, records, users, days, normal)
     df = pd.DataFrame(
         records,
         columns=[
@@ -165,24 +177,26 @@ def disrupt(
             "wait_value_usd_per_t",
         ],
     )
-    clear = dict(zip(queues["edge"], queues["clearance_days"], strict=True)) if len(queues) else {}
-    affected, delay, extra = [], [], []
-    for rec, r in zip(records, rows.tolist(), strict=True):
-        daily = rec["tonnes_per_year"] / 365.0
+    affected, delay, extra, diverted = [], [], [], []
+    for k, (rec, r) in enumerate(zip(records, rows.tolist(), strict=True)):
         if rec["choice"] == "reroute":
-            t = daily * days
+            t = rec["tonnes_per_year"] / 365.0 * days
             affected.append(t)
             delay.append(0.0)
             extra.append(t * rec["reroute_premium_usd_per_t"])
+            diverted.append(0.0)
         else:
-            span = days + max(clear.get(e, 0.0) for e in users[r])
-            t = daily * span
-            affected.append(t)
-            delay.append(t * days / 2.0)
-            extra.append(0.0)
+            # a row queued at several closed edges: the one it loses most at
+            mine = [shares[(k, e)] for e in users[r] if (k, e) in shares]
+            worst = max(mine, key=lambda x: x.delay)
+            affected.append(worst.tonnes + worst.diverted)
+            delay.append(worst.delay)
+            extra.append(worst.extra)
+            diverted.append(worst.diverted)
     df["tonnes_affected"] = affected
     df["delay_tonne_days"] = delay
     df["extra_cost_usd"] = extra
+    df["diverted_after_reopening_tonnes"] = diverted
     return DisruptionResult(
         date=state.date,
         scenario=scenario,
@@ -237,27 +251,55 @@ def _queues(
     users: dict[int, list[int]],
     days: float,
     normal: np.ndarray,
-) -> pd.DataFrame:
-    """One deterministic queue per closed edge that waiting cargo uses."""
+) -> tuple[pd.DataFrame, dict[tuple[int, int], _Share]]:
+    """One deterministic queue per closed edge that waiting cargo uses, and per (row,
+    edge) what the row put through it, waited and paid to go round after reopening."""
     g = graph_of(network)
-    waiting: dict[int, float] = defaultdict(float)
-    for rec, r in zip(records, rows.tolist(), strict=True):
+    vot = {
+        d.id: network.commodities[d.commodity].value_of_time_usd_per_t_h
+        for d in network.demand_for(state.date.year)
+    }
+    waiting: dict[int, list[int]] = defaultdict(list)  # edge -> its waiting rows (indices)
+    for k, (rec, r) in enumerate(zip(records, rows.tolist(), strict=True)):
         if rec["choice"] == "wait":
             for e in users[r]:
-                waiting[e] += rec["tonnes_per_year"]
+                waiting[e].append(k)
     out = []
-    for e, tonnes in sorted(waiting.items()):
+    shares: dict[tuple[int, int], _Share] = {}
+    for e, ks in sorted(waiting.items()):
+        tonnes = sum(records[k]["tonnes_per_year"] for k in ks)
         on_edge = float(problem.row_tonnes[problem.edge_rows[e]].sum())
         lam = float(normal[e]) * (tonnes / on_edge if on_edge > 0 else 0.0) / 365.0
         cap = _capacity(network, state, e)
         backlog = lam * days
-        if cap is None:
-            clearance = 0.0
-        elif cap / 365.0 > lam:
-            clearance = backlog / (cap / 365.0 - lam)
+        arrivals = np.array([lam * records[k]["tonnes_per_year"] / tonnes for k in ks])
+        if cap is None or backlog <= 0:
+            rec_ = _Recovery(0.0, 0.0, np.zeros(len(ks)), np.zeros(len(ks)))
+            premium = np.zeros(len(ks))
         else:
-            clearance = NEVER_CLEARS_DAYS
+            mu = cap / 365.0
+            own = rows[np.array(ks, np.int64)]
+            alt, _ = solve_rows(problem, own, np.array([e], np.int64))
+            premium = alt - problem.base[own]
+            hourly = np.array([vot[records[k]["demand"]] for k in ks]) * 24.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                wait_days = np.where(hourly > 0, np.maximum(premium, 0.0) / hourly, np.inf)
+            wait_days = np.where(np.isfinite(premium), wait_days, np.inf)
+            rec_ = _recover(backlog, mu, arrivals, wait_days * mu)
+        closure_area = 0.5 * lam * days * days
+        area = closure_area + rec_.area
+        met = arrivals * days + rec_.joined
+        for j, k in enumerate(ks):
+            shares[(k, e)] = _Share(
+                tonnes=float(met[j]),
+                delay=float(area * met[j] / met.sum()) if met.sum() > 0 else 0.0,
+                diverted=float(rec_.diverted[j]),
+                extra=float(rec_.diverted[j] * max(premium[j], 0.0))
+                if rec_.diverted[j] > 0
+                else 0.0,
+            )
         src, dst = g.node_place[g.edge_src[e]], g.node_place[g.edge_dst[e]]
+        clears = rec_.days < NEVER_CLEARS_DAYS
         out.append(
             {
                 "edge": e,
@@ -267,11 +309,13 @@ def _queues(
                 "arrivals_t_per_day": lam,
                 "capacity_t_per_day": None if cap is None else cap / 365.0,
                 "backlog_tonnes": backlog,
-                "clearance_days": min(clearance, NEVER_CLEARS_DAYS),
-                "clears": clearance < NEVER_CLEARS_DAYS,
+                "clearance_days": min(rec_.days, NEVER_CLEARS_DAYS),
+                "clears": clears,
+                "diverted_after_reopening_tonnes": float(rec_.diverted.sum()),
+                "delay_tonne_days": area,
             }
         )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         out,
         columns=[
             "edge",
@@ -283,8 +327,60 @@ def _queues(
             "backlog_tonnes",
             "clearance_days",
             "clears",
+            "diverted_after_reopening_tonnes",
+            "delay_tonne_days",
         ],
     )
+    return frame, shares
+
+
+@dataclass(frozen=True)
+class _Share:
+    """One waiting row's part in one queue: tonnes that met it, their delay (tonne-days),
+    tonnes that went round after reopening and what that cost (USD)."""
+
+    tonnes: float
+    delay: float
+    diverted: float
+    extra: float
+
+
+@dataclass(frozen=True)
+class _Recovery:
+    days: float  # until the queue is empty (NEVER_CLEARS_DAYS: it does not empty)
+    area: float  # tonne-days queued after reopening
+    joined: FloatArray  # per row: tonnes that joined the queue after reopening
+    diverted: FloatArray  # per row: tonnes that went round after reopening
+
+
+def _recover(backlog: float, mu: float, arrivals: FloatArray, threshold: FloatArray) -> _Recovery:
+    """The queue after reopening: ``backlog`` tonnes served at ``mu`` t/day; row ``j``
+    keeps arriving at ``arrivals[j]`` t/day and joins while the queue is at most
+    ``threshold[j]`` tonnes (the wait its detour is worth), else goes round. Between
+    thresholds the arrivals are constant and the queue falls linearly: exact."""
+    q, t, area = backlog, 0.0, 0.0
+    joined, diverted = np.zeros(arrivals.size), np.zeros(arrivals.size)
+    while q > 0:
+        join = threshold >= q
+        rate = mu - float(arrivals[join].sum())
+        if rate <= 0:
+            return _Recovery(NEVER_CLEARS_DAYS, area, joined, diverted)
+        below = threshold[threshold < q]
+        nxt = float(below.max()) if below.size else 0.0
+        dt = (q - nxt) / rate
+        if t + dt >= NEVER_CLEARS_DAYS:
+            dt = NEVER_CLEARS_DAYS - t
+            nxt = q - rate * dt
+            t = NEVER_CLEARS_DAYS
+        else:
+            t += dt
+        area += 0.5 * (q + nxt) * dt
+        joined += np.where(join, arrivals * dt, 0.0)
+        diverted += np.where(join, 0.0, arrivals * dt)
+        q = nxt
+        if t >= NEVER_CLEARS_DAYS:
+            return _Recovery(NEVER_CLEARS_DAYS, area, joined, diverted)
+    return _Recovery(t, area, joined, diverted)
 
 
 def _equilibrium_flows(

@@ -235,11 +235,21 @@ def disrupt(
     con.print(
         f"[bold]{', '.join(res.closed)} closed for {days:g} days[/bold] from {res.date}: "
         f"{doc['affected_tonnes']:,} t affected ({doc['waiting_tonnes']:,} t wait, "
-        f"{doc['rerouted_tonnes']:,} t reroute at {doc['extra_cost_usd']:,} USD extra); "
+        f"{doc['rerouted_tonnes']:,} t reroute; "
+        f"{doc['diverted_after_reopening_tonnes']:,} t go round the backlog after reopening; "
+        f"{doc['extra_cost_usd']:,} USD extra); "
         f"backlog at reopening {doc['backlog_tonnes']:,} t, cleared after "
         f"{doc['clearance_days']} days; delay {doc['delay_tonne_days']:,} tonne-days"
     )
-    q = Table("link", "direction", "arrivals t/day", "capacity t/day", "backlog t", "clears in")
+    q = Table(
+        "link",
+        "direction",
+        "arrivals t/day",
+        "capacity t/day",
+        "backlog t",
+        "go round t",
+        "clears in",
+    )
     for r in doc["queues"]:
         q.add_row(
             str(r["link"]),
@@ -247,6 +257,7 @@ def disrupt(
             f"{r['arrivals_t_per_day']:,.0f}",
             "no limit" if r["capacity_t_per_day"] is None else f"{r['capacity_t_per_day']:,.0f}",
             f"{r['backlog_tonnes']:,.0f}",
+            f"{r['diverted_after_reopening_tonnes']:,.0f}",
             f"{r['clearance_days']:.1f} d" if r["clears"] else "does not clear",
         )
     con.print(q)
