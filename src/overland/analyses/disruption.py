@@ -10,9 +10,10 @@ spread over the ``λ·(D + T)`` tonnes that meet the queue: ``D/2`` days each on
 ``D`` for the first. Without a capacity the queue clears at once (``T = 0``); with ``μ ≤
 λ`` it never clears and is reported as such.
 
-``λ`` is the edge's normal flow at user equilibrium (the corridor-flows assignment, with
-capacities) times the waiting rows' share of the tonnes whose best route uses the edge,
-so a queue never starts from more than the edge normally carries.
+``λ`` is the edge's normal flow in the corridor flows (the logit equilibrium with
+capacities of :mod:`overland.analyses.flows`) times the waiting rows' share of the tonnes
+whose best route uses the edge, so a queue never starts from more than the edge normally
+carries.
 
 Rows choose: a row reroutes when its extra cost per tonne is below the value of the
 average wait (``value of time × 24 × D/2``); rows with no other route wait. Rerouted rows
@@ -24,7 +25,9 @@ it would meet (``Q / μ`` days) is worth less to it than its best route avoiding
 edge (``value of time × 24 × Q / μ`` against the premium), and goes round otherwise. So a
 long backlog first sends the rows with a cheap detour round (a parallel port) and takes
 them back as it shrinks: the queue falls at ``μ − λ(Q)``, piecewise linear between the
-rows' thresholds, exactly. ``T`` is when it is empty; the delay is the area under ``Q``;
+rows' thresholds, exactly. ``T`` is when it is empty, or when it settles at the level
+where the rows still joining arrive at ``μ`` (an edge over capacity in normal times
+keeps a standing queue; the level is reported); the delay is the area under ``Q``;
 the tonnes that went round after reopening and what their detour cost are reported. With
 no detour for anyone this is the formula above.
 """
@@ -40,10 +43,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..assignment.corridor import assign_network, package_demand
 from ..errors import BadArgumentError
 from ..graph import HAUL, FloatArray, graph_of
 from .criticality import ELEMENT_KINDS, DemandProblem, demand_problem, elements_of, solve_rows
+from .flows import corridor_flows
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -311,6 +314,7 @@ def _queues(
                 "backlog_tonnes": backlog,
                 "clearance_days": min(rec_.days, NEVER_CLEARS_DAYS),
                 "clears": clears,
+                "standing_queue_tonnes": rec_.standing if clears else None,
                 "diverted_after_reopening_tonnes": float(rec_.diverted.sum()),
                 "delay_tonne_days": area,
             }
@@ -327,6 +331,7 @@ def _queues(
             "backlog_tonnes",
             "clearance_days",
             "clears",
+            "standing_queue_tonnes",
             "diverted_after_reopening_tonnes",
             "delay_tonne_days",
         ],
@@ -347,24 +352,28 @@ class _Share:
 
 @dataclass(frozen=True)
 class _Recovery:
-    days: float  # until the queue is empty (NEVER_CLEARS_DAYS: it does not empty)
-    area: float  # tonne-days queued after reopening
+    days: float  # until the queue is empty or settles (NEVER_CLEARS_DAYS: neither)
+    area: float  # tonne-days queued after reopening, until then
     joined: FloatArray  # per row: tonnes that joined the queue after reopening
     diverted: FloatArray  # per row: tonnes that went round after reopening
+    standing: float = 0.0  # tonnes the queue settles at (0: it empties)
 
 
 def _recover(backlog: float, mu: float, arrivals: FloatArray, threshold: FloatArray) -> _Recovery:
     """The queue after reopening: ``backlog`` tonnes served at ``mu`` t/day; row ``j``
     keeps arriving at ``arrivals[j]`` t/day and joins while the queue is at most
     ``threshold[j]`` tonnes (the wait its detour is worth), else goes round. Between
-    thresholds the arrivals are constant and the queue falls linearly: exact."""
+    thresholds the arrivals are constant and the queue falls linearly: exact. When the
+    rows still joining arrive at ``mu`` or more below some level, the queue settles
+    there (``standing``); when they do at the backlog already, it never falls."""
     q, t, area = backlog, 0.0, 0.0
     joined, diverted = np.zeros(arrivals.size), np.zeros(arrivals.size)
     while q > 0:
         join = threshold >= q
         rate = mu - float(arrivals[join].sum())
         if rate <= 0:
-            return _Recovery(NEVER_CLEARS_DAYS, area, joined, diverted)
+            days = t if q < backlog else NEVER_CLEARS_DAYS
+            return _Recovery(days, area, joined, diverted, standing=q)
         below = threshold[threshold < q]
         nxt = float(below.max()) if below.size else 0.0
         dt = (q - nxt) / rate
@@ -386,13 +395,9 @@ def _recover(backlog: float, mu: float, arrivals: FloatArray, threshold: FloatAr
 def _equilibrium_flows(
     network: Network, state: NetworkState, scenario: str | None, growth: float
 ) -> np.ndarray:
-    """Tonnes per year on every graph edge at user equilibrium (corridor flows)."""
-    na = assign_network(
-        network,
-        package_demand(network, state.date.year, growth),
-        date=state.date.isoformat(),
-        scenario=scenario,
-    )
+    """Tonnes per year on every graph edge in the corridor flows (the logit equilibrium
+    with capacities that ``overland flows`` reports)."""
+    na = corridor_flows(network, date=state.date, scenario=scenario, growth=growth).assignment
     flows = np.zeros(graph_of(network).n_edges)
     edges = np.array(na.edges, np.int64)
     real = edges >= 0

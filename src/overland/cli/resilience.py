@@ -258,7 +258,7 @@ def disrupt(
             "no limit" if r["capacity_t_per_day"] is None else f"{r['capacity_t_per_day']:,.0f}",
             f"{r['backlog_tonnes']:,.0f}",
             f"{r['diverted_after_reopening_tonnes']:,.0f}",
-            f"{r['clearance_days']:.1f} d" if r["clears"] else "does not clear",
+            _clears(r),
         )
     con.print(q)
     t = Table("demand", "t/yr", "choice", "reroute premium USD/t", "tonnes hit", "delay t·days")
@@ -275,3 +275,14 @@ def disrupt(
         )
     con.print(t)
     return 0
+
+
+def _clears(queue: dict[str, Any]) -> str:
+    """When a disruption's queue empties, or settles at a standing level."""
+    if not queue["clears"]:
+        return "does not clear"
+    if queue["standing_queue_tonnes"]:
+        return (
+            f"settles at {queue['standing_queue_tonnes']:,.0f} t in {queue['clearance_days']:.1f} d"
+        )
+    return f"{queue['clearance_days']:.1f} d"
