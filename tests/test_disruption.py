@@ -129,11 +129,13 @@ def test_a_caspian_backlog_sends_cargo_round_and_clears_sooner(embedded: Network
     # detours its backlog would take lambda * D / (mu - lambda) days; cargo with a cheaper
     # way round (the Kuryk ferry, once it has cleared) takes it while the queue is long
     res = disrupt(embedded, ["ferry-alat-aktau", "ferry-alat-kuryk"], 7, date="2026-03-31")
-    q = res.queues.set_index(["from", "to"]).loc[("aktau", "alat")]
-    mu, lam = q["capacity_t_per_day"], q["arrivals_t_per_day"]
-    plain = q["backlog_tonnes"] / (mu - lam) if mu > lam else NEVER_CLEARS_DAYS
-    assert q["diverted_after_reopening_tonnes"] > 0
-    assert q["clearance_days"] < plain
+    [q] = [
+        r for r in res.queues.to_dict(orient="records") if (r["from"], r["to"]) == ("aktau", "alat")
+    ]
+    mu, lam = float(q["capacity_t_per_day"]), float(q["arrivals_t_per_day"])
+    plain = float(q["backlog_tonnes"]) / (mu - lam) if mu > lam else NEVER_CLEARS_DAYS
+    assert float(q["diverted_after_reopening_tonnes"]) > 0
+    assert float(q["clearance_days"]) < plain
     doc = res.as_dict()
     assert doc["diverted_after_reopening_tonnes"] == pytest.approx(
         float(res.rows["diverted_after_reopening_tonnes"].sum()), abs=1

@@ -45,7 +45,7 @@ def test_two_routes_match_a_scalar_root(
         [demand],
         [((1.0, vot),)],
         # an hour of link 0's queue also costs its idle equipment ``waiting`` USD per tonne
-        lambda r: {r.link: waiting if r.link == 0 else 0.0},
+        lambda r: {getattr(r, "link"): waiting if getattr(r, "link") == 0 else 0.0},  # noqa: B009
         2,
     )
 
@@ -77,7 +77,7 @@ def test_rows_share_a_link_and_the_nested_split_holds_at_the_fixed_point() -> No
         [["land", "land", "sea"], ["land", "sea", "sea"]],
         [800.0, 600.0],
         [((1.0, 1.0),), ((1.0, 0.2),)],
-        lambda r: {r.link: 0.0},
+        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009 (a stand-in route)
         3,
     )
 
@@ -95,3 +95,51 @@ def test_rows_share_a_link_and_the_nested_split_holds_at_the_fixed_point() -> No
     on_link = 800 * (first[0] + first[1]) + 600 * second[0]
     assert eq.flow[0] == pytest.approx(on_link, rel=1e-6)
     assert eq.flow.sum() == pytest.approx(1400.0)
+
+
+def test_value_classes_are_the_lognormal_conditional_means() -> None:
+    # against numerical integration of the lognormal with the same mean and spread
+    from itertools import pairwise
+
+    from scipy import integrate
+    from scipy.stats import lognorm
+
+    from overland.analyses.logit import VALUE_QUANTILES, value_classes
+
+    mean, spread = 0.4, 1.2
+    classes = value_classes(mean, spread)
+    dist = lognorm(s=spread, scale=mean * math.exp(-(spread**2) / 2))
+    edges = dist.ppf(np.array(VALUE_QUANTILES))
+    assert len(classes) == len(VALUE_QUANTILES) - 1
+    for (weight, value), (a, b) in zip(classes, pairwise(edges), strict=True):
+        assert weight == pytest.approx(dist.cdf(b) - dist.cdf(a))
+        part = integrate.quad(lambda x: x * dist.pdf(x), a, b, limit=200)[0]
+        assert value == pytest.approx(part / weight, rel=1e-6)
+    assert sum(w * v for w, v in classes) == pytest.approx(mean)
+    # no spread: one class at the mean
+    assert value_classes(mean, 0.0) == ((1.0, mean),)
+
+
+def test_classes_of_one_row_each_choose_at_their_own_value_of_time() -> None:
+    # a slow cheap route and a fast dear one; without congestion every class splits by
+    # its own logit, and the row's split is their tonne-weighted mix
+    slow: Any = SimpleNamespace(cost_usd_per_t=100.0, time_h=700.0, link=0)
+    fast: Any = SimpleNamespace(cost_usd_per_t=400.0, time_h=300.0, link=1)
+    classes = ((0.7, 0.05), (0.25, 0.5), (0.05, 5.0))
+    sets = ChoiceSets.build(
+        [[slow, fast]],
+        [["sea", "rail"]],
+        [1000.0],
+        [classes],
+        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009 (a stand-in route)
+        2,
+    )
+    eq = logit_equilibrium(sets, np.zeros_like, theta=8.0, tolerance=1e-12)
+    expected = np.zeros(2)
+    for weight, value in classes:
+        costs = [100.0 + value * 700.0, 400.0 + value * 300.0]
+        expected += 1000.0 * weight * np.array(nested_shares(costs, ["sea", "rail"], 8.0))
+    assert eq.flow == pytest.approx(expected, rel=1e-9)
+    # the time-sensitive class takes the fast route, the others the cheap one
+    assert sets.carried(eq.share)[-1] > sets.carried(eq.share)[-2]
+    assert sets.carried(eq.share)[0] > sets.carried(eq.share)[1]
