@@ -177,3 +177,23 @@ def test_schema_docs_are_current() -> None:
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("overland ")
+
+
+def test_route_loaded_adds_the_flows_queues(capsys: pytest.CaptureFixture[str]) -> None:
+    # the Middle Corridor in mid-2024: the corridor flows queue the Caspian ferry, so the
+    # loaded route takes longer; what it adds is at most the queues of the links it uses
+    from overland import embedded_network
+    from overland.analyses.flows import corridor_flows
+
+    args = ["route", "xian", "duisburg", "-c", "containers", "--avoid", "RU,IR"]
+    args += ["--modes", "rail,ferry,road", "--date", "2024-06-01", "--json"]
+    assert main([*args, "--loaded"]) == 0
+    [r] = json.loads(capsys.readouterr().out)["routes"]
+    assert main(args) == 0
+    [plain] = json.loads(capsys.readouterr().out)["routes"]
+    assert "queue_h" not in plain
+    assert plain["links"] == r["links"]
+    flows = corridor_flows(embedded_network(), date="2024-06-01")
+    waits = dict(zip(flows.links["link"], flows.links["wait_added_h"], strict=True))
+    assert 24 < r["queue_h"] <= sum(waits.get(lid, 0.0) for lid in r["links"]) + 1e-6
+    assert r["loaded_days"] == pytest.approx(r["days"] + r["queue_h"] / 24, abs=2e-3)

@@ -105,6 +105,17 @@ class FlowsResult:
     relative_gap: float
     assignment: NetworkAssignment = field(repr=False, compare=False)
 
+    def queue_hours(self, route: Route) -> float:
+        """Hours these flows' congestion and queues add to a route: the added hours, at
+        equilibrium, of every edge it uses. Its free-flow time plus these is how long it
+        takes with the network as loaded on the date."""
+        na = self.assignment
+        added = na.result.link_time - na.result.links.fft
+        edges = np.asarray(na.edges, np.int64)
+        real = edges >= 0
+        per_edge = dict(zip(edges[real].tolist(), added[real].tolist(), strict=True))
+        return float(sum(per_edge.get(e, 0.0) for e in route.edges))
+
     def group_tonnes(self, group: str) -> float:
         """Tonnes a link group carries per year (both directions, every link)."""
         return sum(self.link_groups[group].values())

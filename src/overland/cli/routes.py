@@ -35,17 +35,20 @@ def _place_name(net: Network, pid: str) -> str:
     return net.places[pid].name
 
 
-def _route_rows(routes: list[Route]) -> Table:
+def _route_rows(routes: list[Route], queues_h: list[float] | None = None) -> Table:
     from rich.table import Table
 
     table = Table(title="Routes, best first")
-    for col in ("#", "days", "USD/t", "km", "kg CO2/t", "borders", "gauge chg", "modes"):
+    cols = ["#", "days"] + (["+ queues d"] if queues_h is not None else [])
+    for col in (*cols, "USD/t", "km", "kg CO2/t", "borders", "gauge chg", "modes"):
         table.add_column(col, justify="right" if col not in ("modes",) else "left")
     table.add_column("countries", overflow="fold")
     for i, r in enumerate(routes, 1):
+        queue = [f"{queues_h[i - 1] / 24:.1f}"] if queues_h is not None else []
         table.add_row(
             str(i),
             f"{r.days:.1f}",
+            *queue,
             f"{r.cost_usd_per_t:.0f}",
             f"{r.distance_km:,.0f}",
             f"{r.co2_kg_per_t:.0f}",
@@ -118,6 +121,14 @@ def route(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Write a time/cost–distance chart (.svg/.png).")
     ] = None,
+    loaded: Annotated[
+        bool,
+        typer.Option(
+            "--loaded",
+            help="Also the days the corridor flows' congestion and queues add to each route "
+            "on that date (overland flows): how long it takes with the network as loaded.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
@@ -143,13 +154,23 @@ def route(
         via=via,
         objective=objective,
     )
+    queues_h: list[float] | None = None
+    if loaded:
+        from ..analyses.flows import corridor_flows
+
+        flows = corridor_flows(net, date=routes[0].date, scenario=scenario)
+        queues_h = [flows.queue_hours(r) for r in routes]
     if chart is not None:
         from ..report.chart import route_chart
 
         a, b = _place_name(net, routes[0].origin), _place_name(net, routes[0].destination)
         route_chart(routes, chart, title=f"{a} → {b}, {routes[0].date}")
     if as_json:
-        emit_json({"routes": [r.as_dict() for r in routes]})
+        docs = [r.as_dict() for r in routes]
+        for doc, q in zip(docs, queues_h or [], strict=False):
+            doc["queue_h"] = round(q, 3)
+            doc["loaded_days"] = round(doc["time_h"] / 24 + q / 24, 3)
+        emit_json({"routes": docs})
         return 0
     con = console()
     r0 = routes[0]
@@ -159,7 +180,9 @@ def route(
         + (f", scenario {r0.scenario}" if r0.scenario else "")
         + f"; {r0.commodity}, minimising {r0.objective}"
     )
-    con.print(_route_rows(routes))
+    con.print(_route_rows(routes, queues_h))
+    if queues_h is not None:
+        con.print(f"+ queues: the corridor flows' congestion and queues on {r0.date}")
     for t in _details(net, r0):
         if t.row_count:
             con.print(t)
