@@ -289,3 +289,27 @@ def test_no_route_outside_the_choice_sets_beats_them(
         assert fresh >= in_set * (1 - 1e-9) - 1e-9, d.id
         checked += 1
     assert checked > 50
+
+
+def test_land_ends_count_cargo_that_ends_by_land(toy: Network, flows_2024: FlowsResult) -> None:
+    # the toy is all rail: every served row ends and starts by land at its places
+    f = corridor_flows(toy, date="2024-06-01")
+    expected: dict[str, float] = {}
+    for d in toy.demand_for(2024):
+        served = sum(f.row_corridors.get(d.id, {}).values())
+        for place in (d.origin, d.destination):
+            expected[place] = expected.get(place, 0.0) + served
+    assert f.land_ends == pytest.approx({k: v for k, v in expected.items() if v > 0})
+    # Kazakh crude reaches Alat by tanker: a port's land ends leave out what it ships
+    tanker = sum(
+        sum(flows_2024.row_corridors.get(str(d.demand), {}).values())
+        for d in flows_2024.od.itertuples()
+        if d.origin == "aktau" and d.destination == "alat" and d.commodity == "oil"
+    )
+    at_alat = sum(
+        row["tonnes"]
+        for row in flows_2024.od.to_dict(orient="records")
+        if "alat" in (row["origin"], row["destination"])
+    )
+    assert tanker > 0
+    assert flows_2024.land_ends.get("alat", 0.0) <= at_alat - tanker + 1e-6

@@ -258,7 +258,10 @@ class _Evaluator:
             }
             if not links:
                 raise _UnanswerableError(f"no ferry or sea link at {port!r}")
-        elif "crossing" in q.args:
+            # and the cargo its terminals ship on or bring in beyond the network
+            ends = res.land_ends.get(port, 0.0)
+            return "t", float(sum(by_link.get(lid, 0.0) for lid in links)) + ends
+        if "crossing" in q.args:
             links = {self.network.crossings[c].link for c in q.items("crossing")}
         else:
             links = set(q.items("link"))

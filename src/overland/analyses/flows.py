@@ -96,6 +96,10 @@ class FlowsResult:
     # its cargo's value per day)
     row_values: dict[str, dict[str, float]]
     transit: dict[str, float]  # country -> transit tonnes (logit split)
+    # place -> tonnes of demand that starts or ends there and leaves or arrives by land
+    # (its route's first or last link is not a ferry or sea leg): at a port, cargo the
+    # port's terminals ship on or bring in, outside the network
+    land_ends: dict[str, float]
     unserved: float
     link_groups: dict[str, dict[str, float]]  # group id -> link -> tonnes (both directions)
     group_names: dict[str, str]  # group id -> name (corridors.yaml)
@@ -389,6 +393,7 @@ def _result(
     row_corridors: dict[str, dict[str, float]] = {}
     row_values: dict[str, dict[str, float]] = {}
     transit: dict[str, float] = defaultdict(float)
+    land_ends: dict[str, float] = defaultdict(float)
     members: dict[int, list[int]] = defaultdict(list)
     for k, i in enumerate(sets.row):
         members[int(i)].append(k)
@@ -440,6 +445,10 @@ def _result(
                 share * float(sets.value_of_time[k]) / vot if vot else share
             )
             r = sets.routes[k]
+            if r.links and network.links[r.links[0]].mode not in ("ferry", "sea"):
+                land_ends[r.origin] += share
+            if r.links and network.links[r.links[-1]].mode not in ("ferry", "sea"):
+                land_ends[r.destination] += share
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):
                     transit[c] += share
@@ -454,6 +463,7 @@ def _result(
         row_corridors={k: dict(v) for k, v in row_corridors.items()},
         row_values={k: dict(v) for k, v in row_values.items()},
         transit=dict(transit),
+        land_ends=dict(land_ends),
         unserved=unserved,
         link_groups=link_groups,
         group_names={g.id: g.name for g in groups},
