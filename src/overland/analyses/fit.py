@@ -250,16 +250,16 @@ class _Evaluator:
                 raise _UnanswerableError(f"no link group {group!r} (corridors.yaml)")
             return "t", res.group_tonnes(group)
         if "port" in q.args:
-            port = q.args["port"]
+            ports = set(q.items("port"))
             links = {
                 lid
                 for lid, ln in self.network.links.items()
-                if ln.mode in ("ferry", "sea") and port in (ln.from_place, ln.to_place)
+                if ln.mode in ("ferry", "sea") and ports & {ln.from_place, ln.to_place}
             }
             if not links:
-                raise _UnanswerableError(f"no ferry or sea link at {port!r}")
-            # and the cargo its terminals ship on or bring in beyond the network
-            ends = res.land_ends.get(port, 0.0)
+                raise _UnanswerableError(f"no ferry or sea link at {', '.join(sorted(ports))}")
+            # and the cargo their terminals ship on or bring in beyond the network
+            ends = sum(res.land_ends.get(p, 0.0) for p in ports)
             return "t", float(sum(by_link.get(lid, 0.0) for lid in links)) + ends
         if "crossing" in q.args:
             links = {self.network.crossings[c].link for c in q.items("crossing")}
