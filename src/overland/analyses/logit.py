@@ -5,9 +5,12 @@ Every demand row chooses among a small set of routes (:func:`choice_set`): the m
 diverse cheap alternatives and the best route of each corridor of the package. Its tonnes
 split over them by a two-level logit (:func:`nested_shares`): corridors by their best
 route's cost, then routes within a corridor, each level ``∝ exp(-θ · C / C_min)``. A
-route's cost ``C`` is its free-flow generalized cost plus the hours the links it uses add
-at their current flows (congestion and queues, the volume–delay functions of
-:mod:`overland.assignment.corridor`) at the row's value of time.
+row's shippers choose in value-of-time classes (:func:`value_classes`: a lognormal value
+of time across shipments, cut at quantiles), each class at its own value of time. A
+route's cost ``C`` is its free-flow cost plus the class's value of time × its free-flow
+hours and the hours the links it uses add at their current flows (congestion and queues,
+the volume–delay functions of :mod:`overland.assignment.corridor`), plus what those
+queues cost the route's idle equipment.
 
 :func:`logit_equilibrium` finds the flows at which the split and the link times agree (a
 stochastic user equilibrium over fixed choice sets): a saturated crossing's queue grows
