@@ -199,6 +199,7 @@ def resilience_html(r: Resilience, strip: Any, names: dict[str, str] | None = No
         out.append(
             "<h3>Disruptions</h3><table><thead><tr><th>event</th>"
             "<th>affected t</th><th>rerouted t</th><th>backlog t</th>"
+            "<th>round the backlog t</th>"
             "<th>cleared after (days)</th><th>delay tonne-days</th><th>extra cost USD</th>"
             "</tr></thead><tbody>"
         )
@@ -207,6 +208,7 @@ def resilience_html(r: Resilience, strip: Any, names: dict[str, str] | None = No
                 f"<tr><td>{_e(d['label'])}</td><td class='n'>{d['affected_tonnes']:,}</td>"
                 f"<td class='n'>{d['rerouted_tonnes']:,}</td>"
                 f"<td class='n'>{d['backlog_tonnes']:,}</td>"
+                f"<td class='n'>{d['diverted_after_reopening_tonnes']:,}</td>"
                 f"<td class='n'>{d['clearance_days']}</td>"
                 f"<td class='n'>{d['delay_tonne_days']:,}</td>"
                 f"<td class='n'>{d['extra_cost_usd']:,}</td></tr>"
