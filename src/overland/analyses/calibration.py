@@ -8,7 +8,8 @@ time. The objective is the count of
 calibration observations within tolerance, ties broken by the mean squared log ratio
 (each capped at ``log 8``), after plausibility: a set whose links' waits (scheduled plus
 queued) exceed what the sources describe (``QUEUE_LIMIT_H``, or a sourced surge's wait
-on its dates) by fewer days beats any that fits more. Every category
+on its dates, widened by the tolerance of averages, ``QUEUE_TOLERANCE``) by fewer days
+beats any that fits more. Every category
 is used: routes (transit times, dwell, rates, distances), corridor flows (volumes and
 shares: the value of time decides between sea and rail) and capacities. The hold-out
 set is evaluated before and after, and reported, never optimised.
@@ -26,7 +27,7 @@ from typing import Any
 from ..network import network_from_package
 from ..package import read_package
 from ..schema import DEFAULT_LIMITS, SCHEMA_VERSION, LoadLimits, Parameters
-from .fit import QUEUE_LIMIT_H, Checked, FitResult, check
+from .fit import QUEUE_LIMIT_H, QUEUE_TOLERANCE, Checked, FitResult, check
 
 __all__ = ["CATEGORIES", "GRID", "Calibration", "calibrate", "parameters_yaml"]
 
@@ -137,7 +138,8 @@ def calibrate(
             + ": coordinate search over the multipliers "
             f"{', '.join(str(g) for g in grid)}, {passes} passes, on the calibration set "
             f"of {', '.join(categories)} (first the days by which links' waits exceed "
-            f"{QUEUE_LIMIT_H / 24:.0f} or a sourced surge's wait, then count within "
+            f"{QUEUE_LIMIT_H / 24:.0f} or a sourced surge's wait by over "
+            f"{QUEUE_TOLERANCE:.0%}, then count within "
             "tolerance, then mean squared log ratio); the hold-out set only reported",
             "result": f"{', '.join(categories)}: calibration within "
             f"{cal_b['within']} -> {cal_a['within']} of {cal_a['count']}, hold-out "

@@ -23,13 +23,16 @@ if TYPE_CHECKING:
     from ..network import Network
     from .flows import FlowsResult
 
-__all__ = ["QUEUE_LIMIT_H", "Checked", "FitResult", "check"]
+__all__ = ["QUEUE_LIMIT_H", "QUEUE_TOLERANCE", "Checked", "FitResult", "check"]
 
 KM_PER_NM = 1.852
 #: the longest wait (scheduled plus queued) at one link the sources describe in normal
 #: times: the Caspian ferries' 2-7 days; a dated event of the package may set a longer
 #: one (a sourced surge), which then is the limit on its dates
 QUEUE_LIMIT_H = 7 * 24.0
+#: a wait is plausible within this share above the limit: the tolerance the fit gives a
+#: range of averages over many trips (docs/fit.md, Tolerances)
+QUEUE_TOLERANCE = 0.25
 #: the base unit of each measure, and the observation units it converts to
 _CONVERTS: dict[str, tuple[str, ...]] = {
     "hours": ("hours", "days"),
@@ -122,7 +125,7 @@ class FitResult:
     queues_h: dict[str, float] = field(default_factory=dict)
     #: by how many hours those waits exceed what the sources describe: ``QUEUE_LIMIT_H``,
     #: or on a date when an event sets a longer scheduled wait (a sourced surge), that
-    #: wait; calibration keeps them plausible
+    #: wait, widened by ``QUEUE_TOLERANCE``; calibration keeps them plausible
     queue_excess_h: dict[str, float] = field(default_factory=dict)
 
     def split(self, holdout: bool) -> tuple[Checked, ...]:
@@ -344,5 +347,6 @@ def check(
             surge = scheduled if scheduled > (network.links[lid].wait_h or 0.0) else 0.0
             total = scheduled + float(wait)
             queues[lid] = max(queues.get(lid, 0.0), total)
-            excess[lid] = max(excess.get(lid, 0.0), total - max(QUEUE_LIMIT_H, surge))
+            limit = max(QUEUE_LIMIT_H, surge) * (1 + QUEUE_TOLERANCE)
+            excess[lid] = max(excess.get(lid, 0.0), total - limit)
     return FitResult(tuple(rows), queues, {k: v for k, v in excess.items() if v > 0})
