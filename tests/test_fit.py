@@ -26,9 +26,11 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: the fit may only get better: raise these as the data improves (docs/fit.md). The
 #: calibration floor fell from 80 to 73 with the logit equilibrium (2026-11-29): the fit
 #: that kept 80 put 1.3x the Aktau ferry's capacity on it and queued it for over 7 days
-#: in 2024, against the 2-7 days observed; the hold-out floor stands
-FLOOR_CALIBRATION_WITHIN = 73
-FLOOR_HOLDOUT_WITHIN = 28
+#: in 2024, against the 2-7 days observed. Then (value-of-time classes, CPMM dwell by
+#: year as inputs: 16 observations left the sets) the shipped fit gives 75 of 144 and 30
+#: of 56; the floors sit one below, for floating-point differences between machines
+FLOOR_CALIBRATION_WITHIN = 74
+FLOOR_HOLDOUT_WITHIN = 29
 FLOOR_OBSERVATIONS = 150
 
 

@@ -159,8 +159,11 @@ def test_embedded_tanker_routes_carry_only_oil(flows_2024: FlowsResult) -> None:
 def test_embedded_base_year_waits_match_observed(
     embedded: Network, flows_2024: FlowsResult
 ) -> None:
-    # REGION_FACTS §2/§8: Caspian ferry waits of 2-7 days in all; the scheduled wait is in
-    # the free-flow time, the queue adds the rest. No 2024 ferry or post queues for weeks.
+    # REGION_FACTS §2/§8: Caspian ferry waits of 2-7 days in all, within the tolerance the
+    # fit gives a range of averages (25 %, docs/fit.md); the scheduled wait is in the
+    # free-flow time, the queue adds the rest. No 2024 ferry or post queues for weeks.
+    from overland.analyses.fit import QUEUE_LIMIT_H, QUEUE_TOLERANCE
+
     na = flows_2024.assignment
     res = na.result
     added = res.link_time - res.links.fft
@@ -168,7 +171,7 @@ def test_embedded_base_year_waits_match_observed(
         if lid in flows_2024.link_groups["caspian"]:
             scheduled = embedded.links[lid].wait_h or 0.0
             assert added[i] >= 0.0, lid
-            assert scheduled + added[i] <= 7 * 24, (lid, scheduled, added[i])
+            assert scheduled + added[i] <= QUEUE_LIMIT_H * (1 + QUEUE_TOLERANCE), (lid, added[i])
     queued = [lid for i, lid in enumerate(na.link_ids) if lid and added[i] > 14 * 24]
     assert not queued
 
