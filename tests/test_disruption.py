@@ -120,8 +120,12 @@ def test_recovery_matches_a_time_stepped_queue() -> None:
     none = _recover(100.0, 10.0, arrivals, np.full(3, np.inf))
     assert none.days == pytest.approx(100.0 / (10.0 - arrivals.sum()))
     assert none.diverted.sum() == 0
-    # arrivals at capacity and nobody with a detour: it never clears
-    assert _recover(100.0, 9.5, arrivals, np.full(3, np.inf)).days == NEVER_CLEARS_DAYS
+    # arrivals at capacity and nobody with a detour: it never clears, and the backlog
+    # stands for the rest of the year
+    stuck = _recover(100.0, 9.5, arrivals, np.full(3, np.inf))
+    assert stuck.days == NEVER_CLEARS_DAYS
+    assert stuck.area == pytest.approx(100.0 * NEVER_CLEARS_DAYS)
+    assert stuck.joined == pytest.approx(arrivals * NEVER_CLEARS_DAYS)
 
 
 def test_a_caspian_backlog_sends_cargo_round_and_clears_sooner(embedded: Network) -> None:

@@ -275,7 +275,11 @@ def _queues(
         lam = float(normal[e]) * (tonnes / on_edge if on_edge > 0 else 0.0) / 365.0
         cap = _capacity(network, state, e)
         backlog = lam * days
-        arrivals = np.array([lam * records[k]["tonnes_per_year"] / tonnes for k in ks])
+        arrivals = (
+            np.array([lam * records[k]["tonnes_per_year"] / tonnes for k in ks])
+            if tonnes > 0
+            else np.zeros(len(ks))
+        )
         if cap is None or backlog <= 0:
             rec_ = _Recovery(0.0, 0.0, np.zeros(len(ks)), np.zeros(len(ks)))
             premium = np.zeros(len(ks))
@@ -372,8 +376,14 @@ def _recover(backlog: float, mu: float, arrivals: FloatArray, threshold: FloatAr
         join = threshold >= q
         rate = mu - float(arrivals[join].sum())
         if rate <= 0:
-            days = t if q < backlog else NEVER_CLEARS_DAYS
-            return _Recovery(days, area, joined, diverted, standing=q)
+            if q < backlog:
+                return _Recovery(t, area, joined, diverted, standing=q)
+            # it never falls: the backlog stands for the rest of the year
+            rest = NEVER_CLEARS_DAYS - t
+            area += q * rest
+            joined += np.where(join, arrivals * rest, 0.0)
+            diverted += np.where(join, 0.0, arrivals * rest)
+            return _Recovery(NEVER_CLEARS_DAYS, area, joined, diverted, standing=q)
         below = threshold[threshold < q]
         nxt = float(below.max()) if below.size else 0.0
         dt = (q - nxt) / rate
