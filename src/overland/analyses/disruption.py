@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..assignment.corridor import on_edges
 from ..errors import BadArgumentError
 from ..graph import HAUL, FloatArray, graph_of
 from .criticality import ELEMENT_KINDS, DemandProblem, demand_problem, elements_of, solve_rows
@@ -408,11 +409,7 @@ def _equilibrium_flows(
     """Tonnes per year on every graph edge in the corridor flows (the logit equilibrium
     with capacities that ``overland flows`` reports)."""
     na = corridor_flows(network, date=state.date, scenario=scenario, growth=growth).assignment
-    flows = np.zeros(graph_of(network).n_edges)
-    edges = np.array(na.edges, np.int64)
-    real = edges >= 0
-    np.add.at(flows, edges[real], na.result.link_flow[real])
-    return flows
+    return on_edges(na.edges, na.result.link_flow, graph_of(network).n_edges)
 
 
 def _capacity(network: Network, state: NetworkState, e: int) -> float | None:

@@ -36,6 +36,7 @@ from ..assignment.corridor import (
     AssignmentProblem,
     NetworkAssignment,
     assignment_problem,
+    on_edges,
     package_demand,
 )
 from ..errors import BadArgumentError, NoRouteError
@@ -114,11 +115,9 @@ class FlowsResult:
         equilibrium, of every edge it uses. Its free-flow time plus these is how long it
         takes with the network as loaded on the date."""
         na = self.assignment
-        added = na.result.link_time - na.result.links.fft
-        edges = np.asarray(na.edges, np.int64)
-        real = edges >= 0
-        per_edge = dict(zip(edges[real].tolist(), added[real].tolist(), strict=True))
-        return float(sum(per_edge.get(e, 0.0) for e in route.edges))
+        n_edges = 1 + max(*na.edges, *route.edges)
+        added = on_edges(na.edges, na.result.link_time - na.result.links.fft, n_edges)
+        return float(added[list(route.edges)].sum())
 
     def group_tonnes(self, group: str) -> float:
         """Tonnes a link group carries per year (both directions, every link)."""
@@ -261,10 +260,6 @@ def _equilibrium(
         queries.append([q, *(replace(q, value_of_time=v) for v in values)])
     names = [[corridor_of(r, corridors) for r in rs] for rs in per_row]
     links_of = _route_links(network, p, g)
-    edge_link = np.full(g.n_edges, -1, np.int64)
-    for i, e in enumerate(p.edges):
-        if e >= 0:
-            edge_link[e] = i
     # column generation prices a queue's idle equipment by the link's own mode (a ferry's
     # wagons: the cheapest), a lower bound of what the routes in the sets pay
     waiting = _waiting_cost(network, p)
@@ -284,9 +279,8 @@ def _equilibrium(
             theta=logit_theta(network),
             tolerance=tolerance,
         )
-        on, link = edge_link >= 0, np.maximum(edge_link, 0)
-        added_edge = np.where(on, eq.added_h[link], 0.0)
-        extra_edge = np.where(on, (waiting * eq.added_h)[link], 0.0)
+        added_edge = on_edges(p.edges, eq.added_h, g.n_edges)
+        extra_edge = on_edges(p.edges, waiting * eq.added_h, g.n_edges)
         added = 0
         for i, variants in enumerate(queries):
             if not tonnes[i]:

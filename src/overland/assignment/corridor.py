@@ -47,6 +47,8 @@ from .engine import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
 
     from ..graph import Graph
@@ -59,6 +61,7 @@ __all__ = [
     "OdDemand",
     "assign_network",
     "assignment_problem",
+    "on_edges",
     "package_demand",
     "read_demand",
 ]
@@ -153,6 +156,17 @@ def read_demand(path: Path | str, network: Network) -> list[OdDemand]:
     if problems:
         raise NetworkDataError(problems=tuple(problems), path=str(p))
     return rows
+
+
+def on_edges(edges: Sequence[int], values: FloatArray, n_edges: int) -> FloatArray:
+    """Per graph edge (of ``n_edges``), the value of the assignment link on it, from
+    per-link ``values`` and the links' ``edges``; 0 where no link is (connectors, edge
+    -1, have none)."""
+    e = np.asarray(edges, np.int64)
+    real = e >= 0
+    out = np.zeros(n_edges)
+    np.add.at(out, e[real], np.asarray(values, float)[real])
+    return out
 
 
 @dataclass(frozen=True)
