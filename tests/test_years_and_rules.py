@@ -24,6 +24,23 @@ def toy_copy(tmp_path: Path) -> Path:
     return pkg
 
 
+def _add_ge_ban(
+    pkg: Path, rule_id: str, title: str, applies_to: str, modes: str | None = None
+) -> None:
+    """Append a transit ban on Georgia, in force, to the package's rules.yaml."""
+    with (pkg / "rules.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            f"- id: {rule_id}\n"
+            f"  title: {title}\n"
+            "  kind: transit_ban\n"
+            "  countries: [GE]\n"
+            f"  applies_to: {applies_to}\n"
+            + (f"  modes: {modes}\n" if modes else "")
+            + "  in_force: true\n"
+            "  source: [toy]\n"
+        )
+
+
 def test_flows_use_the_demand_of_their_year(toy_copy: Path) -> None:
     with (toy_copy / "demand.csv").open("a", encoding="utf-8") as f:
         f.write("tbilisi-baku-2019,tbilisi,baku,grain,2019,300,,toy,false,\n")
@@ -45,16 +62,12 @@ def test_flows_use_the_demand_of_their_year(toy_copy: Path) -> None:
 def test_a_rule_scoped_to_a_commodity_bans_only_that_cargo(toy_copy: Path) -> None:
     with (toy_copy / "commodities.csv").open("a", encoding="utf-8") as f:
         f.write("steel,Steel,t,1,600,0.01,toy,true,a second commodity for the test\n")
-    with (toy_copy / "rules.yaml").open("a", encoding="utf-8") as f:
-        f.write(
-            "- id: ge-steel-ban\n"
-            "  title: Steel from Armenia may not transit Georgia\n"
-            "  kind: transit_ban\n"
-            "  countries: [GE]\n"
-            "  applies_to: {origin_countries: [AM], commodities: [steel]}\n"
-            "  in_force: true\n"
-            "  source: [toy]\n"
-        )
+    _add_ge_ban(
+        toy_copy,
+        "ge-steel-ban",
+        "Steel from Armenia may not transit Georgia",
+        "{origin_countries: [AM], commodities: [steel]}",
+    )
     net = load_network(toy_copy)
     day = "2025-11-10"
     grain = shortest_route(net, "Yerevan", "Baku", date=day, commodity="grain")
@@ -72,17 +85,13 @@ def test_a_rule_scoped_to_a_commodity_bans_only_that_cargo(toy_copy: Path) -> No
 def test_a_ban_on_one_mode_leaves_its_countries_places_to_the_others(toy_copy: Path) -> None:
     # like the EU's ban on Russian road hauliers: Armenian cargo may not go by road in
     # Georgia, so Tbilisi is still reached by rail, and by road not at all
-    with (toy_copy / "rules.yaml").open("a", encoding="utf-8") as f:
-        f.write(
-            "- id: ge-road-ban\n"
-            "  title: Armenian hauliers may not drive in Georgia\n"
-            "  kind: transit_ban\n"
-            "  countries: [GE]\n"
-            "  applies_to: {origin_countries: [AM]}\n"
-            "  modes: [road]\n"
-            "  in_force: true\n"
-            "  source: [toy]\n"
-        )
+    _add_ge_ban(
+        toy_copy,
+        "ge-road-ban",
+        "Armenian hauliers may not drive in Georgia",
+        "{origin_countries: [AM]}",
+        modes="[road]",
+    )
     net = load_network(toy_copy)
     day = "2025-11-10"
     by_rail = shortest_route(net, "Yerevan", "Tbilisi", date=day, commodity="grain")
