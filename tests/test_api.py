@@ -72,7 +72,7 @@ def test_network_geojson_changes_with_the_date(client: TestClient) -> None:
         for f in ok(client, "/api/network?scenario=tripp")["features"]
         if f["properties"]["feature_type"] == "link"
     }
-    assert links["rail-aghband-meghri"] == "open"
+    assert links["rail-aghband-meghri_border_east"] == "open"
 
 
 def test_timeline_has_sources(client: TestClient) -> None:
@@ -246,7 +246,7 @@ def test_diff_of_two_states(client: TestClient) -> None:
     assert doc["b"] == {"scenario": "tripp", "date": doc["b"]["date"]}
     assert doc["b"]["date"] > doc["a"]["date"]
     changed = {c["id"]: (c["before"], c["after"]) for c in doc["links_changed"]}
-    assert changed["rail-meghri-ordubad"] == ("closed", "open")
+    assert changed["rail-meghri_border_west-ordubad"] == ("closed", "open")
     assert doc["events_added"]
     assert not doc["events_removed"]
     feats = doc["layer"]["features"]

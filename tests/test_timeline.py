@@ -85,12 +85,12 @@ def test_embedded_events_between_two_dates(embedded: Network) -> None:
 @pytest.mark.parametrize(
     ("scenario", "link"),
     [
-        ("tripp", "rail-aghband-meghri"),
+        ("tripp", "rail-aghband-meghri_border_east"),
         ("tripp", "rail-horadiz-aghband"),
         ("margara", "road-margara-alican"),
         ("margara", "rail-akhuryan-dogukapi"),
         ("kars-dilucu", "rail-kars-dilucu"),
-        ("open-caucasus", "rail-meghri-ordubad"),
+        ("open-caucasus", "rail-meghri_border_west-ordubad"),
         ("open-caucasus", "road-margara-alican"),
         ("open-caucasus", "rail-dilucu-sadarak"),
     ],
