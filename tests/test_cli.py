@@ -66,6 +66,20 @@ def test_timeline_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Akhuryan – Doğukapı" in out
 
 
+def test_a_date_the_data_does_not_reach_is_noted(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["timeline", "--date", "2099-01-01", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["date"] == "2099-01-01"  # stdout stays one JSON document
+    assert "after the data's as-of date" in out.err
+    assert "flows for 2099 use the 2025 rows" in out.err
+    assert main(["timeline", "--date", "2014-01-01"]) == 0
+    early = capsys.readouterr().err
+    assert "as-of" not in early
+    assert "flows for 2014 use the 2015 rows" in early
+    assert main(["timeline", "--date", "2020-01-01"]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("args", "kind", "text"),
     [

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NetworkState",
     "StateDiff",
+    "date_notes",
     "diff_states",
     "parse_date",
     "scenario_events",
@@ -175,6 +176,27 @@ def scenario_summaries(network: Network) -> list[dict[str, Any]]:
         }
         for sid, sc in sorted(network.scenarios.items())
     ]
+
+
+def date_notes(network: Network, day: dt.date, scenario: str | None = None) -> list[str]:
+    """What a reader should know about a query date the data does not reach: a date after
+    the package's ``data_as_of`` (without a scenario the network stays as it was then)
+    and a year outside the demand table's years (the nearest table year serves it)."""
+    notes = []
+    as_of = network.manifest.data_as_of
+    if scenario is None and day > as_of:
+        notes.append(
+            f"{day} is after the data's as-of date {as_of}: the network is as it was then "
+            "(planned events count only under a scenario)"
+        )
+    years = sorted({d.year for d in network.demand.values()})
+    if years and not years[0] <= day.year <= years[-1]:
+        pick = years[-1] if day.year > years[-1] else years[0]
+        notes.append(
+            f"the demand table covers {years[0]}–{years[-1]}; flows for {day.year} use "
+            f"the {pick} rows"
+        )
+    return notes
 
 
 def state_as_of(

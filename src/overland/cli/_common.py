@@ -129,9 +129,16 @@ def load(package: Path | None) -> Network:
 
 
 def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
-    from ..timeline import parse_date
+    """The network on a date; a date the data does not reach gets a note on stderr."""
+    from rich.console import Console
 
-    return net.as_of(parse_date(date) if date else None, scenario)
+    from ..timeline import date_notes, parse_date
+
+    state = net.as_of(parse_date(date) if date else None, scenario)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for note in date_notes(net, state.date, scenario):
+        err.print(f"[yellow]note:[/yellow] {note}")
+    return state
 
 
 @app.callback(invoke_without_command=True)
