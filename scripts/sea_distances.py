@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,13 +112,19 @@ def distance(
     return float(props["length"]), list(props.get("traversed_passages") or []), course
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def table_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every distance script takes: ``--csv`` and ``--places``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--csv", type=Path, help="write the table as CSV to this path")
-    parser.add_argument("--shapes", type=Path, help="write the courses as shapes.geojson here")
     parser.add_argument(
         "--places", type=Path, default=PLACES, help="places.csv to read coordinates from"
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = table_parser(__doc__)
+    parser.add_argument("--shapes", type=Path, help="write the courses as shapes.geojson here")
     args = parser.parse_args(argv)
 
     places = load_places(args.places)
@@ -151,15 +158,21 @@ def main(argv: list[str] | None = None) -> int:
         doc = {"type": "FeatureCollection", "features": kept}
         args.shapes.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
     header = ("link", "from", "to", "option", "km", "nm", "passages")
-    if args.csv:
-        with args.csv.open("w", newline="", encoding="utf-8") as f:
+    emit(header, rows, args.csv, "{0:34} {3:6} {4:>7} {5:>7}  {6}")
+    return 0
+
+
+def emit(
+    header: Sequence[str], rows: Sequence[Sequence[object]], path: Path | None, line: str
+) -> None:
+    """Write the table as CSV to ``path`` (if given) and print it, each row as ``line``."""
+    if path:
+        with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(header)
             w.writerows(rows)
-    print(f"{header[0]:34} {header[3]:6} {header[4]:>7} {header[5]:>7}  {header[6]}")
-    for r in rows:
-        print(f"{r[0]:34} {r[3]:6} {r[4]:>7} {r[5]:>7}  {r[6]}")
-    return 0
+    for r in (header, *rows):
+        print(line.format(*r))
 
 
 if __name__ == "__main__":

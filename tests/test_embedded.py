@@ -108,6 +108,19 @@ def test_lengths_against_great_circle(embedded: Network) -> None:
             assert link.length_km <= DETOUR_LIMIT * gc + DETOUR_SLACK_KM, link.id
 
 
+def test_air_links_are_geodesics(embedded: Network) -> None:
+    air = [link for link in embedded.links.values() if link.mode == "air"]
+    assert len(air) >= 10
+    for link in air:
+        a, b = embedded.places[link.from_place], embedded.places[link.to_place]
+        # the sphere and WGS84 differ by under 0.5 %
+        gc = great_circle_km(a.lat, a.lon, b.lat, b.lon)
+        assert link.length_km == pytest.approx(gc, rel=0.005), link.id
+        assert link.duration_h is not None
+        assert gc / 1000 < link.duration_h < 48, link.id  # under 1,000 km/h, under 2 days
+        assert set(link.commodities) <= {"containers", "general"}, link.id
+
+
 def test_places_lie_in_their_countries(embedded: Network) -> None:
     for p in embedded.places.values():
         c = embedded.countries[p.country]

@@ -162,6 +162,27 @@ def test_tanker_route_is_reserved_for_oil(embedded: Network) -> None:
     assert any(lid.startswith("ferry-") for lid in grain.links)
 
 
+def test_air_is_the_fastest_and_dearest_way_from_china_to_europe(embedded: Network) -> None:
+    ask = {"commodity": "containers", "date": "2024-06-01"}
+    fast = shortest_route(embedded, "Shanghai", "Rotterdam", objective="time", **ask)
+    usual = shortest_route(embedded, "Shanghai", "Rotterdam", **ask)
+    assert fast.modes == ("air",)
+    # airport to airport: a day's handling, the flight, a day's customs, half a day's wait
+    assert 2 <= fast.time_h / 24 <= 4
+    # the rate is per tonne-km on the geodesic (modes.csv), plus the entry fee
+    rate = embedded.modes["air"].cost_usd_per_tkm
+    fee = sum(b.fee_usd_per_t for b in fast.borders)
+    assert fast.cost_usd_per_t == pytest.approx(rate * fast.distance_km + fee, rel=1e-6)
+    # an average container's hours are not worth 25 times the sea's price
+    assert "air" not in usual.modes
+    assert fast.cost_usd_per_t > 20 * usual.cost_usd_per_t
+    # bulk never flies: the air links carry containers and general cargo only
+    wheat = shortest_route(
+        embedded, "Shanghai", "Rotterdam", commodity="grain", date="2024-06-01", objective="time"
+    )
+    assert "air" not in wheat.modes
+
+
 def test_alternatives_differ(embedded: Network) -> None:
     routes = alternative_routes(embedded, "Astana", "Yerevan", k=5, date="2025-11-10")
     assert 2 <= len(routes) <= 5

@@ -147,7 +147,7 @@ class NoFreightServiceError(BadArgumentError):
         where = f" (it is on the {', '.join(self.layers)} layer(s) only)" if self.layers else ""
         super().__init__(
             f"no freight service at {place!r}{where}; choose a place with a rail, road, "
-            "ferry or sea link"
+            "ferry, sea or air link"
         )
 
 

@@ -19,6 +19,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -72,10 +74,17 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-Mode = Literal["rail", "road", "ferry", "sea"]
-MODES: tuple[str, ...] = ("rail", "road", "ferry", "sea")
+Mode = Literal["rail", "road", "ferry", "sea", "air"]
+MODES: tuple[str, ...] = ("rail", "road", "ferry", "sea", "air")
+#: Fastest commercial speeds: anything on the ground, and an aircraft's block speed.
+GROUND_SPEED_MAX_KMH = 160.0
+AIR_SPEED_MAX_KMH = 1000.0
+#: The modes that reach a port by land (a port's hinterland traffic).
+LAND_MODES: tuple[str, ...] = ("rail", "road")
 UTILITY_MODES: tuple[str, ...] = ("oil_pipeline", "gas_pipeline", "fibre", "power")
-LinkMode = Literal["rail", "road", "ferry", "sea", "oil_pipeline", "gas_pipeline", "fibre", "power"]
+LinkMode = Literal[
+    "rail", "road", "ferry", "sea", "air", "oil_pipeline", "gas_pipeline", "fibre", "power"
+]
 CapacityUnit = Literal["Mt_per_year", "bcm_per_year", "tbit_s", "mw"]
 #: The one capacity unit each utility layer is counted in (no mixing of Mt/yr and bcm/yr).
 UNIT_OF_MODE: dict[str, str] = {
@@ -85,14 +94,23 @@ UNIT_OF_MODE: dict[str, str] = {
     "power": "mw",
 }
 Gauge = Literal["1520", "1435", "dual"]
-Layer = Literal["rail_1520", "rail_1435", "road", "ferry", "sea"]
-LAYERS: tuple[str, ...] = ("rail_1520", "rail_1435", "road", "ferry", "sea")
+Layer = Literal["rail_1520", "rail_1435", "road", "ferry", "sea", "air"]
+LAYERS: tuple[str, ...] = ("rail_1520", "rail_1435", "road", "ferry", "sea", "air")
 LinkStatus = Literal["open", "closed", "planned"]
 CrossingStatus = Literal["open", "closed"]
 EventStatus = Literal["happened", "planned", "hypothetical"]
 PlaceKind = Literal["city", "station", "port", "border", "junction", "terminal", "waypoint"]
 RuleKind = Literal["transit_ban", "border_closed"]
 DatePrecision = Literal["day", "month", "year"]
+
+
+def _check_speed(mode: object, speed_kmh: float) -> float:
+    if mode != "air" and speed_kmh > GROUND_SPEED_MAX_KMH:
+        raise ValueError(
+            f"{speed_kmh:g} km/h is too fast for {mode}: at most "
+            f"{GROUND_SPEED_MAX_KMH:g} km/h on the ground ({AIR_SPEED_MAX_KMH:g} in the air)"
+        )
+    return speed_kmh
 
 
 def _split_list(value: object) -> object:
@@ -191,7 +209,7 @@ class Link(_Sourced):
     from_place: Id = Field(alias="from", description="Place id at one end.")
     to_place: Id = Field(alias="to", description="Place id at the other end.")
     mode: LinkMode = Field(
-        description="Freight: rail, road, ferry, sea; utility layers: oil_pipeline, "
+        description="Freight: rail, road, ferry, sea, air; utility layers: oil_pipeline, "
         "gas_pipeline, fibre, power."
     )
     gauge: Gauge | None = Field(
@@ -206,8 +224,8 @@ class Link(_Sourced):
     speed_kmh: float | None = Field(
         None,
         gt=0,
-        le=160,
-        description="Commercial speed; default from modes.csv.",
+        le=AIR_SPEED_MAX_KMH,
+        description="Commercial speed; default from modes.csv (at most 160 km/h on the ground).",
         json_schema_extra=_unit("km/h"),
     )
     duration_h: float | None = Field(
@@ -245,7 +263,7 @@ class Link(_Sourced):
         None,
         ge=0,
         le=5000,
-        description="Fixed charge per tonne (ferry or sea tariff).",
+        description="Fixed charge per tonne (ferry, sea or air tariff).",
         json_schema_extra=_unit("USD/t"),
     )
     cost_usd_per_tkm: float | None = Field(
@@ -267,6 +285,11 @@ class Link(_Sourced):
     detour_reason: str = Field(
         "", description="Why the length may exceed twice the great-circle distance."
     )
+
+    @field_validator("speed_kmh")
+    @classmethod
+    def _ground_speed(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return None if value is None else _check_speed(info.data.get("mode"), value)
 
     @model_validator(mode="after")
     def _gauge_and_ends(self) -> Link:
@@ -361,7 +384,9 @@ class Transfer(_Sourced):
 
     id: Id = Field(description="Unique id.")
     place: Id = Field(description="Where the change happens.")
-    from_layer: Layer = Field(description="Layer left: rail_1520, rail_1435, road, ferry, sea.")
+    from_layer: Layer = Field(
+        description="Layer left: rail_1520, rail_1435, road, ferry, sea, air."
+    )
     to_layer: Layer = Field(description="Layer entered.")
     time_h: float = Field(ge=0, le=1000, description="Handling time.", json_schema_extra=_unit("h"))
     cost_usd_per_t: float = Field(
@@ -381,7 +406,10 @@ class ModeParams(_Sourced):
 
     mode: Mode = Field(description="The mode these defaults apply to.")
     speed_kmh: float = Field(
-        gt=0, le=160, description="Commercial speed incl. stops.", json_schema_extra=_unit("km/h")
+        gt=0,
+        le=AIR_SPEED_MAX_KMH,
+        description="Commercial speed incl. stops (at most 160 km/h on the ground).",
+        json_schema_extra=_unit("km/h"),
     )
     cost_usd_per_tkm: float = Field(
         ge=0, le=2, description="Line-haul rate.", json_schema_extra=_unit("USD/t-km")
@@ -397,6 +425,11 @@ class ModeParams(_Sourced):
         "the cargo's value of time: the idle wagon, truck or box (corridor flows).",
         json_schema_extra=_unit("USD/t-h"),
     )
+
+    @field_validator("speed_kmh")
+    @classmethod
+    def _ground_speed(cls, value: float, info: ValidationInfo) -> float:
+        return _check_speed(info.data.get("mode"), value)
 
 
 class Commodity(_Sourced):

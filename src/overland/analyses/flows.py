@@ -42,6 +42,7 @@ from ..assignment.corridor import (
 from ..errors import BadArgumentError, NoRouteError
 from ..graph import FloatArray, graph_of
 from ..routing import Query, best_loaded, pair_query
+from ..schema import LAND_MODES
 from .logit import (
     ChoiceSets,
     LogitEquilibrium,
@@ -439,9 +440,9 @@ def _result(
                 share * float(sets.value_of_time[k]) / vot if vot else share
             )
             r = sets.routes[k]
-            if r.links and network.links[r.links[0]].mode not in ("ferry", "sea"):
+            if r.links and network.links[r.links[0]].mode in LAND_MODES:
                 land_ends[r.origin] += share
-            if r.links and network.links[r.links[-1]].mode not in ("ferry", "sea"):
+            if r.links and network.links[r.links[-1]].mode in LAND_MODES:
                 land_ends[r.destination] += share
             for c in r.countries[1:-1]:
                 if c not in (r.countries[0], r.countries[-1]):

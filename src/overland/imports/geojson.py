@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BadArgumentError
+from ..schema import MODES
 from ._countries import CountryIndex, country_index
 from ._draft import DraftLink, DraftPlace, ImportReport
 from ._graph import haversine_km
@@ -67,8 +68,8 @@ class GeojsonOptions:
             raise BadArgumentError(
                 f"cannot map {', '.join(bad)}; fields that can be mapped: {', '.join(FIELDS)}"
             )
-        if self.mode not in ("rail", "road", "ferry", "sea"):
-            raise BadArgumentError(f"unknown mode {self.mode!r}; valid: rail, road, ferry, sea")
+        if self.mode not in MODES:
+            raise BadArgumentError(f"unknown mode {self.mode!r}; valid: {', '.join(MODES)}")
 
 
 def _features(path: Path) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
@@ -228,7 +229,7 @@ def _link(
     base = _pid(_text(props, m, "id") or f"line-{i + 1}")
     lid = base if n_parts == 1 else f"{base}-{k + 1}"
     mode = _text(props, m, "mode").lower() or opts.mode
-    if mode not in ("rail", "road", "ferry", "sea"):
+    if mode not in MODES:
         report.note(
             "unknown_mode",
             "lines of a mode the package has no layer for (dropped)",

@@ -145,7 +145,7 @@ def _main_pairs(network: Network) -> list[tuple[str, str]]:
         return pairs
     degree: Counter[str] = Counter()
     for link in network.links.values():
-        if link.mode in ("rail", "road", "ferry", "sea"):
+        if link.is_freight:
             degree[link.from_place] += 1
             degree[link.to_place] += 1
     hubs = [p for p, _ in degree.most_common(4)]

@@ -32,7 +32,7 @@ __all__ = ["COLOURS", "flow_map_svg", "route_label", "route_map_svg"]
 
 #: Okabe-Ito: colour-blind-safe, and apart from the grey network beneath
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-MODE_STYLE = {"rail": "-", "road": "--", "ferry": ":", "sea": ":"}
+MODE_STYLE = {"rail": "-", "road": "--", "ferry": ":", "sea": ":", "air": "-."}
 WIDTH_IN = 9.0
 
 

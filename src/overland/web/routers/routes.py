@@ -17,7 +17,7 @@ from ..deps import Ctx
 
 __all__ = ["build"]
 
-Mode = Literal["rail", "road", "ferry", "sea"]
+Mode = Literal["rail", "road", "ferry", "sea", "air"]
 
 
 def build(limits: Limits) -> APIRouter:

@@ -9,7 +9,7 @@ const START = new Date("1988-01-02T00:00:00Z");
 const END = new Date("2030-12-31T00:00:00Z");
 const DAY = 86400000;
 const COUNTRIES = ["RU", "IR", "AZ", "GE", "AM", "TR", "KZ", "TM", "UZ", "CN", "BY", "UA"];
-const MODES = ["rail", "road", "ferry", "sea"];
+const MODES = ["rail", "road", "ferry", "sea", "air"];
 
 // Colours. Routes use the Okabe–Ito colour-blind-safe set; the network is drawn in
 // low-chroma tones and told apart by dash and width, so no route shares a colour with it
@@ -19,7 +19,7 @@ const PALETTE = {
   routes: ["#0072B2", "#D55E00", "#E69F00"],
   network: {
     rail_1520: "#3a3a3a", rail_1435: "#7a6a58", rail_other: "#9a9a9a", road: "#b5ad9f",
-    ferry: "#8a9490", sea: "#8a9490", closed: "#111111", planned: "#c8c8c8",
+    ferry: "#8a9490", sea: "#8a9490", air: "#9c94a8", closed: "#111111", planned: "#c8c8c8",
     oil_pipeline: "#4a4038", gas_pipeline: "#8f8a6a", fibre: "#8a8290", power: "#6e5a5a",
   },
   flows: ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"].reverse(),
@@ -33,6 +33,7 @@ const NET_STYLE = {
   road: { color: PALETTE.network.road, weight: 1.6, dashArray: "6 3", label: "road" },
   ferry: { color: PALETTE.network.ferry, weight: 1.8, dashArray: "1 5", label: "ferry" },
   sea: { color: PALETTE.network.sea, weight: 1.6, dashArray: "3 4 1 4", label: "sea lane (along its course)" },
+  air: { color: PALETTE.network.air, weight: 1.2, dashArray: "1 4 6 4", label: "air (straight line between the airports)" },
   planned: { color: PALETTE.network.planned, weight: 1.5, dashArray: "2 6", label: "planned (not open on the date)" },
   closed: { color: PALETTE.network.closed, weight: 1.5, dashArray: "4 4", label: "closed on the date" },
   oil_pipeline: { color: PALETTE.network.oil_pipeline, weight: 2.6, dashArray: "12 3", label: "oil pipeline" },
@@ -189,6 +190,7 @@ function drawNetwork(fitView) {
   const shown = shownLayers();
   const keys = new Set();
   const seaAt = {};
+  const airAt = {};
   state.links = {};
   state.degree = {};
   let drawnUtility = [];
@@ -207,6 +209,10 @@ function drawNetwork(fitView) {
         for (const [here, there] of [[p.from, p.to_name], [p.to, p.from_name]]) (seaAt[here] = seaAt[here] || []).push(`${there}${p.detour_reason ? " (" + p.detour_reason + ")" : ""}`);
         return false;
       }
+      if (p.mode === "air") { // long straight lines across the map: listed at their airports
+        for (const [here, there] of [[p.from, p.to_name], [p.to, p.from_name]]) (airAt[here] = airAt[here] || []).push(there);
+        return false;
+      }
       keys.add(netKey(p));
       return true;
     },
@@ -221,12 +227,14 @@ function drawNetwork(fitView) {
     const p = f.properties;
     if (p.feature_type !== "place") continue;
     const [lon, lat] = f.geometry.coordinates;
-    const sea = seaAt[p.id] ? `<br>sea lanes to ${seaAt[p.id].map(esc).join("; ")}` : "";
+    const sea = (seaAt[p.id] ? `<br>sea lanes to ${seaAt[p.id].map(esc).join("; ")}` : "")
+      + (airAt[p.id] ? `<br>air freight to ${airAt[p.id].map(esc).join("; ")}` : "");
     L.circleMarker([lat, lon], { radius: p.kind === "border" ? 2.5 : 3.5, color: "#333", weight: 1, fillColor: p.kind === "port" ? "#cfe3ea" : "#fff", fillOpacity: 1 })
       .bindTooltip(esc(p.name) + sea).on("click", () => pickPlace(p.id)).addTo(placeLayer);
   }
   state.netKeys = keys;
   state.seaListed = Object.keys(seaAt).length > 0;
+  state.airListed = Object.keys(airAt).length > 0;
   drawLabels();
   renderLegend();
   if (fitView && drawnUtility.length) fit(L.featureGroup(drawnUtility).getBounds());
@@ -293,12 +301,13 @@ function rampHtml(key, colours, labels, title) {
 
 function renderLegend() {
   const parts = [];
-  const order = ["rail_1520", "rail_1435", "rail_other", "road", "ferry", "sea", "planned", "closed", ...UTILITY];
+  const order = ["rail_1520", "rail_1435", "rail_other", "road", "ferry", "sea", "air", "planned", "closed", ...UTILITY];
   const net = order.filter((k) => state.netKeys.has(k));
   if (net.length) {
     parts.push("<h3>Network</h3>");
     for (const k of net) parts.push(entry(k, NET_STYLE[k], NET_STYLE[k].label));
     if (state.seaListed) parts.push(`<div class="entry small" data-key="sea-listed">sea lanes around continents: listed at their ports</div>`);
+    if (state.airListed) parts.push(`<div class="entry small" data-key="air-listed">air freight links: listed at their airports</div>`);
     parts.push(`<div class="entry" data-key="places"><svg width="34" height="10" aria-hidden="true"><circle cx="10" cy="5" r="3.5" fill="#fff" stroke="#333"/><circle cx="24" cy="5" r="3.5" fill="#cfe3ea" stroke="#333"/></svg><span>place, port (click: from / to)</span></div>`);
   }
   const a = state.analysis;
