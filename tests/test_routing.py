@@ -108,6 +108,16 @@ def test_1996_rail_blocked_everywhere_but_far_away(embedded: Network) -> None:
     assert any(i.startswith("rail-") for i in ids)  # the Abkhazia line closures
 
 
+def test_kars_gyumri_freight_ran_until_july_1993(embedded: Network) -> None:
+    # Türkiye closed the border on 1993-04-03 (road), the last freight trains ran in July
+    spring = shortest_route(embedded, "Gyumri", "Kars", modes=["rail"], date="1993-05-01")
+    assert "rail-akhuryan-dogukapi" in spring.links
+    with pytest.raises(NoRouteError):
+        shortest_route(embedded, "Gyumri", "Kars", modes=["rail"], date="1993-08-01")
+    road = shortest_route(embedded, "Gyumri", "Kars", modes=["road"], date="1993-05-01")
+    assert "GE" in road.countries  # by road the border was closed: round through Georgia
+
+
 def test_kazakh_wheat_reaches_armenia_after_the_ban(embedded: Network) -> None:
     r = shortest_route(embedded, "Astana", "Yerevan", date="2025-11-10", commodity="grain")
     assert "AZ" in r.countries
