@@ -48,6 +48,14 @@ def test_toy_values_equal_independent_computations(toy: Network) -> None:
     assert res["tt-yerevan-baku-2025"].model == pytest.approx(route.time_h)
     assert res["di-yerevan-baku"].model == pytest.approx(route.distance_km)
     assert res["ra-yerevan-baku"].model == pytest.approx(route.cost_usd_per_t)
+    # on the move only: each link's length at its speed, without the border dwell
+    running = sum(
+        toy.links[lid].length_km
+        / (toy.links[lid].speed_kmh or toy.modes[toy.links[lid].mode].speed_kmh)
+        for lid in route.links
+    )
+    assert res["mv-yerevan-baku-2025"].model == pytest.approx(running)
+    assert running < route.time_h
     flows = corridor_flows(toy, date=day)
     tonnes = dict(zip(flows.links["link"], flows.links["tonnes"], strict=True))[
         "gardabani-boyuk_kasik"

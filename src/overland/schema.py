@@ -491,7 +491,7 @@ QUERY_REQUIRED: dict[str, frozenset[str]] = {
     "dwell": frozenset({"crossing"}),
     "share": frozenset({"corridor"}),
 }
-ROUTE_MEASURES = ("time", "distance", "cost")
+ROUTE_MEASURES = ("time", "moving", "distance", "cost")
 SHARE_BASES = ("tonnes", "value")
 ObservationCategory = Literal[
     "transit_time", "dwell", "rate", "distance", "volume", "share", "capacity"

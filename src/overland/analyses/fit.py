@@ -228,6 +228,8 @@ class _Evaluator:
         measure = q.args["measure"]
         if measure == "time":
             return "hours", r.time_h
+        if measure == "moving":  # on the move only: no waits for departures, borders, transfers
+            return "hours", r.moving_time_h
         if measure == "distance":
             return "km", r.distance_km
         return "usd_per_t", r.cost_usd_per_t
