@@ -62,6 +62,10 @@ def test_toy_values_equal_independent_computations(toy: Network) -> None:
     ]
     assert res["vol-ge-az-border"].model == pytest.approx(tonnes)
     assert res["vol-group"].model == pytest.approx(flows.group_tonnes("into_azerbaijan"))
+    # a realised time: the route's free-flow hours plus what the date's flows queue on it
+    loaded = res["tl-yerevan-baku-2025"].model
+    assert loaded == pytest.approx(route.time_h + flows.queue_hours(route))
+    assert loaded >= route.time_h
     assert res["dw-ge-az"].model == toy.crossings["ge-az-rail"].dwell_mean_h
     assert res["cap-ge-az"].model == toy.crossings["ge-az-rail"].capacity_t_per_year
     assert res["sh-middle"].model == pytest.approx(1.0)
@@ -139,8 +143,11 @@ def test_bad_observation_rows_are_reported(tmp_path: Path) -> None:
         f.write("bad-key,volume,2025,1,t,,,0.1,x,tonnes lnk=a,,false,toy,false,,\n")
         f.write("bad-group,volume,2025,1,t,,,0.1,x,tonnes group=nope,,false,toy,false,,\n")
         f.write("bad-source,volume,2025,1,t,,,0.1,x,tonnes link=yerevan-gyumri,,false,zz,false,,\n")
+        q = "route from=yerevan to=baku measure=distance loaded=true"
+        f.write(f"bad-loaded,distance,2025,1,km,,,0.1,x,{q},,false,toy,false,,\n")
     report = validate_package(pkg)
     text = "\n".join(str(p) for p in report.errors)
+    assert "loaded=true adds queue hours: it needs measure=time" in text
     assert "unknown query verb 'weigh'" in text
     assert "tonnes takes no 'lnk'" in text
     assert "unknown group 'nope'" in text

@@ -478,7 +478,18 @@ class DemandRow(_Sourced):
 #: the keys each observation-query verb takes (docs/fit.md)
 QUERY_KEYS: dict[str, frozenset[str]] = {
     "route": frozenset(
-        {"from", "to", "via", "modes", "avoid", "commodity", "scenario", "objective", "measure"}
+        {
+            "from",
+            "to",
+            "via",
+            "modes",
+            "avoid",
+            "commodity",
+            "scenario",
+            "objective",
+            "measure",
+            "loaded",
+        }
     ),
     "dwell": frozenset({"crossing"}),
     "tonnes": frozenset({"link", "group", "port", "crossing"}),
@@ -557,6 +568,10 @@ def parse_query(text: str) -> ObservationQuery:
         raise ValueError(f"{verb} takes exactly one of {', '.join(sorted(QUERY_KEYS[verb]))}")
     if verb == "route" and args["measure"] not in ROUTE_MEASURES:
         raise ValueError(f"measure must be one of {', '.join(ROUTE_MEASURES)}")
+    if verb == "route" and args.get("loaded", "false") not in ("true", "false"):
+        raise ValueError("loaded must be true or false")
+    if verb == "route" and args.get("loaded") == "true" and args["measure"] != "time":
+        raise ValueError("loaded=true adds queue hours: it needs measure=time")
     if verb == "share" and args.get("by", "tonnes") not in SHARE_BASES:
         raise ValueError(f"by must be one of {', '.join(SHARE_BASES)}")
     return ObservationQuery(verb, args)

@@ -227,7 +227,8 @@ class _Evaluator:
         )
         measure = q.args["measure"]
         if measure == "time":
-            return "hours", r.time_h
+            queued = self.flows(day).queue_hours(r) if q.args.get("loaded") == "true" else 0.0
+            return "hours", r.time_h + queued
         if measure == "moving":  # on the move only: no waits for departures, borders, transfers
             return "hours", r.moving_time_h
         if measure == "distance":
