@@ -193,7 +193,7 @@ def test_report_and_api_carry_the_fit(tmp_path: Path) -> None:
     from overland.web import ServerConfig, create_app
 
     doc = run_json(["report", "--package", str(TOY), "--out", str(tmp_path / "r"), "--json"])
-    assert doc["fit"]["summary"]["all"]["count"] == 9
+    assert doc["fit"]["summary"]["all"]["count"] == 11  # the toy's observations.csv rows
     page = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "How well the model fits the world" in page
     app = create_app(ServerConfig(package=TOY, warm=False))
