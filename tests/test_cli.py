@@ -83,7 +83,7 @@ def test_a_date_the_data_does_not_reach_is_noted(capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("args", "kind", "text"),
     [
-        (["timeline", "--date", "2025-02-30"], "bad_argument", "expected YYYY-MM-DD"),
+        (["timeline", "--date", "2025-02-30"], "bad_argument", "no such day"),
         (["timeline", "--scenario", "trip"], "bad_scenario", "valid scenarios are"),
         (["summary", "--date", "1900-01-01"], "bad_scenario", "base date"),
         (["scenarios", "--diff", "tripp"], "bad_argument", "two scenario names"),

@@ -8,6 +8,7 @@ applied, in date order. Events with status ``happened`` always apply; ``planned`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -37,9 +38,12 @@ def parse_date(value: str | dt.date, *, what: str = "date") -> dt.date:
     """A date from ``YYYY-MM-DD`` text (or a date), with a clear error."""
     if isinstance(value, dt.date):
         return value
+    text = value.strip()
     try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # the form is right, the day is not
+            raise BadArgumentError(f"bad {what} {value!r}: no such day ({exc})") from None
         raise BadArgumentError(
             f"bad {what} {value!r}: expected YYYY-MM-DD, e.g. 2025-11-10"
         ) from None
