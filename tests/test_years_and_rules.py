@@ -84,7 +84,7 @@ def test_a_rule_scoped_to_a_commodity_bans_only_that_cargo(toy_copy: Path) -> No
 
 def test_a_ban_on_one_mode_leaves_its_countries_places_to_the_others(toy_copy: Path) -> None:
     # like the EU's ban on Russian road hauliers: Armenian cargo may not go by road in
-    # Georgia, so Tbilisi is still reached by rail, and by road not at all
+    # Georgia, so Tbilisi is still reached by rail
     _add_ge_ban(
         toy_copy,
         "ge-road-ban",
@@ -96,9 +96,23 @@ def test_a_ban_on_one_mode_leaves_its_countries_places_to_the_others(toy_copy: P
     day = "2025-11-10"
     by_rail = shortest_route(net, "Yerevan", "Tbilisi", date=day, commodity="grain")
     assert by_rail.modes == ("rail",)
+    # the toy has no road at all: the refusal says so and does not blame the ban
     with pytest.raises(NoRouteError) as err:
         shortest_route(net, "Yerevan", "Tbilisi", date=day, commodity="grain", modes=["road"])
-    assert any(b["id"] == "ge-road-ban" for b in err.value.blocked_by)
+    assert not any(b["kind"] == "rule" for b in err.value.blocked_by)
+    assert "modes other than road" in str(err.value)
+    # a ban on the mode that does exist is named as the reason
+    _add_ge_ban(
+        toy_copy,
+        "ge-rail-ban",
+        "No Armenian trains in Georgia",
+        "{origin_countries: [AM]}",
+        "[rail]",
+    )
+    net = load_network(toy_copy)
+    with pytest.raises(NoRouteError) as err:
+        shortest_route(net, "Yerevan", "Tbilisi", date=day, commodity="grain", modes=["rail"])
+    assert any(b["id"] == "ge-rail-ban" for b in err.value.blocked_by)
 
 
 def test_a_rule_naming_an_unknown_commodity_is_refused(toy_copy: Path) -> None:

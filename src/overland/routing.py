@@ -332,9 +332,10 @@ def _check_ends(q: Query, rules: list[Rule]) -> None:
         for rule in rules:
             if rule.kind != "transit_ban" or country not in rule.countries:
                 continue
-            if rule.modes and not (q.modes and set(q.modes) <= set(rule.modes)):
+            if rule.modes:
                 # a ban on some modes (road hauliers): the place may still be reached by
-                # another; the mask keeps the banned modes out of the country
+                # another; the mask keeps the banned modes out of the country, and when
+                # nothing is left the explanation says whether the ban or the network is why
                 continue
             raise NoRouteError(
                 f"{net.places[pid].name} lies in {net.countries[country].name}: "
