@@ -48,6 +48,8 @@ def test_unknown_scenario_lists_the_valid_ones(toy: Network) -> None:
 
 def test_bad_and_early_dates(toy: Network) -> None:
     with pytest.raises(BadArgumentError, match="expected YYYY-MM-DD"):
+        toy.as_of("1 May 2025")
+    with pytest.raises(BadArgumentError, match="no such day"):
         toy.as_of("2025-13-01")
     with pytest.raises(ScenarioError, match="before the package's base date"):
         toy.as_of("1980-01-01")
