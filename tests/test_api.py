@@ -73,6 +73,10 @@ def test_network_geojson_changes_with_the_date(client: TestClient) -> None:
         if f["properties"]["feature_type"] == "link"
     }
     assert links["rail-aghband-meghri_border_east"] == "open"
+    # a date the data does not reach says so
+    assert after["properties"]["notes"] == []
+    late = ok(client, "/api/network?date=2099-01-01")["properties"]["notes"]
+    assert any("after the data's as-of date" in n for n in late)
 
 
 def test_timeline_has_sources(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from ...export import state_geojson
 from ...graph import graph_of
 from ...places import name_key
-from ...timeline import diff_states, parse_date, scenario_summaries, timeline_events
+from ...timeline import date_notes, diff_states, parse_date, scenario_summaries, timeline_events
 from ..deps import Ctx
 
 __all__ = ["layers", "router"]
@@ -130,6 +130,7 @@ async def network_geojson(
         doc["properties"]["rules_in_force"] = [
             {"id": r.id, "title": r.title} for r in state.rules_in_force()
         ]
+        doc["properties"]["notes"] = date_notes(network, state.date, scenario)
         return doc
 
     return await ctx.compute(f"network:{state.date}|{scenario}", work)

@@ -178,6 +178,8 @@ async function loadNetwork() {
   $("rules").innerHTML = rules.length
     ? `<details><summary>${rules.length} transit rule${rules.length > 1 ? "s" : ""} in force on ${esc(doc.properties.date)}</summary><ul>${rules.map((r) => `<li>${esc(r.title)}</li>`).join("")}</ul></details>`
     : "No transit rules in force.";
+  // a date the data does not reach (after data_as_of, outside the demand years) says so
+  for (const n of doc.properties.notes || []) $("rules").insertAdjacentHTML("beforeend", `<div class="note small">Note: ${esc(n)}</div>`);
   $("rules").dataset.rules = rules.map((r) => r.id).join(",");
   highlightEvents();
 }
