@@ -66,6 +66,7 @@ def test_toy_values_equal_independent_computations(toy: Network) -> None:
     assert res["vol-group"].model == pytest.approx(flows.group_tonnes("into_azerbaijan"))
     # a realised time: the route's free-flow hours plus what the date's flows queue on it
     loaded = res["tl-yerevan-baku-2025"].model
+    assert loaded is not None
     assert loaded == pytest.approx(route.time_h + flows.queue_hours(route))
     assert loaded >= route.time_h
     assert res["dw-ge-az"].model == toy.crossings["ge-az-rail"].dwell_mean_h
