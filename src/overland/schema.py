@@ -107,7 +107,7 @@ DatePrecision = Literal["day", "month", "year"]
 def _check_speed(mode: object, speed_kmh: float) -> float:
     if mode != "air" and speed_kmh > GROUND_SPEED_MAX_KMH:
         raise ValueError(
-            f"{speed_kmh:g} km/h is too fast for {mode}: at most "
+            f"{speed_kmh:g} km/h is too fast for {mode or 'a ground mode'}: at most "
             f"{GROUND_SPEED_MAX_KMH:g} km/h on the ground ({AIR_SPEED_MAX_KMH:g} in the air)"
         )
     return speed_kmh

@@ -1,7 +1,7 @@
 """Routes, comparisons, skims and redundancy: cheap, bounded work on worker threads."""
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,14 +10,13 @@ from ...args import parse_list, parse_modes, parse_scenarios
 from ...compare import compare_routes
 from ...errors import BadArgumentError
 from ...routing import Objective, alternative_routes, shortest_route
+from ...schema import Mode
 from ...skim import skim
 from ...timeline import parse_date
 from ..config import Limits
 from ..deps import Ctx
 
 __all__ = ["build"]
-
-Mode = Literal["rail", "road", "ferry", "sea", "air"]
 
 
 def build(limits: Limits) -> APIRouter:
