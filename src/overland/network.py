@@ -111,14 +111,25 @@ class Network:
     def _states(self) -> dict[tuple[object, object], NetworkState]:
         return {}
 
-    def demand_for(self, year: int) -> tuple[DemandRow, ...]:
-        """The demand rows of ``year``: the table's rows of that year, else those of the
-        nearest earlier year that has rows, else those of its earliest year (a package
-        with one base year serves every date)."""
-        years = sorted({d.year for d in self.demand.values()})
+    @cached_property
+    def demand_years(self) -> tuple[int, ...]:
+        """The years the demand table has rows for, in order."""
+        return tuple(sorted({d.year for d in self.demand.values()}))
+
+    def demand_year(self, year: int) -> int | None:
+        """The table year that serves ``year``: that year, else the nearest earlier year
+        that has rows, else the earliest (a package with one base year serves every
+        date); None without demand."""
+        years = self.demand_years
         if not years:
+            return None
+        return max((y for y in years if y <= year), default=years[0])
+
+    def demand_for(self, year: int) -> tuple[DemandRow, ...]:
+        """The demand rows of ``year`` (:meth:`demand_year` picks the table year)."""
+        pick = self.demand_year(year)
+        if pick is None:
             return ()
-        pick = max((y for y in years if y <= year), default=years[0])
         key = f"demand:{pick}"
         if key not in self.memo:
             self.memo[key] = tuple(d for d in self.demand.values() if d.year == pick)

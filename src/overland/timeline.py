@@ -185,7 +185,7 @@ def scenario_summaries(network: Network) -> list[dict[str, Any]]:
 def date_notes(network: Network, day: dt.date, scenario: str | None = None) -> list[str]:
     """What a reader should know about a query date the data does not reach: a date after
     the package's ``data_as_of`` (without a scenario the network stays as it was then)
-    and a year outside the demand table's years (the nearest table year serves it)."""
+    and a year the demand table has no rows for (another table year serves it)."""
     notes = []
     as_of = network.manifest.data_as_of
     if scenario is None and day > as_of:
@@ -193,9 +193,9 @@ def date_notes(network: Network, day: dt.date, scenario: str | None = None) -> l
             f"{day} is after the data's as-of date {as_of}: the network is as it was then "
             "(planned events count only under a scenario)"
         )
-    years = sorted({d.year for d in network.demand.values()})
-    if years and not years[0] <= day.year <= years[-1]:
-        pick = years[-1] if day.year > years[-1] else years[0]
+    pick = network.demand_year(day.year)
+    if pick is not None and pick != day.year:
+        years = network.demand_years
         notes.append(
             f"the demand table covers {years[0]}–{years[-1]}; flows for {day.year} use "
             f"the {pick} rows"
