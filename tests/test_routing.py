@@ -185,7 +185,7 @@ def test_air_is_the_fastest_and_dearest_way_from_china_to_europe(embedded: Netwo
     rate = embedded.modes["air"].cost_usd_per_tkm
     fee = sum(b.fee_usd_per_t for b in fast.borders)
     assert fast.cost_usd_per_t == pytest.approx(rate * fast.distance_km + fee, rel=1e-6)
-    # an average container's hours are not worth 25 times the sea's price
+    # an average container's hours are not worth 20 times the sea's price
     assert "air" not in usual.modes
     assert fast.cost_usd_per_t > 20 * usual.cost_usd_per_t
     # bulk never flies: the air links carry containers and general cargo only

@@ -19,7 +19,7 @@ const PALETTE = {
   routes: ["#0072B2", "#D55E00", "#E69F00"],
   network: {
     rail_1520: "#3a3a3a", rail_1435: "#7a6a58", rail_other: "#9a9a9a", road: "#b5ad9f",
-    ferry: "#8a9490", sea: "#8a9490", air: "#9c94a8", closed: "#111111", planned: "#c8c8c8",
+    ferry: "#8a9490", sea: "#8a9490", closed: "#111111", planned: "#c8c8c8",
     oil_pipeline: "#4a4038", gas_pipeline: "#8f8a6a", fibre: "#8a8290", power: "#6e5a5a",
   },
   flows: ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"].reverse(),
@@ -33,7 +33,6 @@ const NET_STYLE = {
   road: { color: PALETTE.network.road, weight: 1.6, dashArray: "6 3", label: "road" },
   ferry: { color: PALETTE.network.ferry, weight: 1.8, dashArray: "1 5", label: "ferry" },
   sea: { color: PALETTE.network.sea, weight: 1.6, dashArray: "3 4 1 4", label: "sea lane (along its course)" },
-  air: { color: PALETTE.network.air, weight: 1.2, dashArray: "1 4 6 4", label: "air (straight line between the airports)" },
   planned: { color: PALETTE.network.planned, weight: 1.5, dashArray: "2 6", label: "planned (not open on the date)" },
   closed: { color: PALETTE.network.closed, weight: 1.5, dashArray: "4 4", label: "closed on the date" },
   oil_pipeline: { color: PALETTE.network.oil_pipeline, weight: 2.6, dashArray: "12 3", label: "oil pipeline" },
@@ -303,7 +302,7 @@ function rampHtml(key, colours, labels, title) {
 
 function renderLegend() {
   const parts = [];
-  const order = ["rail_1520", "rail_1435", "rail_other", "road", "ferry", "sea", "air", "planned", "closed", ...UTILITY];
+  const order = ["rail_1520", "rail_1435", "rail_other", "road", "ferry", "sea", "planned", "closed", ...UTILITY];
   const net = order.filter((k) => state.netKeys.has(k));
   if (net.length) {
     parts.push("<h3>Network</h3>");
