@@ -185,14 +185,25 @@ def test_air_is_the_fastest_and_dearest_way_from_china_to_europe(embedded: Netwo
     rate = embedded.modes["air"].cost_usd_per_tkm
     fee = sum(b.fee_usd_per_t for b in fast.borders)
     assert fast.cost_usd_per_t == pytest.approx(rate * fast.distance_km + fee, rel=1e-6)
-    # an average container's hours are not worth 20 times the sea's price
+    # an average container's hours are not worth ten times and more the sea's price
     assert "air" not in usual.modes
-    assert fast.cost_usd_per_t > 20 * usual.cost_usd_per_t
+    assert fast.cost_usd_per_t > 10 * usual.cost_usd_per_t
     # bulk never flies: the air links carry containers and general cargo only
     wheat = shortest_route(
         embedded, "Shanghai", "Rotterdam", commodity="grain", date="2024-06-01", objective="time"
     )
     assert "air" not in wheat.modes
+
+
+def test_deep_sea_rates_follow_the_year(embedded: Network) -> None:
+    # Drewry's WCI composite averaged 1,420 USD/FEU in 2019 and 7,555 in 2021
+    def sea_leg(day: str) -> float:
+        r = shortest_route(
+            embedded, "Shanghai", "Rotterdam", modes=["sea"], commodity="containers", date=day
+        )
+        return sum(leg.cost_usd_per_t for leg in r.legs if leg.mode == "sea")
+
+    assert sea_leg("2021-07-01") / sea_leg("2019-07-01") == pytest.approx(7555 / 1420, rel=1e-3)
 
 
 def test_alternatives_differ(embedded: Network) -> None:
