@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from overland import Network
+from overland import Network, load_network
 from overland.cli import main
 from overland.errors import BadArgumentError, NoRouteError, UnknownPlaceError
 from overland.places import resolve_place
 from overland.routing import alternative_routes, shortest_route
 from overland.skim import skim
+
+TOY = Path(__file__).parent / "fixtures" / "toy"
 
 # ----------------------------------------------------------------------------- toy, by hand
 # toy defaults: rail 50 km/h, 0.04 USD/t-km, 20 g CO2/t-km
@@ -47,6 +50,31 @@ def test_toy_gauge_change_is_priced(toy: Network) -> None:
     assert steps == ["start", "haul", "transfer", "haul", "border"]
     assert r.steps[-1].time_h == pytest.approx(r.time_h)
     assert r.steps[-1].cost_usd_per_t == pytest.approx(r.cost_usd_per_t)
+
+
+def test_toy_commodity_rates_scale_haul_and_fees(tmp_path: Path) -> None:
+    # rates.csv: containers pay 0.5 of the rail rate per t-km and 0.25 of the border fees
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    (pkg / "commodities.csv").write_text(
+        (TOY / "commodities.csv").read_text() + "boxes,Boxes,t,1,5000,0.01,toy,false,\n"
+    )
+    (pkg / "rates.csv").write_text(
+        "id,commodity,mode,rate_factor,fee_factor,source,estimate,note\n"
+        "boxes-rail,boxes,rail,0.5,0.25,toy,false,\n"
+    )
+    net = load_network(pkg)
+    km = 150 + 140 + 13 + 66
+    grain = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="grain")
+    boxes = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
+    assert grain.cost_usd_per_t == pytest.approx(km * 0.04 + 2)
+    assert boxes.cost_usd_per_t == pytest.approx(km * 0.04 * 0.5 + 2 * 0.25)
+    assert [b.fee_usd_per_t for b in boxes.borders] == [pytest.approx(0.5)]
+    assert sum(leg.cost_usd_per_t for leg in boxes.legs) == pytest.approx(km * 0.04 * 0.5)
+    assert boxes.time_h == pytest.approx(grain.time_h)  # rates change money, not time
+    # the skim prices the commodity alike
+    sk = skim(net, places=["yerevan", "tbilisi"], date="2025-11-10", commodity="boxes")
+    assert sk.cost_usd_per_t[0, 1] == pytest.approx(boxes.cost_usd_per_t)
 
 
 def test_toy_closure_is_explained(toy: Network) -> None:
@@ -92,6 +120,21 @@ def test_wheat_train_route_before_and_after_the_ban(embedded: Network) -> None:
     assert len(r.borders) == 3
     assert r.gauge_changes == 0
     assert "ayrum" in r.places
+
+
+def test_first_russian_wheat_train_goes_all_rail_through_azerbaijan(embedded: Network) -> None:
+    # 1520international.com / RZD: 15 hoppers of wheat left Dimitrovgrad (Ulyanovsk
+    # region), crossed at Samur, ran through Azerbaijan and Georgia and reached Dalarik
+    # on 2025-11-05; before, Russian grain came by truck over Upper Lars or by sea
+    r = shortest_route(
+        embedded, "Dimitrovgrad (RU)", "Dalarik", date="2025-11-05", commodity="grain"
+    )
+    assert r.modes == ("rail",)
+    assert r.countries == ("RU", "AZ", "GE", "AM")
+    before = shortest_route(
+        embedded, "Dimitrovgrad (RU)", "Dalarik", date="2025-10-01", commodity="grain"
+    )
+    assert "AZ" not in before.countries
 
 
 def test_1996_rail_blocked_everywhere_but_far_away(embedded: Network) -> None:
@@ -203,7 +246,8 @@ def test_deep_sea_rates_follow_the_year(embedded: Network) -> None:
         )
         return sum(leg.cost_usd_per_t for leg in r.legs if leg.mode == "sea")
 
-    assert sea_leg("2021-07-01") / sea_leg("2019-07-01") == pytest.approx(7555 / 1420, rel=1e-3)
+    # the events give the rates to three significant figures
+    assert sea_leg("2021-07-01") / sea_leg("2019-07-01") == pytest.approx(7555 / 1420, rel=3e-3)
 
 
 def test_alternatives_differ(embedded: Network) -> None:

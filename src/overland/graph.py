@@ -15,7 +15,7 @@ avoided countries, modes) is a boolean mask. Neither rebuilds the graph.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,7 @@ class EdgeCosts:
     fee_usd: FloatArray  # border fee on border edges
     wait_h: FloatArray  # ferry/sea wait for a departure
     is_open: BoolArray
+    rate_usd: FloatArray  # the per-tonne-km part of cost_usd on haul edges
 
 
 @dataclass(frozen=True)
@@ -99,16 +100,31 @@ class Graph:
         nodes = self.edge_src if which == "src" else self.edge_dst
         return self.place_country[self.node_place[nodes]]
 
-    def costs(self, state: NetworkState) -> EdgeCosts:
-        """Time, cost, distance and CO2 per edge on the state's date and scenario."""
-        key = (state.date, state.scenario, tuple(e.id for e in state.events_applied))
+    def costs(self, state: NetworkState, commodity: str | None = None) -> EdgeCosts:
+        """Time, cost, distance and CO2 per edge on the state's date and scenario; with a
+        ``commodity``, its charges (the package's ``rates.csv``: multipliers on the
+        per-tonne-km rate and the border fees of a mode's links)."""
+        factors = self._rate_factors(commodity)
+        key = (state.date, state.scenario, tuple(e.id for e in state.events_applied), factors)
         hit = self._memo.get(key)
         if hit is None:
             hit = _edge_costs(self, state)
+            if factors:
+                hit = _priced(self, hit, factors)
             if len(self._memo) > 64:
                 self._memo.clear()
             self._memo[key] = hit
         return hit
+
+    def _rate_factors(self, commodity: str | None) -> tuple[tuple[int, float, float], ...]:
+        """(mode index, rate factor, fee factor) of the commodity's rows in ``rates.csv``."""
+        if commodity is None:
+            return ()
+        return tuple(
+            (MODES.index(r.mode), r.rate_factor, r.fee_factor)
+            for r in self.network.rates.values()
+            if r.commodity == commodity and (r.rate_factor != 1.0 or r.fee_factor != 1.0)
+        )
 
     def mask(
         self,
@@ -282,6 +298,7 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
     l_run = np.zeros(n_links)
     l_wait = np.zeros(n_links)
     l_cost = np.zeros(n_links)
+    l_rate = np.zeros(n_links)
     l_dist = np.zeros(n_links)
     l_co2 = np.zeros(n_links)
     l_open = np.zeros(n_links, dtype=np.bool_)
@@ -292,7 +309,8 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
         mode = net.modes[link.mode]
         l_run[i], l_wait[i] = link_run_and_wait(link, mode.speed_kmh)
         rate = link.cost_usd_per_tkm if link.cost_usd_per_tkm is not None else mode.cost_usd_per_tkm
-        l_cost[i] = rate * link.length_km + (link.cost_usd_per_t or 0.0)
+        l_rate[i] = rate * link.length_km
+        l_cost[i] = l_rate[i] + (link.cost_usd_per_t or 0.0)
         l_dist[i] = link.length_km
         l_co2[i] = link.length_km * mode.co2_g_per_tkm / 1000.0
         l_open[i] = link.status == "open"
@@ -330,4 +348,20 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
         fee_usd=fee,
         wait_h=wait,
         is_open=np.where(haul, l_open[li] & c_open[ci], True),
+        rate_usd=np.where(haul, l_rate[li], 0.0),
     )
+
+
+def _priced(
+    graph: Graph, costs: EdgeCosts, factors: tuple[tuple[int, float, float], ...]
+) -> EdgeCosts:
+    """``costs`` with a commodity's multipliers on the per-tonne-km rate and the border
+    fee of each mode's haul edges."""
+    rate, fee = costs.rate_usd.copy(), costs.fee_usd.copy()
+    haul = graph.edge_kind == HAUL
+    for mode, rate_factor, fee_factor in factors:
+        on = haul & (graph.edge_mode == mode)
+        rate[on] *= rate_factor
+        fee[on] *= fee_factor
+    cost = costs.cost_usd + (rate - costs.rate_usd) + (fee - costs.fee_usd)
+    return replace(costs, cost_usd=cost, rate_usd=rate, fee_usd=fee)

@@ -26,6 +26,7 @@ from .schema import (
     Observation,
     Parameters,
     Place,
+    Rate,
     ReportSpec,
     Rule,
     Scenario,
@@ -76,6 +77,7 @@ class Network:
         default_factory=lambda: MappingProxyType({})
     )
     observations: Mapping[str, Observation] = field(default_factory=lambda: MappingProxyType({}))
+    rates: Mapping[str, Rate] = field(default_factory=lambda: MappingProxyType({}))
     limits: LoadLimits = DEFAULT_LIMITS
 
     def __reduce__(self) -> tuple[Any, tuple[str, LoadLimits]]:
@@ -185,6 +187,7 @@ def network_from_package(raw: RawPackage, *, parameters: Parameters | None = Non
         rules=_frozen({loc.item.id: loc.item for loc in raw.rules}),
         scenarios=_frozen({sid: loc.item for sid, loc in raw.scenarios.items()}),
         observations=table("observations", "id"),
+        rates=table("rates", "id"),
         corridors=raw.corridors.item if raw.corridors else None,
         report=raw.report.item if raw.report else None,
         parameters=fitted,

@@ -224,7 +224,7 @@ def build_route(
 ) -> Route:
     """Turn a path (edge ids in order) into a :class:`Route` with its breakdown."""
     net = graph.network
-    costs = graph.costs(state)
+    costs = graph.costs(state, commodity)
     places: list[str] = [origin]
     countries: list[str] = [net.places[origin].country]
     legs: list[Leg] = []

@@ -68,7 +68,7 @@ class Query:
     @property
     def weight(self) -> FloatArray:
         """Edge weights for the objective."""
-        c = self.graph.costs(self.state)
+        c = self.graph.costs(self.state, self.commodity)
         if self.objective == "time":
             return c.time_h
         if self.objective == "cost":

@@ -57,6 +57,7 @@ __all__ = [
     "ObservationQuery",
     "Parameters",
     "Place",
+    "Rate",
     "ReliabilityRun",
     "ReportCase",
     "ReportSpec",
@@ -430,6 +431,30 @@ class ModeParams(_Sourced):
     @classmethod
     def _ground_speed(cls, value: float, info: ValidationInfo) -> float:
         return _check_speed(info.data.get("mode"), value)
+
+
+class Rate(_Sourced):
+    """How one commodity's charges on one mode differ from the mode's: multipliers on the
+    line-haul rate per tonne-km and on the border fees per tonne. Rates are set per
+    consignment (a container-km, a wagon at a border); one tonne of a commodity shipped in
+    another unit pays a different share of them."""
+
+    id: Id = Field(description="Unique id.")
+    commodity: Id = Field(description="Commodity id (commodities.csv).")
+    mode: Mode = Field(description="Mode whose links the multipliers apply to.")
+    rate_factor: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="Multiplier on the per-tonne-km rate of the mode's links (the mode's "
+        "or the link's own cost_usd_per_tkm); a link's per-tonne charge is not scaled.",
+    )
+    fee_factor: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Multiplier on the fee per tonne at the border crossings of the mode's links.",
+    )
 
 
 class Commodity(_Sourced):
@@ -1035,6 +1060,14 @@ CSV_TABLES: tuple[Table, ...] = (
     Table("transfers", "transfers.csv", Transfer, "id", "Mode and gauge changes at places."),
     Table("modes", "modes.csv", ModeParams, "mode", "Default speed, cost and CO2 per mode."),
     Table("commodities", "commodities.csv", Commodity, "id", "Freight classes."),
+    Table(
+        "rates",
+        "rates.csv",
+        Rate,
+        "id",
+        "Per commodity and mode: multipliers on haul rates and border fees (optional).",
+        required=False,
+    ),
     Table("demand", "demand.csv", DemandRow, "id", "Freight demand (optional).", required=False),
     Table(
         "observations",

@@ -107,7 +107,7 @@ def skim(
         avoid_countries=avoid_countries,
     )
     g, state = q.graph, q.state
-    costs = g.costs(state)
+    costs = g.costs(state, q.commodity)
     w = q.weight
     values = np.vstack([costs.time_h, costs.cost_usd, costs.distance_km])
     base, _ = g.mask(

@@ -192,6 +192,7 @@ class _Checker:
             ("transfers", "id"),
             ("modes", "mode"),
             ("commodities", "id"),
+            ("rates", "id"),
             ("demand", "id"),
         ):
             self.unique(f"{table}.csv", t.get(table, []), key)
@@ -210,6 +211,7 @@ class _Checker:
         self.check_crossings()
         self.check_transfers()
         self.check_modes()
+        self.check_rates()
         self.check_demand()
         self.check_rules()
         self.check_events()
@@ -419,6 +421,31 @@ class _Checker:
                     "commodity",
                     d.commodity,
                 )
+
+    def check_rates(self) -> None:
+        seen: dict[tuple[str, str], str] = {}
+        for loc in self.raw.tables.get("rates", []):
+            r = loc.item
+            if r.commodity not in self.commodities:
+                valid = ", ".join(sorted(self.commodities))
+                self.add(
+                    "rates.csv",
+                    f"unknown commodity {r.commodity!r}; valid: {valid}",
+                    loc.row,
+                    "commodity",
+                    r.commodity,
+                )
+            pair = (r.commodity, r.mode)
+            if pair in seen:
+                self.add(
+                    "rates.csv",
+                    f"a second row for {r.commodity} on {r.mode} (the first is {seen[pair]!r}); "
+                    "one row per commodity and mode",
+                    loc.row,
+                    "mode",
+                    r.mode,
+                )
+            seen.setdefault(pair, r.id)
 
     def check_modes(self) -> None:
         have = {loc.item.mode for loc in self.raw.tables.get("modes", [])}
