@@ -64,6 +64,26 @@ def embedded() -> Network:
 
 
 @pytest.fixture
+def rated_toy(tmp_path: Path) -> Callable[[float, float], Network]:
+    """The toy with a second commodity, ``boxes``, whose rail charges are scaled by
+    ``rates.csv`` (rate factor on the per-t-km rate, fee factor on border fees)."""
+
+    def make(rate: float, fee: float) -> Network:
+        pkg = tmp_path / "rated_toy"
+        shutil.copytree(TOY, pkg)
+        (pkg / "commodities.csv").write_text(
+            (TOY / "commodities.csv").read_text() + "boxes,Boxes,t,1,5000,0.01,toy,false,\n"
+        )
+        (pkg / "rates.csv").write_text(
+            "id,commodity,mode,rate_factor,fee_factor,source,estimate,note\n"
+            f"boxes-rail,boxes,rail,{rate},{fee},toy,false,\n"
+        )
+        return load_network(pkg)
+
+    return make
+
+
+@pytest.fixture
 def overlay(tmp_path: Path) -> Callable[[Path], Path]:
     """Copy the toy package to a temporary folder and lay a case folder's files over it."""
 

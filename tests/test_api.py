@@ -222,6 +222,21 @@ def test_compare_and_skim(client: TestClient) -> None:
     body = r.json()
     assert body["time_h"][0][2] is None  # Baku -> Yerevan under the transit ban
     assert body["time_h"][1][0] > 0
+    # the commodity's own charges (rates.csv): a container pays the container rail rate,
+    # the same as a single route for it
+    boxes = client.post(
+        "/api/skim",
+        json={"places": ["Baku", "Tbilisi"], "date": "2025-10-01", "commodity": "containers"},
+    ).json()
+    one = ok(client, "/api/route?from=Baku&to=Tbilisi&date=2025-10-01&commodity=containers")
+    assert boxes["cost_usd_per_t"][0][1] == pytest.approx(
+        one["routes"][0]["cost_usd_per_t"], abs=1e-3
+    )
+    problem(
+        client.post("/api/skim", json={"places": ["Baku", "Tbilisi"], "commodity": "wheat"}),
+        422,
+        "bad_argument",
+    )
     too_many = client.post("/api/skim", json={"places": ["Baku"] * 61})
     problem(too_many, 422, "bad_request")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from overland import Network
 from overland.assignment import AssignmentClass, AssignmentSpec, LinkTable, assign
 from overland.assignment.tntp import TntpError, find_tntp_files, read_flows, read_net, read_trips
 from overland.cli import main
@@ -423,6 +425,27 @@ def test_network_assignment_applies_rules_per_od(toy_path: Path) -> None:
     flows = after.links_frame().set_index("link")["tonnes"]
     assert flows["tbilisi-gardabani"] == pytest.approx(1500.0)
     assert flows["yerevan-gyumri"] == pytest.approx(1000.0)
+
+
+def test_network_assignment_prices_a_commodity_by_its_rates(
+    rated_toy: Callable[[float, float], Network],
+) -> None:
+    # rates.csv: boxes pay half the rail rate per t-km; the equilibrium's cost of a box
+    # (hours at its value of time: money / VoT) is a single route's generalized cost
+    from overland.assignment.corridor import OdDemand, assign_network
+    from overland.routing import shortest_route
+
+    net = rated_toy(0.5, 1.0)
+    rows = [
+        OdDemand(o, d, c, 10.0) for o, d in [("yerevan", "tbilisi")] for c in ("grain", "boxes")
+    ]
+    res = assign_network(net, rows, date="2025-11-10").result
+    for c in ("grain", "boxes"):
+        r = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity=c)
+        vot = net.commodities[c].value_of_time_usd_per_t_h
+        zone = list(net.places).index  # zones are the places in package order
+        hours = res.od_cost[c][zone("yerevan"), zone("tbilisi")]
+        assert hours * vot == pytest.approx(r.generalized_cost_usd_per_t, rel=1e-6)
 
 
 def test_demand_errors_are_listed(toy_path: Path, tmp_path: Path) -> None:

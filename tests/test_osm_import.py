@@ -216,6 +216,11 @@ def test_an_overlay_keeps_curation_over_a_re_import(extract: Path, tmp_path: Pat
         "  changes: [{target: link, id: w101-3-5, set: {status: closed}}]\n"
         "  source: [survey]\n"
     )
+    # a commodity's own charges: general cargo pays half the rail rate per t-km
+    (overlay / "rates.csv").write_text(
+        "id,commodity,mode,rate_factor,fee_factor,source,estimate,note\n"
+        "general-rail,general,rail,0.5,1,survey,false,\n"
+    )
     out = tmp_path / "pkg"
     report = import_osm(extract, out, overlay=overlay)
     assert report.valid, report.problems
@@ -226,6 +231,9 @@ def test_an_overlay_keeps_curation_over_a_re_import(extract: Path, tmp_path: Pat
     assert [e.id for e in net.events] == ["kars-line-closes"]
     route = shortest_route(net, "Yerevan", "Kars", modes=["rail"])
     assert route.borders[0].dwell_h == 30
+    haul = sum(leg.cost_usd_per_t for leg in route.legs)
+    rate = net.modes["rail"].cost_usd_per_tkm
+    assert haul == pytest.approx(0.5 * rate * route.distance_km)
 
 
 def test_bbox_and_modes_filter(extract: Path, tmp_path: Path) -> None:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from overland import Network, load_network
+from overland import Network
 from overland.cli import main
 from overland.errors import BadArgumentError, NoRouteError, UnknownPlaceError
 from overland.places import resolve_place
 from overland.routing import alternative_routes, shortest_route
 from overland.skim import skim
-
-TOY = Path(__file__).parent / "fixtures" / "toy"
 
 # ----------------------------------------------------------------------------- toy, by hand
 # toy defaults: rail 50 km/h, 0.04 USD/t-km, 20 g CO2/t-km
@@ -52,18 +50,11 @@ def test_toy_gauge_change_is_priced(toy: Network) -> None:
     assert r.steps[-1].cost_usd_per_t == pytest.approx(r.cost_usd_per_t)
 
 
-def test_toy_commodity_rates_scale_haul_and_fees(tmp_path: Path) -> None:
-    # rates.csv: containers pay 0.5 of the rail rate per t-km and 0.25 of the border fees
-    pkg = tmp_path / "toy"
-    shutil.copytree(TOY, pkg)
-    (pkg / "commodities.csv").write_text(
-        (TOY / "commodities.csv").read_text() + "boxes,Boxes,t,1,5000,0.01,toy,false,\n"
-    )
-    (pkg / "rates.csv").write_text(
-        "id,commodity,mode,rate_factor,fee_factor,source,estimate,note\n"
-        "boxes-rail,boxes,rail,0.5,0.25,toy,false,\n"
-    )
-    net = load_network(pkg)
+def test_toy_commodity_rates_scale_haul_and_fees(
+    rated_toy: Callable[[float, float], Network],
+) -> None:
+    # rates.csv: boxes pay 0.5 of the rail rate per t-km and 0.25 of the border fees
+    net = rated_toy(0.5, 0.25)
     km = 150 + 140 + 13 + 66
     grain = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="grain")
     boxes = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")

@@ -7,9 +7,10 @@ edge that crosses the border (one crossing record per direction). Dual-gauge lin
 give one edge per gauge.
 
 The structure is compiled once per network and holds *every* link, open or not. What
-depends on the date and scenario (status, speeds, dwell, fees) is computed by
-:meth:`Graph.costs` as arrays over the edges; what depends on the shipment (rules,
-avoided countries, modes) is a boolean mask. Neither rebuilds the graph.
+depends on the date and scenario (status, speeds, dwell, fees) and on the commodity's
+own charges (``rates.csv``) is computed by :meth:`Graph.costs` as arrays over the
+edges; what else depends on the shipment (rules, avoided countries, modes, links
+reserved for other commodities) is a boolean mask. Neither rebuilds the graph.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class EdgeCosts:
-    """Per-edge figures on one date under one scenario (per tonne)."""
+    """Per-edge figures on one date under one scenario, for one commodity's charges when
+    one is given (per tonne)."""
 
     time_h: FloatArray
     run_h: FloatArray  # moving time only (no waits, dwell or handling)
@@ -104,19 +106,17 @@ class Graph:
         """Time, cost, distance and CO2 per edge on the state's date and scenario; with a
         ``commodity``, its charges (the package's ``rates.csv``: multipliers on the
         per-tonne-km rate and the border fees of a mode's links)."""
-        factors = self._rate_factors(commodity)
+        factors = self.rate_factors(commodity)
         key = (state.date, state.scenario, tuple(e.id for e in state.events_applied), factors)
         hit = self._memo.get(key)
         if hit is None:
-            hit = _edge_costs(self, state)
-            if factors:
-                hit = _priced(self, hit, factors)
-            if len(self._memo) > 64:
+            hit = _priced(self, self.costs(state), factors) if factors else _edge_costs(self, state)
+            if len(self._memo) > 256:
                 self._memo.clear()
             self._memo[key] = hit
         return hit
 
-    def _rate_factors(self, commodity: str | None) -> tuple[tuple[int, float, float], ...]:
+    def rate_factors(self, commodity: str | None) -> tuple[tuple[int, float, float], ...]:
         """(mode index, rate factor, fee factor) of the commodity's rows in ``rates.csv``."""
         if commodity is None:
             return ()

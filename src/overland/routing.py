@@ -254,8 +254,9 @@ def shortest_route(
     date, scenario
         The state of the network (default: the scenario's horizon, else today).
     commodity : str, optional
-        Commodity id; its value of time prices hours in the generalized cost
-        (default ``general``, or the package's first commodity).
+        Commodity id; its value of time prices hours in the generalized cost, and its
+        own charges (``rates.csv``) the line hauls and border fees (default
+        ``general``, or the package's first commodity).
     avoid_countries, avoid_modes, modes
         Shipper preferences: countries never entered, modes never used, or the only
         modes allowed.

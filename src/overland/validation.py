@@ -423,7 +423,7 @@ class _Checker:
                 )
 
     def check_rates(self) -> None:
-        seen: dict[tuple[str, str], str] = {}
+        seen: dict[tuple[str, str], int] = {}
         for loc in self.raw.tables.get("rates", []):
             r = loc.item
             if r.commodity not in self.commodities:
@@ -439,13 +439,21 @@ class _Checker:
             if pair in seen:
                 self.add(
                     "rates.csv",
-                    f"a second row for {r.commodity} on {r.mode} (the first is {seen[pair]!r}); "
-                    "one row per commodity and mode",
+                    f"a second row for {r.commodity} on {r.mode} (the first is row "
+                    f"{seen[pair]}); one row per commodity and mode",
                     loc.row,
                     "mode",
                     r.mode,
                 )
-            seen.setdefault(pair, r.id)
+            seen.setdefault(pair, loc.row)
+            if r.rate_factor == 1 and r.fee_factor == 1:
+                self.add(
+                    "rates.csv",
+                    "both factors are 1: the row changes nothing",
+                    loc.row,
+                    "rate_factor",
+                    severity="warning",
+                )
 
     def check_modes(self) -> None:
         have = {loc.item.mode for loc in self.raw.tables.get("modes", [])}

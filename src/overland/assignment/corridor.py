@@ -353,10 +353,19 @@ def _classes(
                 allowed[: len(open_edges)] &= ~g.rule_mask(r)[open_edges]
         vot = network.commodities[commodity].value_of_time_usd_per_t_h
         name = _class_name(commodity, rule_ids)
+        # a commodity with its own charges (rates.csv) pays its own toll on the lines
+        toll = None
+        if g.rate_factors(commodity):
+            toll = np.zeros(n_links)
+            toll[: len(open_edges)] = g.costs(state, commodity).cost_usd[open_edges]
         # money converts to hours at the commodity's value of time (toll weight 1 / VoT)
         classes.append(
             AssignmentClass(
-                name=name, demand=mat, toll_weight=1.0 / max(vot, 1e-9), allowed=allowed
+                name=name,
+                demand=mat,
+                toll_weight=1.0 / max(vot, 1e-9),
+                allowed=allowed,
+                toll=toll,
             )
         )
     return classes, tuple(row_class)

@@ -81,6 +81,8 @@ class AssignmentClass(BaseModel):
     toll_weight: float = 0.0
     distance_weight: float = 0.0
     allowed: BoolArray | None = Field(None, repr=False)
+    #: the class's own toll per link, when it pays other charges than the link table's
+    toll: FloatArray | None = Field(None, repr=False)
 
 
 class AssignmentSpec(BaseModel):
@@ -316,8 +318,17 @@ def _problem(links: LinkTable, classes: list[AssignmentClass]) -> _Problem:
     no_through = np.zeros(links.nodes, dtype=np.bool_)
     no_through[: max(0, links.first_thru_node - 1)] = True
     zones = classes[0].demand.shape[0]
+    for c in classes:
+        if c.toll is not None and c.toll.shape != (n_links,):
+            raise BadArgumentError(
+                f"class {c.name!r}: toll has shape {c.toll.shape}, expected ({n_links},)"
+            )
     fixed = np.vstack(
-        [c.toll_weight * links.toll + c.distance_weight * links.length for c in classes]
+        [
+            c.toll_weight * (links.toll if c.toll is None else c.toll)
+            + c.distance_weight * links.length
+            for c in classes
+        ]
     )
     allowed = np.vstack(
         [np.ones(n_links, np.bool_) if c.allowed is None else c.allowed for c in classes]

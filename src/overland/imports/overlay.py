@@ -34,6 +34,7 @@ _CSV = (
     "transfers",
     "modes",
     "commodities",
+    "rates",
     "demand",
     "observations",
 )

@@ -115,6 +115,7 @@ def _table_endpoints(router: APIRouter, limits: Limits) -> None:
         places: list[str] = Field(min_length=2, max_length=limits.max_skim_places)
         date: dt.date | None = None
         scenario: str | None = Field(None, max_length=64)
+        commodity: str | None = Field(None, max_length=64)
         objective: Objective = "generalized"
 
     @router.get("/compare")
@@ -175,6 +176,7 @@ def _table_endpoints(router: APIRouter, limits: Limits) -> None:
                 places=q.places,
                 date=q.date,
                 scenario=q.scenario,
+                commodity=q.commodity,
                 objective=q.objective,
                 deadline=deadline,
             )
