@@ -64,19 +64,19 @@ def embedded() -> Network:
 
 
 @pytest.fixture
-def rated_toy(tmp_path: Path) -> Callable[[float, float], Network]:
-    """The toy with a second commodity, ``boxes``, whose rail charges are scaled by
-    ``rates.csv`` (rate factor on the per-t-km rate, fee factor on border fees)."""
+def rated_toy(tmp_path: Path) -> Callable[..., Network]:
+    """The toy with a second commodity, ``boxes``, whose rail charges and border dwell are
+    scaled by ``rates.csv`` (factors on the per-t-km rate, the fees and the dwell)."""
 
-    def make(rate: float, fee: float) -> Network:
+    def make(rate: float, fee: float, dwell: float = 1.0) -> Network:
         pkg = tmp_path / "rated_toy"
         shutil.copytree(TOY, pkg)
         (pkg / "commodities.csv").write_text(
             (TOY / "commodities.csv").read_text() + "boxes,Boxes,t,1,5000,0.01,toy,false,\n"
         )
         (pkg / "rates.csv").write_text(
-            "id,commodity,mode,rate_factor,fee_factor,source,estimate,note\n"
-            f"boxes-rail,boxes,rail,{rate},{fee},toy,false,\n"
+            "id,commodity,mode,rate_factor,fee_factor,dwell_factor,source,estimate,note\n"
+            f"boxes-rail,boxes,rail,{rate},{fee},{dwell},toy,false,\n"
         )
         return load_network(pkg)
 

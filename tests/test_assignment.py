@@ -428,7 +428,7 @@ def test_network_assignment_applies_rules_per_od(toy_path: Path) -> None:
 
 
 def test_network_assignment_prices_a_commodity_by_its_rates(
-    rated_toy: Callable[[float, float], Network],
+    rated_toy: Callable[..., Network],
 ) -> None:
     # rates.csv: boxes pay half the rail rate per t-km; the equilibrium's cost of a box
     # (hours at its value of time: money / VoT) is a single route's generalized cost

@@ -50,11 +50,12 @@ def test_toy_gauge_change_is_priced(toy: Network) -> None:
     assert r.steps[-1].cost_usd_per_t == pytest.approx(r.cost_usd_per_t)
 
 
-def test_toy_commodity_rates_scale_haul_and_fees(
-    rated_toy: Callable[[float, float], Network],
+def test_toy_commodity_rates_scale_haul_fees_and_dwell(
+    rated_toy: Callable[..., Network],
 ) -> None:
-    # rates.csv: boxes pay 0.5 of the rail rate per t-km and 0.25 of the border fees
-    net = rated_toy(0.5, 0.25)
+    # rates.csv: boxes pay 0.5 of the rail rate per t-km and 0.25 of the border fees, and
+    # clear the border in 0.5 of its dwell (AM->GE: 6 h, P90 12 h)
+    net = rated_toy(0.5, 0.25, 0.5)
     km = 150 + 140 + 13 + 66
     grain = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="grain")
     boxes = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
@@ -62,10 +63,13 @@ def test_toy_commodity_rates_scale_haul_and_fees(
     assert boxes.cost_usd_per_t == pytest.approx(km * 0.04 * 0.5 + 2 * 0.25)
     assert [b.fee_usd_per_t for b in boxes.borders] == [pytest.approx(0.5)]
     assert sum(leg.cost_usd_per_t for leg in boxes.legs) == pytest.approx(km * 0.04 * 0.5)
-    assert boxes.time_h == pytest.approx(grain.time_h)  # rates change money, not time
+    assert grain.time_h == pytest.approx(km / 50 + 6)
+    assert boxes.time_h == pytest.approx(km / 50 + 6 * 0.5)
+    assert [(b.dwell_h, b.dwell_p90_h) for b in boxes.borders] == [(3.0, 6.0)]
     # the skim prices the commodity alike
     sk = skim(net, places=["yerevan", "tbilisi"], date="2025-11-10", commodity="boxes")
     assert sk.cost_usd_per_t[0, 1] == pytest.approx(boxes.cost_usd_per_t)
+    assert sk.time_h[0, 1] == pytest.approx(boxes.time_h)
 
 
 def test_toy_closure_is_explained(toy: Network) -> None:

@@ -116,14 +116,16 @@ class Graph:
             self._memo[key] = hit
         return hit
 
-    def rate_factors(self, commodity: str | None) -> tuple[tuple[int, float, float], ...]:
-        """(mode index, rate factor, fee factor) of the commodity's rows in ``rates.csv``."""
+    def rate_factors(self, commodity: str | None) -> tuple[tuple[int, float, float, float], ...]:
+        """(mode index, rate, fee and dwell factors) of the commodity's rows in
+        ``rates.csv`` that change anything."""
         if commodity is None:
             return ()
         return tuple(
-            (MODES.index(r.mode), r.rate_factor, r.fee_factor)
+            (MODES.index(r.mode), r.rate_factor, r.fee_factor, r.dwell_factor)
             for r in self.network.rates.values()
-            if r.commodity == commodity and (r.rate_factor != 1.0 or r.fee_factor != 1.0)
+            if r.commodity == commodity
+            and (r.rate_factor, r.fee_factor, r.dwell_factor) != (1, 1, 1)
         )
 
     def mask(
@@ -353,15 +355,17 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
 
 
 def _priced(
-    graph: Graph, costs: EdgeCosts, factors: tuple[tuple[int, float, float], ...]
+    graph: Graph, costs: EdgeCosts, factors: tuple[tuple[int, float, float, float], ...]
 ) -> EdgeCosts:
-    """``costs`` with a commodity's multipliers on the per-tonne-km rate and the border
-    fee of each mode's haul edges."""
-    rate, fee = costs.rate_usd.copy(), costs.fee_usd.copy()
+    """``costs`` with a commodity's multipliers on the per-tonne-km rate, the border fee
+    and the border dwell of each mode's haul edges."""
+    rate, fee, dwell = costs.rate_usd.copy(), costs.fee_usd.copy(), costs.dwell_h.copy()
     haul = graph.edge_kind == HAUL
-    for mode, rate_factor, fee_factor in factors:
+    for mode, rate_factor, fee_factor, dwell_factor in factors:
         on = haul & (graph.edge_mode == mode)
         rate[on] *= rate_factor
         fee[on] *= fee_factor
+        dwell[on] *= dwell_factor
     cost = costs.cost_usd + (rate - costs.rate_usd) + (fee - costs.fee_usd)
-    return replace(costs, cost_usd=cost, rate_usd=rate, fee_usd=fee)
+    time = costs.time_h + (dwell - costs.dwell_h)
+    return replace(costs, cost_usd=cost, rate_usd=rate, fee_usd=fee, dwell_h=dwell, time_h=time)

@@ -298,7 +298,8 @@ def build_route(
                         link_id,
                         mode,
                         dwell,
-                        c.dwell_p90_h,
+                        # a commodity's dwell factor (rates.csv) scales the P90 alike
+                        c.dwell_p90_h * dwell / c.dwell_mean_h if c.dwell_mean_h else c.dwell_p90_h,
                         fee,
                     )
                 )

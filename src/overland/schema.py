@@ -434,10 +434,11 @@ class ModeParams(_Sourced):
 
 
 class Rate(_Sourced):
-    """How one commodity's charges on one mode differ from the mode's: multipliers on the
-    line-haul rate per tonne-km and on the border fees per tonne. Rates are set per
-    consignment (a container-km, a wagon at a border); one tonne of a commodity shipped in
-    another unit pays a different share of them."""
+    """How one commodity's shipments on one mode differ from the mode's defaults:
+    multipliers on the line-haul rate per tonne-km, on the border fees per tonne and on
+    the border dwell. Rates are set per consignment (a container-km, a wagon at a border);
+    one tonne of a commodity shipped in another unit pays a different share of them, and
+    some trains clear borders with priority."""
 
     id: Id = Field(description="Unique id.")
     commodity: Id = Field(description="Commodity id (commodities.csv).")
@@ -454,6 +455,13 @@ class Rate(_Sourced):
         ge=0,
         le=10,
         description="Multiplier on the fee per tonne at the border crossings of the mode's links.",
+    )
+    dwell_factor: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Multiplier on the border dwell (mean and P90) at the crossings of the "
+        "mode's links: trains that clear with priority, such as express container trains.",
     )
 
 

@@ -446,10 +446,10 @@ class _Checker:
                     r.mode,
                 )
             seen.setdefault(pair, loc.row)
-            if r.rate_factor == 1 and r.fee_factor == 1:
+            if r.rate_factor == 1 and r.fee_factor == 1 and r.dwell_factor == 1:
                 self.add(
                     "rates.csv",
-                    "both factors are 1: the row changes nothing",
+                    "every factor is 1: the row changes nothing",
                     loc.row,
                     "rate_factor",
                     severity="warning",
