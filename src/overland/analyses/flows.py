@@ -418,14 +418,15 @@ def _result(
             unserved += tonnes[i]
             continue
         vot = network.commodities[d.commodity].value_of_time_usd_per_t_h
-        loaded = {
-            k: sets.routes[k].generalized_cost_usd_per_t + vot * added[k] + idle[k] for k in ks
-        }
-        first = min(ks, key=lambda k: sets.routes[k].generalized_cost_usd_per_t)
+        # every route at the mean value of time: the ones column generation found for a
+        # value-of-time class carry that class's generalized cost
+        free = {k: sets.routes[k].cost_usd_per_t + vot * sets.routes[k].time_h for k in ks}
+        loaded = {k: free[k] + vot * added[k] + idle[k] for k in ks}
+        first = min(ks, key=free.__getitem__)
         pick = min(ks, key=loaded.__getitem__)
         od_row["corridor"] = sets.corridor[first]
         od_row["free_flow_time_h"] = sets.routes[first].time_h
-        od_row["free_flow_generalized_usd_per_t"] = sets.routes[first].generalized_cost_usd_per_t
+        od_row["free_flow_generalized_usd_per_t"] = float(free[first])
         od_row["equilibrium_corridor"] = sets.corridor[pick]
         od_row["equilibrium_time_h"] = sets.routes[pick].time_h + float(added[pick])
         od_row["equilibrium_cost_usd_per_t"] = sets.routes[pick].cost_usd_per_t
