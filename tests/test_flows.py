@@ -106,6 +106,22 @@ def flows_2024(embedded: Network) -> FlowsResult:
     return corridor_flows(embedded, date="2024-07-01")
 
 
+def test_unfinished_column_generation_is_not_convergence(
+    embedded: Network, flows_2024: FlowsResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the 2024 flows need several rounds of column generation (detours round saturated
+    # ferries); stopped after the first, they must not claim convergence
+    from overland.analyses import flows
+
+    assert flows_2024.converged
+    assert len(flows_2024.assignment.result.history) > 1
+    monkeypatch.setattr(flows, "COLUMN_ROUNDS", 0)
+    cut = corridor_flows(embedded, date="2024-07-01")
+    assert len(cut.assignment.result.history) == 1
+    assert cut.relative_gap < 1e-5  # the logit itself converged on the sets it had
+    assert not cut.converged
+
+
 def test_embedded_caspian_calibrated_to_2024(flows_2024: FlowsResult) -> None:
     # documented in docs/data.md ("Demand and capacity calibration")
     assert flows_2024.group_tonnes("caspian") == pytest.approx(TITR_SEAPORT_2024_T, rel=0.30)

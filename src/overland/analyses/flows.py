@@ -208,14 +208,15 @@ def corridor_flows(
     )
     tonnes = [d.tonnes_per_year * growth for d in rows]
     started = time.perf_counter()
-    sets, eq, history = _equilibrium(network, state, rows, tonnes, p, tolerance)
+    sets, eq, history, complete = _equilibrium(network, state, rows, tonnes, p, tolerance)
     result = AssignmentResult(
         link_flow=eq.flow,
         link_time=p.links.fft + eq.added_h,
         class_flow=_class_flows(sets, eq, p.row_class),
         od_cost={},
         history=history,
-        converged=eq.converged,
+        # not converged when column generation still found better routes in its last round
+        converged=eq.converged and complete,
         relative_gap=eq.gap,
         iterations=history[-1][0],
         objective=math.nan,
@@ -234,12 +235,14 @@ def _equilibrium(
     tonnes: Sequence[float],
     p: AssignmentProblem,
     tolerance: float,
-) -> tuple[ChoiceSets, LogitEquilibrium, list[tuple[int, float, float, float]]]:
+) -> tuple[ChoiceSets, LogitEquilibrium, list[tuple[int, float, float, float]], bool]:
     """The logit equilibrium of the rows' choice sets, with column generation: after each
     equilibrium, every row's best route at the loaded costs joins its set if it is new (a
     detour around a saturated ferry that the diverse alternatives did not hold), until no
     row gains one or ``COLUMN_ROUNDS`` rounds have run. History: per round, the logit
-    iterations so far, the gap, no objective (NaN) and the seconds so far."""
+    iterations so far, the gap, no objective (NaN) and the seconds so far; and whether
+    column generation finished (False: the last round still found better routes, which
+    the returned equilibrium does not hold)."""
     started = time.perf_counter()
     corridors = network.corridors
     g = graph_of(network)
@@ -296,7 +299,7 @@ def _equilibrium(
         history.append((done, eq.gap, math.nan, time.perf_counter() - started))
         if not added:
             break
-    return sets, eq, history
+    return sets, eq, history, not added
 
 
 def _classes(network: Network, commodity: str) -> ValueClasses:

@@ -51,6 +51,11 @@ def flows(
         f"(gap {res.relative_gap:.1e}); delay added by congestion "
         f"{doc['delay_added_tonne_hours']:,} t·h"
     )
+    if not res.converged:
+        con.print(
+            "[yellow]NOT converged: the equilibrium missed its gap, or column generation "
+            "still found better routes in its last round; read the flows as approximate[/yellow]"
+        )
     shares = Table("corridor", "t/yr", "share", title="Corridor shares (logit split)")
     for k, v in doc["corridor_tonnes"].items():
         shares.add_row(k, f"{v:,}", f"{doc['corridor_shares'][k]:.1%}")
