@@ -104,8 +104,8 @@ class Graph:
 
     def costs(self, state: NetworkState, commodity: str | None = None) -> EdgeCosts:
         """Time, cost, distance and CO2 per edge on the state's date and scenario; with a
-        ``commodity``, its charges (the package's ``rates.csv``: multipliers on the
-        per-tonne-km rate and the border fees of a mode's links)."""
+        ``commodity``, its own (the package's ``rates.csv``: multipliers on the
+        per-tonne-km rate, the border fees and the border dwell of a mode's links)."""
         factors = self.rate_factors(commodity)
         key = (state.date, state.scenario, tuple(e.id for e in state.events_applied), factors)
         hit = self._memo.get(key)
