@@ -430,12 +430,13 @@ def test_network_assignment_applies_rules_per_od(toy_path: Path) -> None:
 def test_network_assignment_prices_a_commodity_by_its_rates(
     rated_toy: Callable[..., Network],
 ) -> None:
-    # rates.csv: boxes pay half the rail rate per t-km; the equilibrium's cost of a box
-    # (hours at its value of time: money / VoT) is a single route's generalized cost
+    # rates.csv: boxes pay half the rail rate per t-km and clear borders in half the
+    # dwell; the equilibrium's cost of a box (hours at its value of time: money / VoT)
+    # is a single route's generalized cost
     from overland.assignment.corridor import OdDemand, assign_network
     from overland.routing import shortest_route
 
-    net = rated_toy(0.5, 1.0)
+    net = rated_toy(0.5, 1.0, 0.5)
     rows = [
         OdDemand(o, d, c, 10.0) for o, d in [("yerevan", "tbilisi")] for c in ("grain", "boxes")
     ]

@@ -375,8 +375,8 @@ def demand_problem(
         if key not in classes:
             classes[key] = len(classes)
             vot = network.commodities[d.commodity].value_of_time_usd_per_t_h
-            money = g.costs(state, d.commodity).cost_usd
-            weights.append(money + vot * costs.time_h)
+            own = g.costs(state, d.commodity)  # its charges and dwell (rates.csv)
+            weights.append(own.cost_usd + vot * own.time_h)
             mask = costs.is_open & g.commodity_allowed(d.commodity)
             for r in rules:
                 if r.id in applied:

@@ -353,11 +353,14 @@ def _classes(
                 allowed[: len(open_edges)] &= ~g.rule_mask(r)[open_edges]
         vot = network.commodities[commodity].value_of_time_usd_per_t_h
         name = _class_name(commodity, rule_ids)
-        # a commodity with its own charges (rates.csv) pays its own toll on the lines
+        # a commodity with its own charges or dwell (rates.csv) pays its own toll on the
+        # lines: its money, plus its border hours' difference from the shared free-flow
+        # times at its value of time (the toll converts back to hours at 1 / VoT)
         toll = None
         if g.rate_factors(commodity):
+            own, base = g.costs(state, commodity), g.costs(state)
             toll = np.zeros(n_links)
-            toll[: len(open_edges)] = g.costs(state, commodity).cost_usd[open_edges]
+            toll[: len(open_edges)] = (own.cost_usd + vot * (own.time_h - base.time_h))[open_edges]
         # money converts to hours at the commodity's value of time (toll weight 1 / VoT)
         classes.append(
             AssignmentClass(
