@@ -218,6 +218,17 @@ def test_air_is_the_fastest_and_dearest_way_from_china_to_europe(embedded: Netwo
     assert "air" not in wheat.modes
 
 
+def test_deep_sea_rates_follow_the_year(embedded: Network) -> None:
+    # Drewry's WCI composite averaged 1,420 USD/FEU in 2019 and 7,555 in 2021
+    def sea_leg(day: str) -> float:
+        r = shortest_route(
+            embedded, "Shanghai", "Rotterdam", modes=["sea"], commodity="containers", date=day
+        )
+        return sum(leg.cost_usd_per_t for leg in r.legs if leg.mode == "sea")
+
+    assert sea_leg("2021-07-01") / sea_leg("2019-07-01") == pytest.approx(7555 / 1420, rel=1e-3)
+
+
 def test_alternatives_differ(embedded: Network) -> None:
     routes = alternative_routes(embedded, "Astana", "Yerevan", k=5, date="2025-11-10")
     assert 2 <= len(routes) <= 5
