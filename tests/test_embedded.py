@@ -162,6 +162,37 @@ def test_every_figure_cites_a_known_source(embedded: Network) -> None:
         assert all(s in embedded.sources for s in ev.source)
 
 
+#: hosts that copy other pages (Wikipedia mirrors, content farms, aggregators that rewrite
+#: wire stories, generated travel pages): issue 16 asks for the outlet that first
+#: published a figure instead
+COPY_HOSTS = (
+    "piglix.",
+    "memim.",
+    "wikipedia-on-ipfs",
+    "ask3.ru",
+    "kiwix",
+    "sco.wikipedia.org",
+    "ckb.wikipedia.org",
+    "world-today-news.",
+    "news-pravda.",
+    "niukao.",
+    "trade4go.",
+    "bordercrossinghub.",
+    "alegriaonline.",
+    "tripomatic.",
+    "worldpopulationreview.",
+)
+
+
+def test_no_figure_cites_a_copy_of_another_page(embedded: Network) -> None:
+    copies = {
+        s.id: s.url
+        for s in embedded.sources.values()
+        if any(host in s.url.lower() for host in COPY_HOSTS)
+    }
+    assert copies == {}
+
+
 def test_no_gauge_break_on_the_wheat_train_route(embedded: Network) -> None:
     # RU–AZ–GE–AM is 1520 mm throughout (the November 2025 wheat trains)
     for lid in (
