@@ -234,13 +234,17 @@ def test_choice_set_holds_the_best_route_of_each_corridor(embedded: Network) -> 
     assert len({r.links for r in routes}) == len(routes)
 
 
-def test_rail_lines_with_a_capacity_queue_like_akcelik(flows_2024: FlowsResult) -> None:
-    from overland.assignment.corridor import QUEUE_PERIOD_H, QUEUE_SERVICE_H
+def test_rail_lines_with_a_capacity_sell_slots_priced_like_akcelik(
+    flows_2024: FlowsResult,
+) -> None:
+    from overland.assignment.corridor import PRICE_USD_PER_T_H, QUEUE_PERIOD_H, QUEUE_SERVICE_H
 
     na = flows_2024.assignment
     r = na.result
+    assert na.premium_usd is not None
     checked = 0
-    # the Akçelik delay, computed here, on every capacity-bound rail line without a post
+    # the Akçelik queue, computed here, priced on every capacity-bound rail line without a
+    # post: a premium per tonne and no wait
     for i, lid in enumerate(na.link_ids):
         if lid is None or not lid.startswith("rail-") or na.capacity[i] >= 1e15:
             continue
@@ -249,8 +253,9 @@ def test_rail_lines_with_a_capacity_queue_like_akcelik(flows_2024: FlowsResult) 
         x = r.link_flow[i] / na.capacity[i]
         t = QUEUE_PERIOD_H
         s = QUEUE_SERVICE_H["rail"]
-        wait = t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t))
-        assert r.link_time[i] - r.links.fft[i] == pytest.approx(wait, rel=1e-9, abs=1e-9)
+        queue = t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t))
+        assert na.premium_usd[i] == pytest.approx(PRICE_USD_PER_T_H * queue, rel=1e-9, abs=1e-9)
+        assert r.link_time[i] == r.links.fft[i]
         checked += 1
     assert checked > 50  # the 2024 network has over a hundred capacity-bound rail lines
 
@@ -266,14 +271,18 @@ def test_no_route_outside_the_choice_sets_beats_them(
     g = graph_of(embedded)
     added_edge, extra_edge = np.zeros(g.n_edges), np.zeros(g.n_edges)
     added = na.result.link_time - na.result.links.fft
+    assert na.premium_usd is not None
+    premium_edge = np.zeros(g.n_edges)  # the slot prices of rail lines and terminals
     link_of_edge: dict[int, str] = {}
     for i, e in enumerate(na.edges):
         if e >= 0:
             added_edge[e] = added[i]
+            premium_edge[e] = na.premium_usd[i]
             lid = na.link_ids[i]
             mode = embedded.links[lid].mode if lid is not None else None
             wait = embedded.modes[mode].waiting_cost_usd_per_t_h if mode else 0.0
-            extra_edge[e] = wait * added[i]  # the idle equipment's hire (a ferry: wagons)
+            # the idle equipment's hire (a ferry: wagons), or the slot's price
+            extra_edge[e] = wait * added[i] + na.premium_usd[i]
             if lid is not None:
                 link_of_edge[e] = lid
 
@@ -288,7 +297,7 @@ def test_no_route_outside_the_choice_sets_beats_them(
                 land = [m for m in modes[:k][::-1] + modes[k + 1 :] if m in ("road", "rail")]
                 mode = land[0] if land else mode
             total += embedded.modes[mode].waiting_cost_usd_per_t_h * added_edge[e]
-        return total
+        return total + float(premium_edge[edges].sum())
 
     state = embedded.as_of(flows_2024.date)
     in_sets = dict(
@@ -332,3 +341,67 @@ def test_land_ends_count_cargo_that_ends_by_land(toy: Network, flows_2024: Flows
     )
     assert tanker > 0
     assert flows_2024.land_ends.get("alat", 0.0) <= at_alat - tanker + 1e-6
+
+
+def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None:
+    # the toy's only way to Kars changes gauge at Gyumri; with a terminal capacity below
+    # the demand there and no other route, the cargo pays a slot premium (no wait) of
+    # PRICE_USD_PER_T_H per hour of Akçelik's queue at the rail service scale, computed
+    # here, and the tonnes above capacity are reported
+    import shutil
+
+    from conftest import TOY
+    from overland import load_network
+    from overland.assignment.corridor import (
+        PRICE_USD_PER_T_H,
+        QUEUE_PERIOD_H,
+        QUEUE_SERVICE_H,
+    )
+
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    text = (pkg / "transfers.csv").read_text().splitlines()
+    text[0] += ",capacity_t_per_year"
+    text[1] += ",800"
+    (pkg / "transfers.csv").write_text("\n".join(text) + "\n")
+    with (pkg / "demand.csv").open("a") as f:
+        f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
+    res = corridor_flows(load_network(pkg), date="1992-06-01")  # before Kars closed
+    row = res.links.set_index("link").loc["gyumri-gauge"]
+    assert row["tonnes"] == pytest.approx(1000.0, rel=1e-6)
+    x, t, s = 1000.0 / 800.0, QUEUE_PERIOD_H, QUEUE_SERVICE_H["terminal"]
+    queue = t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t))
+    assert row["premium_usd_per_t"] == pytest.approx(PRICE_USD_PER_T_H * queue, rel=1e-6)
+    assert row["wait_added_h"] == pytest.approx(0.0, abs=1e-9)
+    assert row["excess_tonnes"] == pytest.approx(200.0, rel=1e-6)
+    kars = res.od.set_index("demand").loc["yerevan-kars"]
+    free = kars["free_flow_generalized_usd_per_t"]
+    assert kars["equilibrium_generalized_usd_per_t"] == pytest.approx(
+        free + PRICE_USD_PER_T_H * queue, rel=1e-6
+    )
+    assert kars["equilibrium_time_h"] == pytest.approx(kars["free_flow_time_h"])
+
+
+def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:
+    # a container-only terminal: grain cannot change gauge there, so it has no way to Kars
+    import shutil
+
+    from conftest import TOY
+    from overland import load_network
+    from overland.errors import NoRouteError
+    from overland.routing import shortest_route
+
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    (pkg / "commodities.csv").write_text(
+        (TOY / "commodities.csv").read_text() + "boxes,Boxes,t,1,5000,0.01,toy,false,\n"
+    )
+    text = (pkg / "transfers.csv").read_text().splitlines()
+    text[0] += ",commodities"
+    text[1] += ",boxes"
+    (pkg / "transfers.csv").write_text("\n".join(text) + "\n")
+    net = load_network(pkg)
+    boxes = shortest_route(net, "yerevan", "kars", date="1992-01-01", commodity="boxes")
+    assert [t.transfer for t in boxes.transfers] == ["gyumri-gauge"]
+    with pytest.raises(NoRouteError):
+        shortest_route(net, "yerevan", "kars", date="1992-01-01", commodity="grain")

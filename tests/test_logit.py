@@ -143,3 +143,62 @@ def test_classes_of_one_row_each_choose_at_their_own_value_of_time() -> None:
     # the time-sensitive class takes the fast route, the others the cheap one
     assert sets.carried(eq.share)[-1] > sets.carried(eq.share)[-2]
     assert sets.carried(eq.share)[0] > sets.carried(eq.share)[1]
+
+
+def test_a_priced_slot_keeps_the_shippers_who_value_time_most() -> None:
+    # route 0 is fast and crosses link 0, whose slots are sold: its queue is a price every
+    # class pays alike; route 1 is slow and free. Two classes of one row. The fixed point
+    # is checked against a scalar root of the same split computed here
+    fast: Any = SimpleNamespace(cost_usd_per_t=100.0, time_h=100.0, link=0)
+    slow: Any = SimpleNamespace(cost_usd_per_t=100.0, time_h=600.0, link=1)
+    classes = ((0.5, 0.05), (0.5, 1.0))
+    price = 1.0  # USD per tonne per hour of the queue
+    demand, capacity, theta = 1000.0, 300.0, 8.0
+    sets = ChoiceSets.build(
+        [[fast, slow]],
+        [["rail", "sea"]],
+        [demand],
+        [classes],
+        lambda r: {getattr(r, "link"): price if getattr(r, "link") == 0 else 0.0},  # noqa: B009
+        2,
+        priced=np.array([True, False]),
+    )
+
+    def added(x: np.ndarray) -> np.ndarray:
+        return np.array([_queue(x[:1], capacity)[0], 0.0])
+
+    eq = logit_equilibrium(sets, added, theta=theta, tolerance=1e-11)
+    assert eq.converged
+
+    def split(f: float) -> list[float]:
+        premium = price * float(_queue(np.array([f]), capacity)[0])
+        out = []
+        for _, v in classes:
+            c0, c1 = 100.0 + premium + v * 100.0, 100.0 + v * 600.0
+            best = min(c0, c1)
+            w0, w1 = math.exp(-theta * c0 / best), math.exp(-theta * c1 / best)
+            out.append(w0 / (w0 + w1))
+        return out
+
+    def excess(f: float) -> float:
+        return f - sum(w * demand * s for (w, _), s in zip(classes, split(f), strict=True))
+
+    f0 = brentq(excess, 0, demand)
+    assert eq.flow[0] == pytest.approx(f0, rel=1e-6)
+    low, high = split(f0)
+    assert eq.share[0] == pytest.approx(low, rel=1e-6)  # the low class's fast route
+    assert eq.share[2] == pytest.approx(high, rel=1e-6)
+    # the price sends the shippers who value time least the slow way first
+    assert high > 0.75
+    assert low < 0.5
+    # ... where a queue in hours would cost the high class most and keep the low one
+    timed = ChoiceSets.build(
+        [[fast, slow]],
+        [["rail", "sea"]],
+        [demand],
+        [classes],
+        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009, 2
+    )
+    queued = logit_equilibrium(timed, added, theta=theta, tolerance=1e-11)
+    assert queued.share[2] < high
+    assert queued.share[0] > low

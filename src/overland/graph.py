@@ -76,6 +76,8 @@ class Graph:
     edge_mode: IntArray  # index into MODES, -1 for transfers
     link_ids: tuple[str, ...]
     link_commodities: tuple[frozenset[str], ...]  # per link: commodities allowed (empty: all)
+    # per transfer: commodities allowed (empty: all)
+    transfer_commodities: tuple[frozenset[str], ...]
     transfer_ids: tuple[str, ...]
     crossing_ids: tuple[str, ...]
     indptr: IntArray
@@ -158,11 +160,18 @@ class Graph:
         return allowed, applied
 
     def commodity_allowed(self, commodity: str) -> BoolArray:
-        """Edges a commodity may use: all but links reserved for other commodities."""
-        reserved = [
+        """Edges a commodity may use: all but links and transfers reserved for other
+        commodities."""
+        links = [
             i for i, only in enumerate(self.link_commodities) if only and commodity not in only
         ]
-        return ~np.isin(self.edge_link, reserved) | (self.edge_link < 0)
+        transfers = [
+            i for i, only in enumerate(self.transfer_commodities) if only and commodity not in only
+        ]
+        return ~(
+            (np.isin(self.edge_link, links) & (self.edge_link >= 0))
+            | (np.isin(self.edge_transfer, transfers) & (self.edge_transfer >= 0))
+        )
 
     def country_mask(self, countries: Iterable[str]) -> BoolArray:
         """Edges that touch any of the countries."""
@@ -271,6 +280,7 @@ def compile_graph(network: Network) -> Graph:
         edge_mode=np.array(cols[7], dtype=np.int64),
         link_ids=link_ids,
         link_commodities=tuple(frozenset(link.commodities) for link in network.links.values()),
+        transfer_commodities=tuple(frozenset(t.commodities) for t in network.transfers.values()),
         transfer_ids=transfer_ids,
         crossing_ids=crossing_ids,
         indptr=indptr,

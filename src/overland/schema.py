@@ -394,6 +394,21 @@ class Transfer(_Sourced):
         ge=0, le=500, description="Handling cost per tonne.", json_schema_extra=_unit("USD/t")
     )
     both_ways: bool = Field(True, description="True when the same figures hold in reverse.")
+    capacity_t_per_year: float | None = Field(
+        None,
+        gt=0,
+        le=1e9,
+        description="Tonnes a year the terminal can change in each direction (empty: no "
+        "limit). In corridor flows its slots are rationed by price: above capacity the "
+        "operator's premium rises until enough cargo goes another way.",
+        json_schema_extra=_unit("t/yr"),
+    )
+    commodities: Names = Field(
+        (),
+        description="Only these commodities use this transfer (ids in commodities.csv, "
+        "`;`-separated), e.g. a container terminal beside the bulk sidings; empty: every "
+        "commodity.",
+    )
 
     @model_validator(mode="after")
     def _layers(self) -> Transfer:

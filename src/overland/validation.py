@@ -384,6 +384,15 @@ class _Checker:
                 layers_at.setdefault(link.to_place, set()).add(layer)
         for loc in self.raw.tables.get("transfers", []):
             tr, row = loc.item, loc.row
+            for com in tr.commodities:
+                if com not in self.commodities:
+                    self.add(
+                        "transfers.csv",
+                        f"unknown commodity {com!r}; valid: {', '.join(sorted(self.commodities))}",
+                        row,
+                        "commodities",
+                        com,
+                    )
             if not self.place("transfers.csv", row, tr.place, "place"):
                 continue
             here = layers_at.get(tr.place, set())

@@ -5,9 +5,12 @@ alternatives and the best route of each corridor of the package) by a two-level 
 generalized cost — corridors by their best route, then routes within a corridor — and
 the flows are the **logit equilibrium** with the network's capacities: each route's cost
 includes the hours its links add at the flows the split puts on them (BPR congestion on
-roads; queues on ferries, sea legs, rail lines and border posts with a capacity, the
-volume–delay functions of :mod:`overland.assignment.corridor`). A saturated crossing's
-queue grows until enough shippers choose another corridor; a row's best route at the
+roads; queues on ferries, sea legs and border posts with a capacity, the volume–delay
+functions of :mod:`overland.assignment.corridor`), and on rail lines and terminals with
+a capacity, whose slots operators sell, a price instead of a wait: the same queue at
+``PRICE_USD_PER_T_H`` an hour, paid alike by every shipper, so the ones who value time
+least go another way first. A saturated crossing's queue (or slot price) grows until
+enough shippers choose another corridor; a row's best route at the
 loaded costs joins its choice set when it is new (column generation). Link volumes
 against capacity, the waits added, what arrives above capacity, corridor shares and
 transit tonnage all come from the same split, so they agree.
@@ -32,6 +35,7 @@ import pandas as pd
 
 from ..assignment import AssignmentResult
 from ..assignment.corridor import (
+    PRICE_USD_PER_T_H,
     UNCONGESTED,
     AssignmentProblem,
     NetworkAssignment,
@@ -211,7 +215,7 @@ def corridor_flows(
     sets, eq, history, complete = _equilibrium(network, state, rows, tonnes, p, tolerance)
     result = AssignmentResult(
         link_flow=eq.flow,
-        link_time=p.links.fft + eq.added_h,
+        link_time=p.links.fft + eq.added_h * ~p.priced,
         class_flow=_class_flows(sets, eq, p.row_class),
         od_cost={},
         history=history,
@@ -224,7 +228,15 @@ def corridor_flows(
         algorithm="logit",
         links=p.links,
     )
-    na = NetworkAssignment(result, p.link_ids, p.edges, p.links.capacity, p.row_class)
+    na = NetworkAssignment(
+        result,
+        p.link_ids,
+        p.edges,
+        p.links.capacity,
+        p.row_class,
+        labels=p.labels,
+        premium_usd=eq.added_h * p.priced * PRICE_USD_PER_T_H,
+    )
     return _result(network, state.date, scenario, growth, rows, tonnes, sets, eq, na)
 
 
@@ -276,6 +288,7 @@ def _equilibrium(
             classes,
             links_of,
             len(p.links.init),
+            priced=p.priced,
         )
         eq = logit_equilibrium(
             sets,
@@ -283,7 +296,7 @@ def _equilibrium(
             theta=logit_theta(network),
             tolerance=tolerance,
         )
-        added_edge = on_edges(p.edges, eq.added_h, g.n_edges)
+        added_edge = on_edges(p.edges, eq.added_h * ~p.priced, g.n_edges)
         extra_edge = on_edges(p.edges, waiting * eq.added_h, g.n_edges)
         added = 0
         for i, variants in enumerate(queries):
@@ -311,12 +324,13 @@ def _classes(network: Network, commodity: str) -> ValueClasses:
 
 def _waiting_cost(network: Network, p: AssignmentProblem) -> FloatArray:
     """Per assignment link, what an hour of its queue costs per tonne beyond the cargo's
-    value of time: its mode's idle equipment (``modes.csv``); 0 on connectors and
-    transfers."""
+    value of time: its mode's idle equipment (``modes.csv``), 0 on connectors and
+    transfers; where slots are sold, the price of an hour of the queue instead."""
     cost = {m: mp.waiting_cost_usd_per_t_h for m, mp in network.modes.items()}
-    return np.array(
+    idle = np.array(
         [0.0 if lid is None else cost.get(network.links[lid].mode, 0.0) for lid in p.link_ids]
     )
+    return np.where(p.priced, PRICE_USD_PER_T_H, idle)
 
 
 def _class_flows(
@@ -338,7 +352,9 @@ def _route_links(
     zone and to its destination's), each with what an hour of its queue costs per tonne
     for the equipment the route keeps waiting there: the link's mode's
     (``modes.csv`` ``waiting_cost_usd_per_t_h``), and on a ferry the vehicle the route
-    boards it with — a truck on a road route, wagons on a rail route."""
+    boards it with — a truck on a road route, wagons on a rail route; on a link or
+    terminal whose slots are sold (``AssignmentProblem.priced``), the price of an hour
+    of its queue."""
     of_edge = {e: i for i, e in enumerate(p.edges) if e >= 0}
     connector = {
         (int(a), int(b)): i
@@ -360,6 +376,9 @@ def _route_links(
                 vehicle = mode
             idle = vehicle if mode == "ferry" and vehicle else mode
             out[i] = waiting.get(idle, 0.0) if idle else 0.0
+        for i in on:  # rail lines and terminals with a capacity
+            if p.priced[i]:
+                out[i] = PRICE_USD_PER_T_H
         if r.edges:
             first, last = int(g.edge_src[r.edges[0]]), int(g.edge_dst[r.edges[-1]])
             out[connector[(index[r.origin], first + zones)]] = 0.0
@@ -398,7 +417,7 @@ def _result(
     od_rows: list[dict[str, Any]] = []
     unserved = 0.0
     carried = sets.carried(eq.share)
-    added = np.asarray(sets.incidence @ eq.added_h)
+    added = np.asarray(sets.incidence @ (eq.added_h * sets.timed))
     idle = np.asarray(sets.idle @ eq.added_h)
     for i, d in enumerate(rows):
         od_row: dict[str, Any] = {

@@ -10,7 +10,8 @@ of time across shipments, cut at quantiles), each class at its own value of time
 route's cost ``C`` is its free-flow cost plus the class's value of time × its free-flow
 hours and the hours the links it uses add at their current flows (congestion and queues,
 the volume–delay functions of :mod:`overland.assignment.corridor`), plus what those
-queues cost the route's idle equipment.
+queues cost the route's idle equipment; on links whose slots are sold, the queue is a
+price that every class pays alike (``ChoiceSets.timed``).
 
 :func:`logit_equilibrium` finds the flows at which the split and the link times agree (a
 stochastic user equilibrium over fixed choice sets): a saturated crossing's queue grows
@@ -186,8 +187,12 @@ class ChoiceSets:
     base_cost: FloatArray  # per entry: free-flow cost + value of time × time, USD per t
     incidence: sp.csr_matrix  # entries × links: 1 where the route uses the link
     # entries × links: what an hour of the link's queue costs per tonne beyond the cargo's
-    # value of time, for the equipment the route keeps waiting there (USD per t·h)
+    # value of time, for the equipment the route keeps waiting there, or on a link whose
+    # slots are sold, the price of an hour of its queue (USD per t·h)
     idle: sp.csr_matrix
+    # per link: 1 where its queue is waited out (costs each class its value of time), 0
+    # where it is rationed by price (costs only ``idle``)
+    timed: FloatArray
     group: IntArray  # per entry: its (choice, corridor) nest
     group_row: IntArray  # per nest: its choice
 
@@ -200,10 +205,13 @@ class ChoiceSets:
         classes: Sequence[ValueClasses],
         links_of: Callable[[Route], Mapping[int, float]],
         n_links: int,
+        priced: FloatArray | None = None,
     ) -> ChoiceSets:
         """From each row's routes, their corridors and the row's value-of-time classes;
         ``links_of(route)`` gives the links (of ``n_links``) a route loads, each with what
-        an hour of its queue costs per tonne for the route's idle equipment."""
+        an hour of its queue costs per tonne for the route's idle equipment, or its price
+        on the links ``priced`` marks (rationed by price: no class pays its value of time
+        there)."""
         routes: list[Route] = []
         names: list[str] = []
         row: list[int] = []
@@ -253,15 +261,19 @@ class ChoiceSets:
             + value_of_time * np.array([r.time_h for r in routes], float),
             incidence=incidence,
             idle=sp.csr_matrix((np.array(idle, float), *index), shape=(len(routes), n_links)),
+            timed=np.ones(n_links) if priced is None else 1.0 - np.asarray(priced, float),
             group=np.array(group, np.int64),
             group_row=np.array(group_row, np.int64),
         )
 
     def costs(self, added_h: FloatArray) -> FloatArray:
         """Each entry's cost with the hours its links add: its class's value of time × the
-        added hours of every link it uses, plus its idle equipment's cost of them."""
+        hours it waits (every link it uses but those rationed by price), plus its idle
+        equipment's cost of them and the price of the slots it books."""
         return np.asarray(
-            self.base_cost + self.value_of_time * (self.incidence @ added_h) + self.idle @ added_h
+            self.base_cost
+            + self.value_of_time * (self.incidence @ (added_h * self.timed))
+            + self.idle @ added_h
         )
 
     def shares(self, added_h: FloatArray, theta: float = LOGIT_THETA) -> FloatArray:

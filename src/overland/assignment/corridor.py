@@ -20,7 +20,12 @@ ferry or sea sailing, six hours for a rail line, three hours for a border post. 
 these, a ferry at capacity adds ≈ 4.7 days and at 1.5× ≈ 3 weeks — the order of the
 2–7-day Caspian waits and the 20–30-day queues of the 2022 surge at Upper Lars and the
 Georgian ports
-(REGION_FACTS §2, §3.2). Links without a capacity are uncongested.
+(REGION_FACTS §2, §3.2). Links without a capacity are uncongested. Transfers with a
+capacity (gauge-change and port terminals, ``transfers.csv``) queue the same way, with
+the rail lines' service time. Where operators sell slots — rail lines and terminals —
+the logit flows (:mod:`overland.analyses.flows`) turn the queue into a price
+(``PRICE_USD_PER_T_H`` per hour) that every shipper pays alike (``AssignmentProblem.priced``);
+the user equilibrium here keeps every queue in hours.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import NetworkDataError, Problem
-from ..graph import HAUL, graph_of
+from ..graph import HAUL, TRANSFER, graph_of
 from ..places import resolve_place
 from .engine import (
     VDFS,
@@ -69,7 +74,15 @@ __all__ = [
 UNCONGESTED = 1e15
 BPR_B, BPR_POWER = 0.15, 4.0
 QUEUE_PERIOD_H = 90 * 24.0
-QUEUE_SERVICE_H = {"ferry": 12.0, "rail": 6.0, "border": 3.0}
+QUEUE_SERVICE_H = {"ferry": 12.0, "rail": 6.0, "border": 3.0, "terminal": 6.0}
+#: what an hour of a slot's queue costs a tonne where operators sell slots (rail lines
+#: with a capacity, gauge-change and port terminals with one): corridor flows ration them
+#: by price, not by waiting — the premium rises by this much per hour of the queue the
+#: same over-saturation would form, for every shipper alike. ESTIMATE, order of the
+#: value of time of containerised cargo (1.7 USD per t·h at Hummels and Schaur's 0.6 %
+#: of value a day): at capacity the premium is ~80 USD/t (~1,700 USD per FEU), at 1.1×
+#: ~150 USD/t — the order of the 2021 rise of China-Europe rail prices above tariff.
+PRICE_USD_PER_T_H = 1.0
 
 
 @dataclass(frozen=True)
@@ -179,20 +192,32 @@ class NetworkAssignment:
     capacity: FloatArray
     row_class: tuple[str, ...] = ()  # per demand row: the assignment class it belongs to
 
+    # per assignment link: the network link id, or the transfer id of a terminal with a
+    # capacity (None: connectors and transfers without one); empty: ``link_ids``
+    labels: tuple[str | None, ...] = ()
+    # per assignment link: the slot premium its congestion adds, USD per tonne (empty: 0)
+    premium_usd: FloatArray | None = None
+
     def links_frame(self) -> pd.DataFrame:
-        """Tonnes per year on each network link (both directions and gauges summed), the
-        most loaded direction's capacity, volume/capacity and the hours its congestion or
-        queue adds (``wait_added_h``), and ``excess_tonnes``: what arrives above capacity
-        in a year, summed over directions — cargo that queues into the next year (the
-        backlog the queue's wait stands for), never silently carried."""
+        """Tonnes per year on each network link and terminal with a capacity (both
+        directions and gauges summed), the most loaded direction's capacity,
+        volume/capacity, the hours its congestion or queue adds (``wait_added_h``) or the
+        slot premium it charges instead (``premium_usd_per_t``), and ``excess_tonnes``:
+        what arrives above capacity in a year, summed over directions — cargo that queues
+        into the next year (the backlog the queue's wait or the premium stands for), never
+        silently carried."""
         import pandas as pd
 
+        n = len(self.link_ids)
         df = pd.DataFrame(
             {
-                "link": self.link_ids,
+                "link": self.labels or self.link_ids,
                 "tonnes": self.result.link_flow,
                 "capacity": self.capacity,
                 "wait_added_h": self.result.link_time - self.result.links.fft,
+                "premium_usd_per_t": (
+                    np.zeros(n) if self.premium_usd is None else self.premium_usd
+                ),
             }
         )
         df = df[df["link"].notna()].copy()
@@ -204,16 +229,14 @@ class NetworkAssignment:
         )
         worst = df.loc[
             df.groupby("link")["volume_capacity"].idxmax(),
-            ["link", "capacity", "volume_capacity", "wait_added_h"],
+            ["link", "capacity", "volume_capacity", "wait_added_h", "premium_usd_per_t"],
         ].set_index("link")
         tonnes = df.groupby("link")["tonnes"].sum()
         excess = df.groupby("link")["excess_tonnes"].sum()
         out = worst.assign(tonnes=tonnes, excess_tonnes=excess).reset_index()
-        return (
-            out[["link", "tonnes", "capacity", "volume_capacity", "wait_added_h", "excess_tonnes"]]
-            .sort_values("link")
-            .reset_index(drop=True)
-        )
+        columns = ["link", "tonnes", "capacity", "volume_capacity", "wait_added_h"]
+        columns += ["premium_usd_per_t", "excess_tonnes"]
+        return out[columns].sort_values("link").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -225,6 +248,11 @@ class AssignmentProblem:
     row_class: tuple[str, ...]
     link_ids: tuple[str | None, ...]
     edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
+    # per assignment link: the network link id or a capacity-bound transfer's id
+    labels: tuple[str | None, ...]
+    # per assignment link: True where operators sell slots (rail lines and terminals with
+    # a capacity), whose queue the logit flows turn into a price
+    priced: np.ndarray
 
 
 def assign_network(
@@ -240,7 +268,9 @@ def assign_network(
     result = assign(
         p.links, list(p.classes), spec or AssignmentSpec(algorithm="gp", target_gap=1e-6)
     )
-    return NetworkAssignment(result, p.link_ids, p.edges, p.links.capacity, p.row_class)
+    return NetworkAssignment(
+        result, p.link_ids, p.edges, p.links.capacity, p.row_class, labels=p.labels
+    )
 
 
 def assignment_problem(
@@ -261,22 +291,31 @@ def assignment_problem(
     term = [int(g.edge_dst[e]) + n_zones for e in open_edges]
     fft = [float(costs.time_h[e]) for e in open_edges]
     cap, vdf, alpha, power, link_ids, edges = [], [], [], [], [], []
+    labels: list[str | None] = []
+    priced: list[bool] = []
     for e in open_edges:
         kind, c = "line", UNCONGESTED
-        lid = None
-        if g.edge_kind[e] == HAUL:
+        lid = label = None
+        if g.edge_kind[e] == TRANSFER:
+            tr = state.transfers[g.transfer_ids[g.edge_transfer[e]]]
+            if tr.capacity_t_per_year is not None:
+                c, kind, label = tr.capacity_t_per_year, "terminal", tr.id
+        elif g.edge_kind[e] == HAUL:
             lid = g.link_ids[g.edge_link[e]]
             link = state.links[lid]
             c = link.capacity_t_per_year or UNCONGESTED
             if link.mode in ("ferry", "sea"):
                 kind = "ferry"
             elif link.mode == "rail" and c < UNCONGESTED:
-                kind = "rail"  # train paths are slots: demand above them waits for one
+                kind = "rail"  # train paths are slots, sold by the operator
             if g.edge_crossing[e] >= 0:  # a border post: a queue when it binds
                 post = state.crossings[g.crossing_ids[g.edge_crossing[e]]].capacity_t_per_year
                 if post is not None and post <= c:
                     c, kind = post, "border"
+            label = lid
         cap.append(c)
+        labels.append(label)
+        priced.append(kind in ("rail", "terminal"))
         if kind == "line":
             vdf.append(VDFS["bpr"])
             alpha.append(BPR_B if c < UNCONGESTED else 0.0)
@@ -300,6 +339,8 @@ def assignment_problem(
             alpha.append(0.0)
             power.append(BPR_POWER)
             link_ids.append(None)
+            labels.append(None)
+            priced.append(False)
             edges.append(-1)
             money.append(0.0)
     links = LinkTable(
@@ -317,7 +358,15 @@ def assignment_problem(
         n_zones + 1,
     )
     classes, row_class = _classes(network, state, demand, g, open_edges, len(init), n_zones)
-    return AssignmentProblem(links, tuple(classes), row_class, tuple(link_ids), tuple(edges))
+    return AssignmentProblem(
+        links,
+        tuple(classes),
+        row_class,
+        tuple(link_ids),
+        tuple(edges),
+        tuple(labels),
+        np.array(priced, np.bool_),
+    )
 
 
 def _classes(
