@@ -197,7 +197,8 @@ def test_a_priced_slot_keeps_the_shippers_who_value_time_most() -> None:
         [["rail", "sea"]],
         [demand],
         [classes],
-        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009, 2
+        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009 (a stand-in route)
+        2,
     )
     queued = logit_equilibrium(timed, added, theta=theta, tolerance=1e-11)
     assert queued.share[2] < high
