@@ -129,7 +129,7 @@ class FlowsResult:
         return sum(self.link_groups[group].values())
 
     def bottlenecks(self, n: int = 15) -> pd.DataFrame:
-        """Links and border posts with the highest volume/capacity."""
+        """Links, border posts and terminals with the highest volume/capacity."""
         df = self.links[self.links["capacity"] < UNCONGESTED]
         return df.sort_values("volume_capacity", ascending=False).head(n)
 
@@ -166,10 +166,12 @@ class FlowsResult:
             "bottlenecks": [
                 {
                     "link": str(row["link"]),
+                    "kind": str(row["kind"]),
                     "tonnes": round(float(row["tonnes"])),
                     "capacity": round(float(row["capacity"])),
                     "volume_capacity": round(float(row["volume_capacity"]), 3),
                     "wait_added_h": round(float(row["wait_added_h"]), 1),
+                    "premium_usd_per_t": round(float(row["premium_usd_per_t"]), 1),
                     "excess_tonnes": round(float(row["excess_tonnes"])),
                 }
                 for row in self.bottlenecks().to_dict(orient="records")

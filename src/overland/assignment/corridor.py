@@ -199,8 +199,9 @@ class NetworkAssignment:
     premium_usd: FloatArray | None = None
 
     def links_frame(self) -> pd.DataFrame:
-        """Tonnes per year on each network link and terminal with a capacity (both
-        directions and gauges summed), the most loaded direction's capacity,
+        """Tonnes per year on each network link and terminal with a capacity (``kind``:
+        ``link`` or ``transfer``; both directions and gauges summed), the most loaded
+        direction's capacity,
         volume/capacity, the hours its congestion or queue adds (``wait_added_h``) or the
         slot premium it charges instead (``premium_usd_per_t``), and ``excess_tonnes``:
         what arrives above capacity in a year, summed over directions — cargo that queues
@@ -209,9 +210,14 @@ class NetworkAssignment:
         import pandas as pd
 
         n = len(self.link_ids)
+        labels = self.labels or self.link_ids
         df = pd.DataFrame(
             {
-                "link": self.labels or self.link_ids,
+                "link": labels,
+                "kind": [
+                    "transfer" if lid is None and label is not None else "link"
+                    for lid, label in zip(self.link_ids, labels, strict=True)
+                ],
                 "tonnes": self.result.link_flow,
                 "capacity": self.capacity,
                 "wait_added_h": self.result.link_time - self.result.links.fft,
@@ -229,12 +235,12 @@ class NetworkAssignment:
         )
         worst = df.loc[
             df.groupby("link")["volume_capacity"].idxmax(),
-            ["link", "capacity", "volume_capacity", "wait_added_h", "premium_usd_per_t"],
+            ["link", "kind", "capacity", "volume_capacity", "wait_added_h", "premium_usd_per_t"],
         ].set_index("link")
         tonnes = df.groupby("link")["tonnes"].sum()
         excess = df.groupby("link")["excess_tonnes"].sum()
         out = worst.assign(tonnes=tonnes, excess_tonnes=excess).reset_index()
-        columns = ["link", "tonnes", "capacity", "volume_capacity", "wait_added_h"]
+        columns = ["link", "kind", "tonnes", "capacity", "volume_capacity", "wait_added_h"]
         columns += ["premium_usd_per_t", "excess_tonnes"]
         return out[columns].sort_values("link").reset_index(drop=True)
 

@@ -66,7 +66,13 @@ def flows(
             table.add_row(k, f"{v:,}")
         con.print(table)
     bottle = Table(
-        "link or post", "t/yr", "capacity", "V/C", "added wait", title="Bottlenecks (equilibrium)"
+        "link, post or terminal",
+        "t/yr",
+        "capacity",
+        "V/C",
+        "added wait",
+        "slot premium",
+        title="Bottlenecks (equilibrium)",
     )
     for b in doc["bottlenecks"]:
         bottle.add_row(
@@ -75,6 +81,7 @@ def flows(
             f"{b['capacity']:,}",
             f"{b['volume_capacity']:.2f}",
             f"{b['wait_added_h'] / 24:.1f} d",
+            f"{b['premium_usd_per_t']:,.0f} USD/t",
         )
     con.print(bottle)
     return 0

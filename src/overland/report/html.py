@@ -183,8 +183,9 @@ def _flows_html(report: Report, network: Network) -> list[str]:
     binding = next((f for f in report.flows if f["bottleneck_run"]), report.flows[-1])
     out.append(
         f"<h3>Bottlenecks: {_esc(binding['label'])}</h3><table><thead><tr>"
-        "<th>link or post</th><th>t/yr</th><th>capacity</th><th>V/C</th>"
-        "<th>above capacity t/yr</th><th>added wait (days)</th><th>what happens</th>"
+        "<th>link, post or terminal</th><th>t/yr</th><th>capacity</th><th>V/C</th>"
+        "<th>above capacity t/yr</th><th>added wait (days)</th><th>slot premium (USD/t)</th>"
+        "<th>what happens</th>"
         "</tr></thead><tbody>"
     )
     for b in binding["bottlenecks"][:12]:
@@ -194,6 +195,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
             f"<td class='n'>{b['capacity']:,}</td><td class='n'>"
             f"{b['volume_capacity']:.2f}</td><td class='n'>{b['excess_tonnes']:,}</td>"
             f"<td class='n'>{b['wait_added_h'] / 24:.1f}</td>"
+            f"<td class='n'>{b['premium_usd_per_t']:,.0f}</td>"
             f"<td>{_esc(_what_happens(b, binding))}</td></tr>"
         )
     out.append(
@@ -201,7 +203,9 @@ def _flows_html(report: Report, network: Network) -> list[str]:
         "or post can handle in a year: the equilibrium diverts what has a cheaper "
         "alternative, and the rest queues — the 'above capacity' tonnes wait into the next "
         "year, and the added wait is that queue's (Akçelik's function over a 90-day "
-        "surge). Unserved tonnes are demand with no open route at all.</p>"
+        "surge). Rail lines and terminals sell their slots instead: the same queue is a "
+        "premium on the price, and the shippers who value time least go another way "
+        "first. Unserved tonnes are demand with no open route at all.</p>"
     )
     if report.flow_map_svg:
         out.append(f"<div class='fig map'>{_strip_xml(report.flow_map_svg)}</div>")
@@ -224,9 +228,13 @@ def _what_happens(b: dict[str, Any], run: dict[str, Any]) -> str:
         return "within capacity" if vc < 0.9 else "near capacity: waits grow"
     unserved = run["unserved_tonnes"]
     rest = "none unserved" if not unserved else f"{unserved:,} t/yr of the run unserved"
+    if b.get("premium_usd_per_t", 0) > 0 and b["wait_added_h"] == 0:
+        held = f"pay a slot premium of {b['premium_usd_per_t']:,.0f} USD/t"
+    else:
+        held = f"queue (+{b['wait_added_h'] / 24:.1f} d)"
     return (
-        f"{b['capacity']:,} pass; {b['excess_tonnes']:,} queue "
-        f"(+{b['wait_added_h'] / 24:.1f} d); cheaper detours already taken; {rest}"
+        f"{b['capacity']:,} pass; {b['excess_tonnes']:,} {held}; cheaper detours already "
+        f"taken; {rest}"
     )
 
 
