@@ -367,7 +367,7 @@ def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None
     with (pkg / "demand.csv").open("a") as f:
         f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
     res = corridor_flows(load_network(pkg), date="1992-06-01")  # before Kars closed
-    row = res.links.set_index("link").loc["gyumri-gauge"]
+    row = res.terminals.set_index("link").loc["gyumri-gauge"]
     assert row["tonnes"] == pytest.approx(1000.0, rel=1e-6)
     x, t, s = 1000.0 / 800.0, QUEUE_PERIOD_H, QUEUE_SERVICE_H["terminal"]
     queue = t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t))

@@ -228,7 +228,7 @@ def test_report_is_readable(built: tuple[Path, dict[str, Any]]) -> None:
     # every V/C above 1 in the bottleneck table says what queues and what is unserved
     flows = page.split("id='flows'")[1].split("</section>")[0]
     rows = re.findall(r"<tr><td>(.*?)</tr>", flows.split("Bottlenecks")[1], flags=re.S)
-    over = [r for r in rows if "queue" in r]
+    over = [r for r in rows if "queue" in r or "slot premium" in r]
     runs = {f["label"]: f for f in doc["flows"]}
     n_over = sum(b["volume_capacity"] > 1 for b in runs["demand x3"]["bottlenecks"][:12])
     assert len(over) == n_over > 0

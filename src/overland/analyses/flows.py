@@ -94,7 +94,9 @@ class FlowsResult:
     scenario: str | None
     growth: float
     total_tonnes: float
-    links: pd.DataFrame  # link, tonnes, capacity, volume_capacity, wait_added_h
+    # network links: link, tonnes, capacity, volume_capacity, wait_added_h, excess_tonnes,
+    # premium_usd_per_t (kind "link")
+    links: pd.DataFrame
     shares: dict[str, float]  # corridor -> tonnes (logit split)
     row_corridors: dict[str, dict[str, float]]  # demand id -> corridor -> tonnes (logit)
     # demand id -> corridor -> tonnes weighted by their class's value of time over the
@@ -111,6 +113,8 @@ class FlowsResult:
     group_names: dict[str, str]  # group id -> name (corridors.yaml)
     od: pd.DataFrame  # per demand row: free-flow best route and equilibrium cost
     delay_tonne_hours: float  # congestion and queueing: sum of flow x (time - free-flow)
+    # transfers with a capacity (terminals), the same columns (kind "transfer")
+    terminals: pd.DataFrame
     converged: bool
     relative_gap: float
     assignment: NetworkAssignment = field(repr=False, compare=False)
@@ -130,19 +134,21 @@ class FlowsResult:
 
     def bottlenecks(self, n: int = 15) -> pd.DataFrame:
         """Links, border posts and terminals with the highest volume/capacity."""
-        df = self.links[self.links["capacity"] < UNCONGESTED]
+        df = pd.concat([self.links, self.terminals], ignore_index=True)
+        df = df[df["capacity"] < UNCONGESTED]
         return df.sort_values("volume_capacity", ascending=False).head(n)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
+        bound = pd.concat([self.links, self.terminals], ignore_index=True)
         return {
             "date": self.date.isoformat(),
             "scenario": self.scenario,
             "growth": self.growth,
             "total_tonnes": round(self.total_tonnes),
             "unserved_tonnes": round(self.unserved),
-            "over_capacity_tonnes": round(float(self.links["excess_tonnes"].sum())),
-            "over_capacity_links": int((self.links["excess_tonnes"] > 0).sum()),
+            "over_capacity_tonnes": round(float(bound["excess_tonnes"].sum())),
+            "over_capacity_links": int((bound["excess_tonnes"] > 0).sum()),
             "delay_added_tonne_hours": round(self.delay_tonne_hours),
             "link_groups": [
                 {
@@ -404,7 +410,8 @@ def _result(
     """Shares, transit, link groups and the per-row table of a logit equilibrium. A row's
     equilibrium route is its cheapest at the loaded costs and the commodity's mean value
     of time."""
-    links = na.links_frame()
+    frame = na.links_frame()
+    links = frame[frame["kind"] == "link"].reset_index(drop=True)
     by_link = links.set_index("link")["tonnes"]
     groups = network.corridors.link_groups if network.corridors else ()
     link_groups = {g.id: {lid: float(by_link.get(lid, 0.0)) for lid in g.links} for g in groups}
@@ -479,6 +486,7 @@ def _result(
         growth=growth,
         total_tonnes=sum(tonnes),
         links=links,
+        terminals=frame[frame["kind"] == "transfer"].reset_index(drop=True),
         shares=dict(shares),
         row_corridors={k: dict(v) for k, v in row_corridors.items()},
         row_values={k: dict(v) for k, v in row_values.items()},

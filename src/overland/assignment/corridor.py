@@ -240,8 +240,8 @@ class NetworkAssignment:
         tonnes = df.groupby("link")["tonnes"].sum()
         excess = df.groupby("link")["excess_tonnes"].sum()
         out = worst.assign(tonnes=tonnes, excess_tonnes=excess).reset_index()
-        columns = ["link", "kind", "tonnes", "capacity", "volume_capacity", "wait_added_h"]
-        columns += ["premium_usd_per_t", "excess_tonnes"]
+        columns = ["link", "tonnes", "capacity", "volume_capacity", "wait_added_h"]
+        columns += ["excess_tonnes", "premium_usd_per_t", "kind"]
         return out[columns].sort_values("link").reset_index(drop=True)
 
 

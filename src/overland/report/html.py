@@ -138,7 +138,12 @@ def _place_name(network: Network, place_id: str) -> str:
 def _link_name(network: Network, link_id: str) -> str:
     link = network.links.get(link_id)
     if link is None:
-        return link_id
+        transfer = network.transfers.get(link_id)
+        if transfer is None:
+            return link_id
+        only = f" ({', '.join(transfer.commodities)})" if transfer.commodities else ""
+        place = network.places[transfer.place].name
+        return f"{place}: {transfer.from_layer} ↔ {transfer.to_layer}{only}"
     if link.name:
         return link.name
     ends = f"{network.places[link.from_place].name}–{network.places[link.to_place].name}"
