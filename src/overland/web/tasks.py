@@ -209,6 +209,7 @@ def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
                 "tonnes": round(float(r["tonnes"])),
                 "volume_capacity": round(float(r["volume_capacity"]), 3),
                 "wait_added_h": round(float(r["wait_added_h"]), 1),
+                "premium_usd_per_t": round(float(r["premium_usd_per_t"]), 1),
             }
             for r in loaded.to_dict(orient="records")
         ],

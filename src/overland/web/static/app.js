@@ -401,7 +401,7 @@ async function jobLayer(which, body) {
       onEachFeature: (f, l) => {
         const p = f.properties;
         if (p.volume_capacity > 1) over.push(f);
-        l.bindTooltip(`${esc(linkLabel(p.id))}: ${num(p.tonnes)} t/yr, V/C ${p.volume_capacity}${p.wait_added_h ? `, +${p.wait_added_h} h wait` : ""}`);
+        l.bindTooltip(`${esc(linkLabel(p.id))}: ${num(p.tonnes)} t/yr, V/C ${p.volume_capacity}${p.wait_added_h ? `, +${p.wait_added_h} h wait` : ""}${p.premium_usd_per_t ? `, slot premium ${p.premium_usd_per_t} USD/t` : ""}`);
       },
     });
     const group = L.featureGroup([layer]);
@@ -414,7 +414,7 @@ async function jobLayer(which, body) {
       layer: group, count: feats.length, fit: layer.getBounds(), legend: legendHtml,
       info: (g ? `${esc(g.name)}: ${num(g.tonnes)} t/yr; ` : "")
         + `${num(doc.over_capacity_tonnes)} t/yr above capacity (they queue) at ${doc.over_capacity_links} links/posts, dotted black; ${num(doc.unserved_tonnes)} t/yr without a route.`,
-      rows: feats.map((f) => ({ link: f.properties.id, name: linkLabel(f.properties.id), tonnes_per_year: f.properties.tonnes, volume_capacity: f.properties.volume_capacity, wait_added_h: f.properties.wait_added_h })),
+      rows: feats.map((f) => ({ link: f.properties.id, name: linkLabel(f.properties.id), tonnes_per_year: f.properties.tonnes, volume_capacity: f.properties.volume_capacity, wait_added_h: f.properties.wait_added_h, premium_usd_per_t: f.properties.premium_usd_per_t })),
       name: `flows-${body.date}${body.scenario ? "-" + body.scenario : ""}.csv`,
     };
   }
