@@ -399,8 +399,8 @@ class Transfer(_Sourced):
         gt=0,
         le=1e9,
         description="Tonnes a year the terminal can change in each direction (empty: no "
-        "limit). In corridor flows its slots are rationed by price: above capacity the "
-        "operator's premium rises until enough cargo goes another way.",
+        "limit). In corridor flows its slots are rationed by price: near and above "
+        "capacity the operator's premium rises until enough cargo goes another way.",
         json_schema_extra=_unit("t/yr"),
     )
     commodities: Names = Field(

@@ -6,8 +6,8 @@ generalized cost — corridors by their best route, then routes within a corrido
 the flows are the **logit equilibrium** with the network's capacities: each route's cost
 includes the hours its links add at the flows the split puts on them (BPR congestion on
 roads; queues on ferries, sea legs and border posts with a capacity, the volume–delay
-functions of :mod:`overland.assignment.corridor`), and on rail lines and terminals with
-a capacity, whose slots operators sell, a price instead of a wait: the same queue at
+functions of :mod:`overland.assignment.corridor`), and at terminals with a capacity,
+whose slots operators sell, a price instead of a wait: the same queue at
 ``PRICE_USD_PER_T_H`` an hour, paid alike by every shipper, so the ones who value time
 least go another way first. A saturated crossing's queue (or slot price) grows until
 enough shippers choose another corridor; a row's best route at the
@@ -384,7 +384,7 @@ def _route_links(
                 vehicle = mode
             idle = vehicle if mode == "ferry" and vehicle else mode
             out[i] = waiting.get(idle, 0.0) if idle else 0.0
-        for i in on:  # rail lines and terminals with a capacity
+        for i in on:  # terminals with a capacity
             if p.priced[i]:
                 out[i] = PRICE_USD_PER_T_H
         if r.edges:

@@ -22,8 +22,8 @@ these, a ferry at capacity adds ≈ 4.7 days and at 1.5× ≈ 3 weeks — the or
 Georgian ports
 (REGION_FACTS §2, §3.2). Links without a capacity are uncongested. Transfers with a
 capacity (gauge-change and port terminals, ``transfers.csv``) queue the same way, with
-the rail lines' service time. Where operators sell slots — rail lines and terminals —
-the logit flows (:mod:`overland.analyses.flows`) turn the queue into a price
+the rail lines' service time. Where operators sell slots — the terminals — the logit
+flows (:mod:`overland.analyses.flows`) turn the queue into a price
 (``PRICE_USD_PER_T_H`` per hour) that every shipper pays alike (``AssignmentProblem.priced``);
 the user equilibrium here keeps every queue in hours.
 """
@@ -75,11 +75,15 @@ UNCONGESTED = 1e15
 BPR_B, BPR_POWER = 0.15, 4.0
 QUEUE_PERIOD_H = 90 * 24.0
 QUEUE_SERVICE_H = {"ferry": 12.0, "rail": 6.0, "border": 3.0, "terminal": 6.0}
-#: what an hour of a slot's queue costs a tonne where operators sell slots (rail lines
-#: with a capacity, gauge-change and port terminals with one): corridor flows ration them
-#: by price, not by waiting — the premium rises by this much per hour of the queue the
-#: same over-saturation would form, for every shipper alike. ESTIMATE, order of the
-#: value of time of containerised cargo (1.7 USD per t·h at Hummels and Schaur's 0.6 %
+#: what an hour of a slot's queue costs a tonne where operators sell slots (gauge-change
+#: and port terminals with a capacity): corridor flows ration them by price, not by
+#: waiting — the premium rises by this much per hour of the queue the same
+#: over-saturation would form, for every shipper alike. Rail lines and border stations
+#: keep their queues in hours: their congestion is reported as waiting trains and wagons
+#: (about 100 trains at the Poland–Belarus border in late 2017, 3,500 loaded wagons at
+#: Dostyk in July 2020, 10–15 days at Terespol in August 2021), while the 2021 rise of
+#: China–Europe rail prices above tariff is the terminal operators' and forwarders'.
+#: ESTIMATE, order of the value of time of containerised cargo (1.7 USD per t·h at Hummels and Schaur's 0.6 %
 #: of value a day): at capacity the premium is ~80 USD/t (~1,700 USD per FEU), at 1.1×
 #: ~150 USD/t — the order of the 2021 rise of China-Europe rail prices above tariff.
 PRICE_USD_PER_T_H = 1.0
@@ -256,8 +260,8 @@ class AssignmentProblem:
     edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
     # per assignment link: the network link id or a capacity-bound transfer's id
     labels: tuple[str | None, ...]
-    # per assignment link: True where operators sell slots (rail lines and terminals with
-    # a capacity), whose queue the logit flows turn into a price
+    # per assignment link: True where operators sell slots (terminals with a capacity),
+    # whose queue the logit flows turn into a price
     priced: np.ndarray
 
 
@@ -313,7 +317,7 @@ def assignment_problem(
             if link.mode in ("ferry", "sea"):
                 kind = "ferry"
             elif link.mode == "rail" and c < UNCONGESTED:
-                kind = "rail"  # train paths are slots, sold by the operator
+                kind = "rail"  # train paths are slots: demand above them waits for one
             if g.edge_crossing[e] >= 0:  # a border post: a queue when it binds
                 post = state.crossings[g.crossing_ids[g.edge_crossing[e]]].capacity_t_per_year
                 if post is not None and post <= c:
@@ -321,7 +325,7 @@ def assignment_problem(
             label = lid
         cap.append(c)
         labels.append(label)
-        priced.append(kind in ("rail", "terminal"))
+        priced.append(kind == "terminal")
         if kind == "line":
             vdf.append(VDFS["bpr"])
             alpha.append(BPR_B if c < UNCONGESTED else 0.0)

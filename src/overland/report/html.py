@@ -208,7 +208,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
         "or post can handle in a year: the equilibrium diverts what has a cheaper "
         "alternative, and the rest queues — the 'above capacity' tonnes wait into the next "
         "year, and the added wait is that queue's (Akçelik's function over a 90-day "
-        "surge). Rail lines and terminals sell their slots instead: the same queue is a "
+        "surge). Terminals sell their slots instead: the same queue is a "
         "premium on the price, and the shippers who value time least go another way "
         "first. Unserved tonnes are demand with no open route at all.</p>"
     )
