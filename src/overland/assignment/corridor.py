@@ -83,9 +83,10 @@ QUEUE_SERVICE_H = {"ferry": 12.0, "rail": 6.0, "border": 3.0, "terminal": 6.0}
 #: (about 100 trains at the Poland–Belarus border in late 2017, 3,500 loaded wagons at
 #: Dostyk in July 2020, 10–15 days at Terespol in August 2021), while the 2021 rise of
 #: China–Europe rail prices above tariff is the terminal operators' and forwarders'.
-#: ESTIMATE, order of the value of time of containerised cargo (1.7 USD per t·h at Hummels and Schaur's 0.6 %
-#: of value a day): at capacity the premium is ~80 USD/t (~1,700 USD per FEU), at 1.1×
-#: ~150 USD/t — the order of the 2021 rise of China-Europe rail prices above tariff.
+#: ESTIMATE, the order of the value of time of containerised cargo (1.7 USD per t·h at
+#: Hummels and Schaur's 0.6 % of value a day): at capacity the premium is ~80 USD/t
+#: (~1,700 USD per FEU), at 1.1× ~150 USD/t, at 1.2× ~250 USD/t — the order of the 2021
+#: rise of China–Europe rail prices above tariff.
 PRICE_USD_PER_T_H = 1.0
 
 
