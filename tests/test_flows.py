@@ -404,14 +404,3 @@ def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:
     with pytest.raises(NoRouteError):
         shortest_route(net, "yerevan", "kars", date="1992-01-01", commodity="grain")
 
-
-def test_embedded_2021_china_europe_rail_is_bound_at_malaszewicze(embedded: Network) -> None:
-    # 2021: the container terminals at Małaszewicze averaged 14.5 broad-gauge trains a day
-    # against 14 in the package's capacity (Rzeczpospolita, Cargotor, Sep 2021), and
-    # China-Europe rail prices stood thousands of dollars above tariff. The flows must
-    # find the terminal full and its slots priced, not waited for
-    res = corridor_flows(embedded, date="2021-07-01")
-    row = res.terminals.set_index("link").loc["malaszewicze-containers"]
-    assert row["volume_capacity"] >= 0.9
-    assert row["premium_usd_per_t"] > 0
-    assert row["wait_added_h"] == 0
