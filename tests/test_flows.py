@@ -403,4 +403,3 @@ def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:
     assert [t.transfer for t in boxes.transfers] == ["gyumri-gauge"]
     with pytest.raises(NoRouteError):
         shortest_route(net, "yerevan", "kars", date="1992-01-01", commodity="grain")
-

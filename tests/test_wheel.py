@@ -4,6 +4,7 @@ its front-end assets and the offline API docs, and finds the country outlines.""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +33,26 @@ print("ok")
 
 def test_wheel_installed_elsewhere_serves_a_working_page(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
+    # build from a copy: setuptools leaves build/ in the tree it builds, and a file
+    # deleted since the last build would ride along from there
+    tree = tmp_path / "tree"
+    shutil.copytree(
+        ROOT,
+        tree,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "build",
+            "*.egg-info",
+            "__pycache__",
+            "*_cache",
+            ".hypothesis",
+            "node_modules",
+            "artifacts",
+        ),
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(tree)],
         check=True,
         cwd=tmp_path,
     )
