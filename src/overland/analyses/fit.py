@@ -344,8 +344,7 @@ def check(
     excess: dict[str, float] = {}
     for res in ev.runs():
         state = network.as_of(res.date, res.scenario)
-        lines = res.links[res.links["kind"] == "link"]  # terminals: priced, never waited
-        for link, wait in zip(lines["link"], lines["wait_added_h"], strict=True):
+        for link, wait in zip(res.links["link"], res.links["wait_added_h"], strict=True):
             lid = str(link)
             scheduled = state.links[lid].wait_h or 0.0
             surge = scheduled if scheduled > (network.links[lid].wait_h or 0.0) else 0.0

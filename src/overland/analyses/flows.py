@@ -360,9 +360,8 @@ def _route_links(
     zone and to its destination's), each with what an hour of its queue costs per tonne
     for the equipment the route keeps waiting there: the link's mode's
     (``modes.csv`` ``waiting_cost_usd_per_t_h``), and on a ferry the vehicle the route
-    boards it with — a truck on a road route, wagons on a rail route; on a link or
-    terminal whose slots are sold (``AssignmentProblem.priced``), the price of an hour
-    of its queue."""
+    boards it with — a truck on a road route, wagons on a rail route; on a terminal whose
+    slots are sold (``AssignmentProblem.priced``), the price of an hour of its queue."""
     of_edge = {e: i for i, e in enumerate(p.edges) if e >= 0}
     connector = {
         (int(a), int(b)): i

@@ -199,7 +199,7 @@ def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
     doc: dict[str, Any] = res.as_dict()
     # the logit gives every route of a choice set a share, some vanishingly small: a link
     # is drawn when it carries a tonne a year (as rounded below)
-    loaded = res.links[(res.links["tonnes"] >= 0.5) & (res.links["kind"] == "link")]
+    loaded = res.links[res.links["tonnes"] >= 0.5]
     doc["layer"] = element_layer(
         network,
         [
