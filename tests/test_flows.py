@@ -403,3 +403,12 @@ def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:
     assert [t.transfer for t in boxes.transfers] == ["gyumri-gauge"]
     with pytest.raises(NoRouteError):
         shortest_route(net, "yerevan", "kars", date="1992-01-01", commodity="grain")
+
+
+def test_bottleneck_fields_are_documented(toy: Network) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "json.md").read_text(encoding="utf-8")
+    [line] = [row for row in doc.splitlines() if row.startswith("| `bottlenecks` | [{")]
+    documented = {f.strip() for f in line.split("[{")[1].split("}]")[0].split(",")}
+    rows = corridor_flows(toy, date="2024-06-01").as_dict()["bottlenecks"]
+    assert rows
+    assert all(set(r) == documented for r in rows)
