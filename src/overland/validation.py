@@ -180,6 +180,13 @@ class _Checker:
         self.add(file, f"unknown place id {pid!r}" + _suggest(pid, self.places), row, field, pid)
         return False
 
+    def commodity(self, file: str, row: int, cid: str, field: str) -> bool:
+        if cid in self.commodities:
+            return True
+        valid = ", ".join(sorted(self.commodities))
+        self.add(file, f"unknown commodity {cid!r}; valid: {valid}", row, field, cid)
+        return False
+
     # ------------------------------------------------------------------ tables
     def run(self) -> list[Problem]:
         t = self.raw.tables
@@ -222,14 +229,7 @@ class _Checker:
         self.check_shapes()
         if self.raw.parameters is not None:
             for cid in self.raw.parameters.item.value_of_time_scale:
-                if cid not in self.commodities:
-                    self.add(
-                        "parameters.yaml",
-                        f"unknown commodity {cid!r}; valid: {', '.join(sorted(self.commodities))}",
-                        1,
-                        "value_of_time_scale",
-                        cid,
-                    )
+                self.commodity("parameters.yaml", 1, cid, "value_of_time_scale")
         return self.problems
 
     def check_places(self) -> None:
@@ -265,14 +265,7 @@ class _Checker:
             ok_a = self.place("links.csv", row, link.from_place, "from")
             ok_b = self.place("links.csv", row, link.to_place, "to")
             for com in link.commodities:
-                if com not in self.commodities:
-                    self.add(
-                        "links.csv",
-                        f"unknown commodity {com!r}; valid: {', '.join(sorted(self.commodities))}",
-                        row,
-                        "commodities",
-                        com,
-                    )
+                self.commodity("links.csv", row, com, "commodities")
             if link.mode == "ferry" and link.headway_h is None and link.wait_h is None:
                 self.add("links.csv", "a ferry needs headway_h or wait_h", row, "headway_h")
             if not (ok_a and ok_b):
@@ -385,14 +378,7 @@ class _Checker:
         for loc in self.raw.tables.get("transfers", []):
             tr, row = loc.item, loc.row
             for com in tr.commodities:
-                if com not in self.commodities:
-                    self.add(
-                        "transfers.csv",
-                        f"unknown commodity {com!r}; valid: {', '.join(sorted(self.commodities))}",
-                        row,
-                        "commodities",
-                        com,
-                    )
+                self.commodity("transfers.csv", row, com, "commodities")
             if not self.place("transfers.csv", row, tr.place, "place"):
                 continue
             here = layers_at.get(tr.place, set())
@@ -409,7 +395,6 @@ class _Checker:
                     )
 
     def check_demand(self) -> None:
-        commodities = self.commodities
         for loc in self.raw.tables.get("demand", []):
             d = loc.item
             self.place("demand.csv", loc.row, d.origin, "origin")
@@ -422,28 +407,13 @@ class _Checker:
                     "destination",
                     d.destination,
                 )
-            if d.commodity not in commodities:
-                self.add(
-                    "demand.csv",
-                    f"unknown commodity {d.commodity!r}; valid: {', '.join(sorted(commodities))}",
-                    loc.row,
-                    "commodity",
-                    d.commodity,
-                )
+            self.commodity("demand.csv", loc.row, d.commodity, "commodity")
 
     def check_rates(self) -> None:
         seen: dict[tuple[str, str], int] = {}
         for loc in self.raw.tables.get("rates", []):
             r = loc.item
-            if r.commodity not in self.commodities:
-                valid = ", ".join(sorted(self.commodities))
-                self.add(
-                    "rates.csv",
-                    f"unknown commodity {r.commodity!r}; valid: {valid}",
-                    loc.row,
-                    "commodity",
-                    r.commodity,
-                )
+            self.commodity("rates.csv", loc.row, r.commodity, "commodity")
             pair = (r.commodity, r.mode)
             if pair in seen:
                 self.add(
@@ -490,14 +460,7 @@ class _Checker:
             ):
                 self.country("rules.yaml", loc.row, code, f"{r.id}.countries")
             for cid in scope.commodities:
-                if cid not in self.commodities:
-                    self.add(
-                        "rules.yaml",
-                        f"unknown commodity {cid!r}; valid: {', '.join(sorted(self.commodities))}",
-                        loc.row,
-                        f"{r.id}.applies_to.commodities",
-                        cid,
-                    )
+                self.commodity("rules.yaml", loc.row, cid, f"{r.id}.applies_to.commodities")
 
     def check_event(self, file: str, row: int, ev: Event, base: dict[str, dict[str, Any]]) -> None:
         manifest = self.raw.manifest
@@ -672,9 +635,8 @@ class _Checker:
                 self.add(file, f"unknown scenario {sid!r}; valid: {valid}", 1, where, sid)
 
         def commodity(cid: str | None, where: str) -> None:
-            if cid is not None and cid not in self.commodities:
-                valid = ", ".join(sorted(self.commodities))
-                self.add(file, f"unknown commodity {cid!r}; valid: {valid}", 1, where, cid)
+            if cid is not None:
+                self.commodity(file, 1, cid, where)
 
         self._unique_ids(file, "cases", [c.id for c in spec.cases])
         for i, case in enumerate(spec.cases):
