@@ -382,10 +382,10 @@ def _route_links(
             if mode in ("road", "rail"):
                 vehicle = mode
             idle = vehicle if mode == "ferry" and vehicle else mode
-            out[i] = waiting.get(idle, 0.0) if idle else 0.0
-        for i in on:  # terminals with a capacity
-            if p.priced[i]:
+            if p.priced[i]:  # a terminal with a capacity: its slot's price
                 out[i] = PRICE_USD_PER_T_H
+            else:
+                out[i] = waiting.get(idle, 0.0) if idle else 0.0
         if r.edges:
             first, last = int(g.edge_src[r.edges[0]]), int(g.edge_dst[r.edges[-1]])
             out[connector[(index[r.origin], first + zones)]] = 0.0

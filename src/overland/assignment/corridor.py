@@ -206,12 +206,11 @@ class NetworkAssignment:
     def links_frame(self) -> pd.DataFrame:
         """Tonnes per year on each network link and terminal with a capacity (``kind``:
         ``link`` or ``transfer``; both directions and gauges summed), the most loaded
-        direction's capacity,
-        volume/capacity, the hours its congestion or queue adds (``wait_added_h``) or the
-        slot premium it charges instead (``premium_usd_per_t``), and ``excess_tonnes``:
-        what arrives above capacity in a year, summed over directions — cargo that queues
-        into the next year (the backlog the queue's wait or the premium stands for), never
-        silently carried."""
+        direction's capacity, volume/capacity, the hours its congestion or queue adds
+        (``wait_added_h``) or the slot premium it charges instead (``premium_usd_per_t``),
+        and ``excess_tonnes``: what arrives above capacity in a year, summed over
+        directions — cargo that queues into the next year (the backlog the queue's wait or
+        the premium stands for), never silently carried."""
         import pandas as pd
 
         n = len(self.link_ids)
