@@ -341,14 +341,24 @@ def test_land_ends_count_cargo_that_ends_by_land(toy: Network, flows_2024: Flows
     assert flows_2024.land_ends.get("alat", 0.0) <= at_alat - tanker + 1e-6
 
 
+def _toy_with_gauge_terminal(tmp_path: Path, column: str, value: str) -> Path:
+    """A copy of the toy whose Gyumri gauge change (its only transfer) has ``column``."""
+    import shutil
+
+    from conftest import TOY
+
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    header, row = (pkg / "transfers.csv").read_text().splitlines()
+    (pkg / "transfers.csv").write_text(f"{header},{column}\n{row},{value}\n")
+    return pkg
+
+
 def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None:
     # the toy's only way to Kars changes gauge at Gyumri; with a terminal capacity below
     # the demand there and no other route, the cargo pays a slot premium (no wait) of
     # PRICE_USD_PER_T_H per hour of Akçelik's queue at the rail service scale, computed
     # here, and the tonnes above capacity are reported
-    import shutil
-
-    from conftest import TOY
     from overland import load_network
     from overland.assignment.corridor import (
         PRICE_USD_PER_T_H,
@@ -356,12 +366,7 @@ def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None
         QUEUE_SERVICE_H,
     )
 
-    pkg = tmp_path / "toy"
-    shutil.copytree(TOY, pkg)
-    text = (pkg / "transfers.csv").read_text().splitlines()
-    text[0] += ",capacity_t_per_year"
-    text[1] += ",800"
-    (pkg / "transfers.csv").write_text("\n".join(text) + "\n")
+    pkg = _toy_with_gauge_terminal(tmp_path, "capacity_t_per_year", "800")
     with (pkg / "demand.csv").open("a") as f:
         f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
     res = corridor_flows(load_network(pkg), date="1992-06-01")  # before Kars closed
@@ -382,22 +387,13 @@ def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None
 
 def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:
     # a container-only terminal: grain cannot change gauge there, so it has no way to Kars
-    import shutil
-
-    from conftest import TOY
     from overland import load_network
     from overland.errors import NoRouteError
     from overland.routing import shortest_route
 
-    pkg = tmp_path / "toy"
-    shutil.copytree(TOY, pkg)
-    (pkg / "commodities.csv").write_text(
-        (TOY / "commodities.csv").read_text() + "boxes,Boxes,t,1,5000,0.01,toy,false,\n"
-    )
-    text = (pkg / "transfers.csv").read_text().splitlines()
-    text[0] += ",commodities"
-    text[1] += ",boxes"
-    (pkg / "transfers.csv").write_text("\n".join(text) + "\n")
+    pkg = _toy_with_gauge_terminal(tmp_path, "commodities", "boxes")
+    with (pkg / "commodities.csv").open("a") as f:
+        f.write("boxes,Boxes,t,1,5000,0.01,toy,false,\n")
     net = load_network(pkg)
     boxes = shortest_route(net, "yerevan", "kars", date="1992-01-01", commodity="boxes")
     assert [t.transfer for t in boxes.transfers] == ["gyumri-gauge"]
