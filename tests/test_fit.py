@@ -324,3 +324,41 @@ def test_refining_a_fitted_set_never_fits_worse() -> None:
     none = calibrate(TOY, grid=(), passes=1, start=first.parameters)
     keep = {"dwell_scale", "wait_scale", "value_of_time_scale", "logit_scale"}
     assert none.parameters.model_dump(include=keep) == first.parameters.model_dump(include=keep)
+
+
+def test_a_gross_miss_costs_what_a_hit_gains() -> None:
+    from overland.analyses.calibration import GROSS_FACTOR, _objective
+    from overland.analyses.fit import Checked
+    from overland.schema import Observation
+
+    def row(observed: float, model: float | None, low: float | None = None) -> Checked:
+        obs = Observation.model_validate(
+            {
+                "id": "o",
+                "category": "volume",
+                "year": 2024,
+                "observed": observed,
+                "unit": "t",
+                "low": low,
+                "high": None if low is None else 2 * observed - low,
+                "tolerance": 0.3,
+                "tolerance_reason": "test",
+                "query": "tonnes link=x",
+                "holdout": False,
+                "source": ["s"],
+                "primary": True,
+            }
+        )
+        return Checked(obs, model)
+
+    assert row(100, 50).off_by == pytest.approx(2.0)
+    assert row(100, 300).off_by == pytest.approx(3.0)
+    assert row(100, 90, low=80).off_by == 1.0  # inside the published range
+    assert row(100, 40, low=80).off_by == pytest.approx(2.0)  # from the range's low end
+    assert row(100, 0).off_by == float("inf")
+    assert row(100, None).off_by is None and row(0, 5).off_by is None
+    # five hits and no gross miss beat six hits bought with two misses by over the factor
+    near = [row(100, 110)] * 5 + [row(100, 160)] * 2
+    bought = [row(100, 110)] * 6 + [row(100, 100 * GROSS_FACTOR * 1.5)] * 2
+    assert sum(r.within for r in bought) > sum(r.within for r in near)
+    assert _objective(near) > _objective(bought)

@@ -5,11 +5,12 @@ A coordinate search over a fixed grid of multipliers, one parameter at a time, t
 over: the border dwell and the scheduled waits of elements marked as estimates, θ of the
 corridor-flows logit, the spread of the values of time and each commodity's mean value of
 time. The objective is the count of
-calibration observations within tolerance, ties broken by the mean squared log ratio
-(each capped at ``log 8``), after plausibility: a set whose links' waits (scheduled plus
-queued) exceed what the sources describe (``QUEUE_LIMIT_H``, or a sourced surge's wait
-on its dates, widened by the tolerance of averages, ``QUEUE_TOLERANCE``) by fewer days
-beats any that fits more. Every category
+calibration observations within tolerance less the count the model misses by more than
+``GROSS_FACTOR`` (so near hits are not bought with gross misses), ties broken by the
+mean squared log ratio (each capped at ``log 8``), after plausibility: a set whose links'
+waits (scheduled plus queued) exceed what the sources describe (``QUEUE_LIMIT_H``, or a
+sourced surge's wait on its dates, widened by the tolerance of averages,
+``QUEUE_TOLERANCE``) by fewer days beats any that fits more. Every category
 is used: routes (transit times, dwell, rates, distances), corridor flows (volumes and
 shares: the value of time decides between sea and rail) and capacities. The hold-out
 set is evaluated before and after, and reported, never optimised.
@@ -29,7 +30,7 @@ from ..package import read_package
 from ..schema import DEFAULT_LIMITS, SCHEMA_VERSION, LoadLimits, Parameters
 from .fit import QUEUE_LIMIT_H, QUEUE_TOLERANCE, Checked, FitResult, check
 
-__all__ = ["CATEGORIES", "GRID", "Calibration", "calibrate", "parameters_yaml"]
+__all__ = ["CATEGORIES", "GRID", "GROSS_FACTOR", "Calibration", "calibrate", "parameters_yaml"]
 
 #: the observation categories the objective uses (every one: volumes and shares come from
 #: corridor flows, so the value of time is fitted against the modal split it causes)
@@ -37,12 +38,18 @@ CATEGORIES = ("transit_time", "dwell", "rate", "distance", "volume", "share", "c
 #: the multipliers tried for each parameter
 GRID = (0.1, 0.2, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0)
 _CAP = math.log(8.0)
+#: a gross miss: the model outside the observed figure (or its range) by more than this
+#: factor, the distance at which a figure stops telling which corridor carries the goods
+GROSS_FACTOR = 2.0
 
 
 def _objective(rows: Sequence[Checked]) -> tuple[int, float]:
-    """(within, -mean squared capped log ratio): larger is better."""
+    """(within - gross misses, -mean squared capped log ratio): larger is better. A figure
+    the model misses by more than ``GROSS_FACTOR`` costs as much as one within tolerance
+    gains, so no set buys near hits with gross misses."""
     logs = [min(abs(math.log(r.ratio)), _CAP) ** 2 for r in rows if r.ratio and r.ratio > 0]
-    return sum(r.within for r in rows), -(sum(logs) / len(logs) if logs else 0.0)
+    gross = sum((r.off_by or 1.0) > GROSS_FACTOR for r in rows)
+    return sum(r.within for r in rows) - gross, -(sum(logs) / len(logs) if logs else 0.0)
 
 
 @dataclass(frozen=True)
@@ -139,8 +146,9 @@ def calibrate(
             f"{', '.join(str(g) for g in grid)}, {passes} passes, on the calibration set "
             f"of {', '.join(categories)} (first the days by which links' waits exceed "
             f"{QUEUE_LIMIT_H / 24:.0f} or a sourced surge's wait by over "
-            f"{QUEUE_TOLERANCE:.0%}, then count within "
-            "tolerance, then mean squared log ratio); the hold-out set only reported",
+            f"{QUEUE_TOLERANCE:.0%}, then count within tolerance less the count missed by "
+            f"over {GROSS_FACTOR:g}x, then mean squared log ratio); the hold-out set only "
+            "reported",
             "result": f"{', '.join(categories)}: calibration within "
             f"{cal_b['within']} -> {cal_a['within']} of {cal_a['count']}, hold-out "
             f"{hold_b['within']} -> {hold_a['within']} of {hold_a['count']}",

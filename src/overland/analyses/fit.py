@@ -64,6 +64,20 @@ class Checked:
         return self.model / self.observation.observed
 
     @property
+    def off_by(self) -> float | None:
+        """The factor (>= 1) by which the model falls outside the observed figure, or its
+        published range (1 inside; inf for 0 against a positive figure; None when not
+        comparable: no model value, or an observed figure of 0 or less)."""
+        o, m = self.observation, self.model
+        low = o.low if o.low is not None else o.observed
+        high = o.high if o.high is not None else o.observed
+        if m is None or low <= 0:
+            return None
+        if m <= 0:
+            return math.inf
+        return max(low / m, m / high, 1.0)
+
+    @property
     def within(self) -> bool:
         """Inside the tolerance: of the observed figure, or of its published range."""
         o, m = self.observation, self.model
