@@ -356,7 +356,8 @@ def test_a_gross_miss_costs_what_a_hit_gains() -> None:
     assert row(100, 90, low=80).off_by == 1.0  # inside the published range
     assert row(100, 40, low=80).off_by == pytest.approx(2.0)  # from the range's low end
     assert row(100, 0).off_by == float("inf")
-    assert row(100, None).off_by is None and row(0, 5).off_by is None
+    assert row(100, None).off_by is None
+    assert row(0, 5).off_by is None
     # five hits and no gross miss beat six hits bought with two misses by over the factor
     near = [row(100, 110)] * 5 + [row(100, 160)] * 2
     bought = [row(100, 110)] * 6 + [row(100, 100 * GROSS_FACTOR * 1.5)] * 2
