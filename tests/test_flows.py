@@ -385,6 +385,50 @@ def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None
     assert kars["equilibrium_time_h"] == pytest.approx(kars["free_flow_time_h"])
 
 
+def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
+    # a line whose operator sells space by booking (a Ro-Ro, a container liner): full, it
+    # charges the same premium a terminal would (PRICE_USD_PER_T_H per hour of Akçelik's
+    # queue, computed here) instead of a wait; unbooked, the same line makes cargo wait
+    import csv
+    import shutil
+
+    from conftest import TOY
+    from overland import load_network
+    from overland.assignment.corridor import (
+        PRICE_USD_PER_T_H,
+        QUEUE_PERIOD_H,
+        QUEUE_SERVICE_H,
+    )
+
+    def kars_line(booked: str) -> dict[str, float]:
+        pkg = tmp_path / f"toy-{booked}"
+        shutil.copytree(TOY, pkg)
+        with (pkg / "links.csv").open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        for r in rows:
+            r["booked"] = booked if r["id"] == "gyumri-kars" else "false"
+            if r["id"] == "gyumri-kars":
+                r["capacity_t_per_year"] = "800"
+        with (pkg / "links.csv").open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        with (pkg / "demand.csv").open("a") as f:
+            f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
+        res = corridor_flows(load_network(pkg), date="1992-06-01")  # before Kars closed
+        return dict(res.links.set_index("link").loc["gyumri-kars"])
+
+    x, t, s = 1000.0 / 800.0, QUEUE_PERIOD_H, QUEUE_SERVICE_H["rail"]
+    queue = t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t))
+    booked = kars_line("true")
+    assert booked["premium_usd_per_t"] == pytest.approx(PRICE_USD_PER_T_H * queue, rel=1e-6)
+    assert booked["wait_added_h"] == pytest.approx(0.0, abs=1e-9)
+    assert booked["excess_tonnes"] == pytest.approx(200.0, rel=1e-6)
+    queued = kars_line("false")
+    assert queued["wait_added_h"] == pytest.approx(queue, rel=1e-6)
+    assert queued["premium_usd_per_t"] == pytest.approx(0.0, abs=1e-9)
+
+
 def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:
     # a container-only terminal: grain cannot change gauge there, so it has no way to Kars
     from overland import load_network

@@ -286,11 +286,23 @@ class Link(_Sourced):
     detour_reason: str = Field(
         "", description="Why the length may exceed twice the great-circle distance."
     )
+    booked: bool = Field(
+        False,
+        description="True where the operator sells space by booking (a Ro-Ro or container "
+        "liner): corridor flows ration it by price when full, not by a queue.",
+    )
 
     @field_validator("speed_kmh")
     @classmethod
     def _ground_speed(cls, value: float | None, info: ValidationInfo) -> float | None:
         return None if value is None else _check_speed(info.data.get("mode"), value)
+
+    @field_validator("booked")
+    @classmethod
+    def _booked_space(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("capacity_t_per_year") is None:
+            raise ValueError("a booked link needs capacity_t_per_year: the space it sells")
+        return value
 
     @model_validator(mode="after")
     def _gauge_and_ends(self) -> Link:

@@ -6,8 +6,9 @@ generalized cost — corridors by their best route, then routes within a corrido
 the flows are the **logit equilibrium** with the network's capacities: each route's cost
 includes the hours its links add at the flows the split puts on them (BPR congestion on
 roads; queues on ferries, sea legs and border posts with a capacity, the volume–delay
-functions of :mod:`overland.assignment.corridor`), and at terminals with a capacity,
-whose slots operators sell, a price instead of a wait: the same queue at
+functions of :mod:`overland.assignment.corridor`), and at terminals with a capacity and
+on links booked by the unit, whose space operators sell, a price instead of a wait: the
+same queue at
 ``PRICE_USD_PER_T_H`` an hour, paid alike by every shipper, so the ones who value time
 least go another way first. A saturated crossing's queue (or slot price) grows until
 enough shippers choose another corridor; a row's best route at the
@@ -360,8 +361,9 @@ def _route_links(
     zone and to its destination's), each with what an hour of its queue costs per tonne
     for the equipment the route keeps waiting there: the link's mode's
     (``modes.csv`` ``waiting_cost_usd_per_t_h``), and on a ferry the vehicle the route
-    boards it with — a truck on a road route, wagons on a rail route; on a terminal whose
-    slots are sold (``AssignmentProblem.priced``), the price of an hour of its queue."""
+    boards it with — a truck on a road route, wagons on a rail route; on a terminal or a
+    booked link, whose space is sold (``AssignmentProblem.priced``), the price of an hour
+    of its queue."""
     of_edge = {e: i for i, e in enumerate(p.edges) if e >= 0}
     connector = {
         (int(a), int(b)): i
@@ -382,7 +384,7 @@ def _route_links(
             if mode in ("road", "rail"):
                 vehicle = mode
             idle = vehicle if mode == "ferry" and vehicle else mode
-            if p.priced[i]:  # a terminal with a capacity: its slot's price
+            if p.priced[i]:  # a terminal or a booked link: its space's price
                 out[i] = PRICE_USD_PER_T_H
             else:
                 out[i] = waiting.get(idle, 0.0) if idle else 0.0

@@ -22,10 +22,11 @@ these, a ferry at capacity adds ≈ 4.7 days and at 1.5× ≈ 3 weeks — the or
 Georgian ports
 (REGION_FACTS §2, §3.2). Links without a capacity are uncongested. Transfers with a
 capacity (gauge-change and port terminals, ``transfers.csv``) queue the same way, with
-the rail lines' service time. Where operators sell slots — the terminals — the logit
-flows (:mod:`overland.analyses.flows`) turn the queue into a price
-(``PRICE_USD_PER_T_H`` per hour) that every shipper pays alike (``AssignmentProblem.priced``);
-the user equilibrium here keeps every queue in hours.
+the rail lines' service time. Where operators sell slots — the terminals, and links
+``booked`` by the unit (Ro-Ro and container liners) — the logit flows
+(:mod:`overland.analyses.flows`) turn the queue into a price (``PRICE_USD_PER_T_H`` per
+hour) that every shipper pays alike (``AssignmentProblem.priced``); the user equilibrium
+here keeps every queue in hours.
 """
 
 from __future__ import annotations
@@ -260,8 +261,8 @@ class AssignmentProblem:
     edges: tuple[int, ...]  # per assignment link: the graph edge (-1 for connectors)
     # per assignment link: the network link id or a capacity-bound transfer's id
     labels: tuple[str | None, ...]
-    # per assignment link: True where operators sell slots (terminals with a capacity),
-    # whose queue the logit flows turn into a price
+    # per assignment link: True where operators sell slots (terminals with a capacity,
+    # booked links), whose queue the logit flows turn into a price
     priced: np.ndarray
 
 
@@ -325,7 +326,7 @@ def assignment_problem(
             label = lid
         cap.append(c)
         labels.append(label)
-        priced.append(kind == "terminal")
+        priced.append(kind == "terminal" or (lid is not None and state.links[lid].booked))
         if kind == "line":
             vdf.append(VDFS["bpr"])
             alpha.append(BPR_B if c < UNCONGESTED else 0.0)
