@@ -271,10 +271,14 @@ def test_fitted_parameters_scale_estimates_only(tmp_path: Path) -> None:
     assert any("unknown commodity 'gold'" in str(p) for p in report.errors)
 
 
-def test_event_values_on_estimates_are_fitted_like_the_base_rows(embedded: Network) -> None:
-    p = embedded.parameters
-    assert p is not None
-    assert p.wait_scale != 1.0
+def test_event_values_on_estimates_are_fitted_like_the_base_rows() -> None:
+    # a wait multiplier of its own, whatever the shipped fit's is
+    from overland.network import network_from_package
+    from overland.package import embedded_package_path, read_package
+    from overland.schema import SCHEMA_VERSION, Parameters
+
+    p = Parameters(schema_version=SCHEMA_VERSION, wait_scale=0.5)
+    embedded = network_from_package(read_package(embedded_package_path()), parameters=p)
     fitted_base = embedded.links["ferry-alat-aktau"].wait_h
     surge = embedded.as_of("2022-07-01").links["ferry-alat-aktau"]
     after = embedded.as_of("2023-06-01").links["ferry-alat-aktau"]
@@ -326,31 +330,66 @@ def test_refining_a_fitted_set_never_fits_worse() -> None:
     assert none.parameters.model_dump(include=keep) == first.parameters.model_dump(include=keep)
 
 
-def test_a_gross_miss_costs_what_a_hit_gains() -> None:
-    from overland.analyses.calibration import GROSS_FACTOR, _objective
+def _checked(
+    observed: float,
+    model: float | None,
+    low: float | None = None,
+    *,
+    anchor: bool = False,
+) -> Any:
     from overland.analyses.fit import Checked
     from overland.schema import Observation
 
-    def row(observed: float, model: float | None, low: float | None = None) -> Checked:
-        obs = Observation.model_validate(
-            {
-                "id": "o",
-                "category": "volume",
-                "year": 2024,
-                "observed": observed,
-                "unit": "t",
-                "low": low,
-                "high": None if low is None else 2 * observed - low,
-                "tolerance": 0.3,
-                "tolerance_reason": "test",
-                "query": "tonnes link=x",
-                "holdout": False,
-                "source": ["s"],
-                "primary": True,
-            }
-        )
-        return Checked(obs, model)
+    obs = Observation.model_validate(
+        {
+            "id": "o",
+            "category": "volume",
+            "year": 2024,
+            "observed": observed,
+            "unit": "t",
+            "low": low,
+            "high": None if low is None else 2 * observed - low,
+            "tolerance": 0.3,
+            "tolerance_reason": "test",
+            "query": "tonnes link=x",
+            "holdout": False,
+            "source": ["s"],
+            "primary": True,
+            "anchor": anchor,
+        }
+    )
+    return Checked(obs, model)
 
+
+def test_plausibility_then_anchors_then_the_count() -> None:
+    from overland.analyses.calibration import _score
+    from overland.analyses.fit import FitResult
+
+    hits = [_checked(100, 105)] * 6
+    anchored_miss = FitResult((*hits, _checked(100, 145, anchor=True)))
+    anchored_hit = FitResult((*hits[:3], _checked(100, 110, anchor=True)))
+    # the anchor kept beats three more hits
+    assert _score(anchored_hit) > _score(anchored_miss)
+    # any wait two hours past the limit outranks the anchor; half an hour does not count
+    late = FitResult(anchored_hit.rows, queue_excess_h={"ferry": 2.0})
+    assert _score(anchored_miss) > _score(late)
+    slight = FitResult(anchored_hit.rows, queue_excess_h={"ferry": 0.4})
+    assert _score(slight) == _score(anchored_hit)
+
+
+def test_an_anchor_cannot_be_held_out() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="cannot be held out"):
+        _checked(100, 100, anchor=True).observation.model_validate(
+            {**_checked(100, 100, anchor=True).observation.model_dump(), "holdout": True}
+        )
+
+
+def test_a_gross_miss_costs_what_a_hit_gains() -> None:
+    from overland.analyses.calibration import GROSS_FACTOR, _objective
+
+    row = _checked
     assert row(100, 50).off_by == pytest.approx(2.0)
     assert row(100, 300).off_by == pytest.approx(3.0)
     assert row(100, 90, low=80).off_by == 1.0  # inside the published range

@@ -656,12 +656,20 @@ class Observation(_Row):
     primary: bool = Field(description="The source is the operator, ministry or an agency.")
     contested: str = Field("", description="Other figures and their sources, if any.")
     note: str = Field("", description="How the query approximates what was counted.")
+    anchor: bool = Field(
+        False,
+        description="A figure the package's demand and capacities were calibrated to "
+        "(docs/data.md): the parameter fit must keep it within tolerance before it counts "
+        "anything else (docs/fit.md). Calibration set only.",
+    )
 
     @model_validator(mode="after")
     def _query_parses(self) -> Observation:
         parse_query(self.query)
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError("low must not exceed high")
+        if self.anchor and self.holdout:
+            raise ValueError("an anchor is fitted, so it cannot be held out")
         return self
 
     @property

@@ -10,7 +10,9 @@ calibration observations within tolerance less the count the model misses by mor
 mean squared log ratio (each capped at ``log 8``), after plausibility: a set whose links'
 waits (scheduled plus queued) exceed what the sources describe (``QUEUE_LIMIT_H``, or a
 sourced surge's wait on its dates, widened by the tolerance of averages,
-``QUEUE_TOLERANCE``) by fewer days beats any that fits more. Every category
+``QUEUE_TOLERANCE``) by fewer days beats any that fits more, and after it a set that
+keeps more of the package's anchors (observations marked ``anchor``: the figures its
+demand and capacities were calibrated to) within tolerance. Every category
 is used: routes (transit times, dwell, rates, distances), corridor flows (volumes and
 shares: the value of time decides between sea and rail) and capacities. The hold-out
 set is evaluated before and after, and reported, never optimised.
@@ -50,6 +52,17 @@ def _objective(rows: Sequence[Checked]) -> tuple[int, float]:
     logs = [min(abs(math.log(r.ratio)), _CAP) ** 2 for r in rows if r.ratio and r.ratio > 0]
     gross = sum((r.off_by or 1.0) > GROSS_FACTOR for r in rows)
     return sum(r.within for r in rows) - gross, -(sum(logs) / len(logs) if logs else 0.0)
+
+
+def _score(res: FitResult) -> tuple[float, int, int, float]:
+    """Larger is better: plausibility first — the days by which links' waits exceed the
+    longest the sources describe (any excess over half an hour, in half-days rounded up:
+    a ferry queued two hours past the limit is less plausible than none) — then the
+    package's anchors kept within tolerance, then :func:`_objective`."""
+    excess = math.ceil(max(sum(res.queue_excess_h.values()) - 0.5, 0.0) / 12) / 2
+    rows = res.split(False)
+    anchors = sum(not r.within for r in rows if r.observation.anchor)
+    return (-excess, -anchors, *_objective(rows))
 
 
 @dataclass(frozen=True)
@@ -105,12 +118,6 @@ def calibrate(
 
     before = evaluate(base)
 
-    def score(res: FitResult) -> tuple[float, int, float]:
-        # plausibility first: the days (in halves, so round-off does not decide) by which
-        # links' waits exceed the longest the sources describe; then the fit
-        excess = sum(res.queue_excess_h.values()) / 24
-        return (-round(2 * excess) / 2, *_objective(res.split(False)))
-
     network = network_from_package(raw, parameters=base)
     used = {d.commodity for d in network.demand.values()}
     names = ["dwell_scale", "wait_scale", "logit_scale", "value_of_time_spread_scale"] + [
@@ -120,7 +127,7 @@ def calibrate(
     if start is not None:
         best = start.model_copy(update={"schema_version": SCHEMA_VERSION})
         after, evaluations = evaluate(best), 2
-    best_score = score(after)
+    best_score = _score(after)
     for _ in range(passes):
         for name in names:
             current = _get(best, name)
@@ -129,7 +136,7 @@ def calibrate(
                     continue
                 trial = _with(best, name, value)
                 result = evaluate(trial)
-                s = score(result)
+                s = _score(result)
                 evaluations += 1
                 if progress is not None:
                     progress(evaluations, name)
@@ -146,7 +153,8 @@ def calibrate(
             f"{', '.join(str(g) for g in grid)}, {passes} passes, on the calibration set "
             f"of {', '.join(categories)} (first the days by which links' waits exceed "
             f"{QUEUE_LIMIT_H / 24:.0f} or a sourced surge's wait by over "
-            f"{QUEUE_TOLERANCE:.0%}, then count within tolerance less the count missed by "
+            f"{QUEUE_TOLERANCE:.0%}, then anchors outside tolerance, then count within "
+            "tolerance less the count missed by "
             f"over {GROSS_FACTOR:g}x, then mean squared log ratio); the hold-out set only "
             "reported",
             "result": f"{', '.join(categories)}: calibration within "
