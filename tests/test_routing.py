@@ -117,6 +117,18 @@ def test_wheat_train_route_before_and_after_the_ban(embedded: Network) -> None:
     assert "ayrum" in r.places
 
 
+def test_china_hungary_trains_cross_poland_czechia_and_slovakia(embedded: Network) -> None:
+    # Xinhua via iChongqing (2025-12-02): the Chongqing-Budapest train runs "through
+    # Kazakhstan, Poland, the Czech Republic and Slovakia"; the Amber rail freight corridor
+    # (EU 2017/177) links Warsaw, Katowice, Zilina and Budapest. Not through Germany
+    r = shortest_route(
+        embedded, "Xi'an", "Budapest", date="2025-12-01", modes=["rail"], commodity="containers"
+    )
+    assert r.countries[-4:] == ("PL", "CZ", "SK", "HU")
+    assert "DE" not in r.countries
+    assert "AT" not in r.countries
+
+
 def test_1996_rail_blocked_everywhere_but_far_away(embedded: Network) -> None:
     # avoiding Türkiye, Armenia was cut off from Russia by rail in 1996 (Russia's border
     # with Azerbaijan open again, Azerbaijan's ban and the Abkhazia line closed)
