@@ -400,9 +400,11 @@ def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
         QUEUE_SERVICE_H,
     )
 
-    def kars_line(booked: str) -> dict[str, float]:
-        pkg = tmp_path / f"toy-{booked}"
+    def kars_line(booked: str, post: str = "") -> dict[str, float]:
+        pkg = tmp_path / f"toy-{booked}-{post}"
         shutil.copytree(TOY, pkg)
+        crossings = (pkg / "crossings.csv").read_text()
+        (pkg / "crossings.csv").write_text(crossings.replace(",open,,toy", f",open,{post},toy"))
         with (pkg / "links.csv").open(newline="") as f:
             rows = list(csv.DictReader(f))
         for r in rows:
@@ -427,6 +429,13 @@ def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
     queued = kars_line("false")
     assert queued["wait_added_h"] == pytest.approx(queue, rel=1e-6)
     assert queued["premium_usd_per_t"] == pytest.approx(0.0, abs=1e-9)
+    # a border post on the booked line that binds first still queues in hours
+    x, s = 1000.0 / 700.0, QUEUE_SERVICE_H["border"]
+    post = kars_line("true", post="700")
+    assert post["wait_added_h"] == pytest.approx(
+        t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t)), rel=1e-6
+    )
+    assert post["premium_usd_per_t"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:

@@ -326,7 +326,9 @@ def assignment_problem(
             label = lid
         cap.append(c)
         labels.append(label)
-        priced.append(kind == "terminal" or (lid is not None and state.links[lid].booked))
+        # a booked link sells its space; a border post on it still queues in hours
+        booked = kind != "border" and lid is not None and state.links[lid].booked
+        priced.append(kind == "terminal" or booked)
         if kind == "line":
             vdf.append(VDFS["bpr"])
             alpha.append(BPR_B if c < UNCONGESTED else 0.0)
