@@ -380,10 +380,9 @@ def test_plausibility_then_anchors_then_the_count() -> None:
 def test_an_anchor_cannot_be_held_out() -> None:
     from pydantic import ValidationError
 
+    anchor = _checked(100, 100, anchor=True).observation
     with pytest.raises(ValidationError, match="cannot be held out"):
-        _checked(100, 100, anchor=True).observation.model_validate(
-            {**_checked(100, 100, anchor=True).observation.model_dump(), "holdout": True}
-        )
+        anchor.model_validate({**anchor.model_dump(), "holdout": True})
 
 
 def test_a_gross_miss_costs_what_a_hit_gains() -> None:

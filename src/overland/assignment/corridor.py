@@ -307,28 +307,27 @@ def assignment_problem(
     for e in open_edges:
         kind, c = "line", UNCONGESTED
         lid = label = None
+        sold = False  # operators sell the space: a terminal, or a link booked by the unit
         if g.edge_kind[e] == TRANSFER:
             tr = state.transfers[g.transfer_ids[g.edge_transfer[e]]]
             if tr.capacity_t_per_year is not None:
-                c, kind, label = tr.capacity_t_per_year, "terminal", tr.id
+                c, kind, label, sold = tr.capacity_t_per_year, "terminal", tr.id, True
         elif g.edge_kind[e] == HAUL:
             lid = g.link_ids[g.edge_link[e]]
             link = state.links[lid]
-            c = link.capacity_t_per_year or UNCONGESTED
+            c, sold = link.capacity_t_per_year or UNCONGESTED, link.booked
             if link.mode in ("ferry", "sea"):
                 kind = "ferry"
             elif link.mode == "rail" and c < UNCONGESTED:
                 kind = "rail"  # train paths are slots: demand above them waits for one
             if g.edge_crossing[e] >= 0:  # a border post: a queue when it binds
                 post = state.crossings[g.crossing_ids[g.edge_crossing[e]]].capacity_t_per_year
-                if post is not None and post <= c:
-                    c, kind = post, "border"
+                if post is not None and post <= c:  # and it queues in hours, booked or not
+                    c, kind, sold = post, "border", False
             label = lid
         cap.append(c)
         labels.append(label)
-        # a booked link sells its space; a border post on it still queues in hours
-        booked = kind != "border" and lid is not None and state.links[lid].booked
-        priced.append(kind == "terminal" or booked)
+        priced.append(sold)
         if kind == "line":
             vdf.append(VDFS["bpr"])
             alpha.append(BPR_B if c < UNCONGESTED else 0.0)
