@@ -401,3 +401,59 @@ def test_a_gross_miss_costs_what_a_hit_gains() -> None:
     bought = [row(100, 110)] * 6 + [row(100, 100 * GROSS_FACTOR * 1.5)] * 2
     assert sum(r.within for r in bought) > sum(r.within for r in near)
     assert _objective(near) > _objective(bought)
+
+
+def test_a_range_given_at_one_end_bounds_both_checks_alike() -> None:
+    from overland.analyses.fit import Checked
+
+    # a source that says "at least 80" for a figure of 100: the published floor is 80,
+    # the top is the figure itself
+    floor_only = _checked(100, None, low=80).observation.model_copy(update={"high": None})
+    assert floor_only.bounds == (80, 100)
+    assert Checked(floor_only, 60).within  # 60 >= 80 x (1 - 0.3)
+    assert not Checked(floor_only, 50).within
+    assert Checked(floor_only, 50).off_by == pytest.approx(1.6)
+    assert Checked(floor_only, 125).within  # 125 <= 100 x 1.3
+    assert not Checked(floor_only, 135).within
+    # an observed 0 without a range is judged in absolute terms
+    zero = _checked(0, None).observation
+    assert Checked(zero, 0.2).within
+    assert not Checked(zero, 0.5).within
+
+
+def test_calibrate_command_starts_from_a_kept_fit_for_the_passes_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from overland.analyses.calibration import calibrate
+    from overland.package import read_parameters
+    from overland.schema import Parameters
+
+    pkg = _toy_with_estimated_post(tmp_path)
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("schema_version: 1\ndwell_scale: 2.0\nwait_scale: 0.5\n", encoding="utf-8")
+    out = tmp_path / "fitted.yaml"
+    args = ["calibrate", "--package", str(pkg), "--start", str(kept), "--passes", "1"]
+    doc = run_json([*args, "--out", str(out), "--json"])
+    assert doc["written"] == str(out)
+    assert not (pkg / "parameters.yaml").exists()  # --out, not the package's file
+    # the same search through the API, from the same start, for one pass
+    api = calibrate(
+        pkg, passes=1, start=Parameters(schema_version=1, dwell_scale=2.0, wait_scale=0.5)
+    )
+    fitted = read_parameters(out)
+    keep = {"dwell_scale", "wait_scale", "value_of_time_scale", "logit_scale"}
+    assert fitted.model_dump(include=keep) == api.parameters.model_dump(include=keep)
+    assert "1 passes" in (fitted.method or "")
+    capsys.readouterr()
+    # a start file that is not a parameter set is named with its field; nothing written
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\ndwell_scale: -1\n", encoding="utf-8")
+    assert main([*args[:3], "--start", str(bad), "--out", str(tmp_path / "no.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "parameters file" in err
+    assert "bad.yaml:1 [dwell_scale]" in err
+    assert not (tmp_path / "no.yaml").exists()
+    assert main([*args, "--refine"]) == 2
+    assert "--refine or --start" in capsys.readouterr().err
+    assert main([*args[:5], "--passes", "0"]) == 2
+    assert "--passes" in capsys.readouterr().err

@@ -78,11 +78,13 @@ class NetworkDataError(ValueError, OverlandError):
 
     problems: Sequence[Problem] = field(default_factory=tuple)
     path: str = ""
+    #: what ``path`` is: a package folder, or one file read on its own
+    what: str = "network package"
     type_name = "invalid_network"
 
     def __str__(self) -> str:
         errors = [p for p in self.problems if p.severity == "error"]
-        head = f"network package {self.path!r} has {len(errors)} problem(s)"
+        head = f"{self.what} {self.path!r} has {len(errors)} problem(s)"
         lines = [head, *(f"  {p}" for p in errors[:50])]
         if len(errors) > 50:
             lines.append(f"  ... and {len(errors) - 50} more")

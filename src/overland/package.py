@@ -28,7 +28,7 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem
+from .errors import NetworkDataError, Problem
 from .schema import (
     CSV_TABLES,
     DEFAULT_LIMITS,
@@ -550,6 +550,37 @@ def _read_yaml_mapping(
         return Located(1, model.model_validate(data)), []
     except ValidationError as exc:
         return None, list(_pydantic_problems(exc, file, 1))
+
+
+def read_parameters(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Parameters:
+    """A parameters file (a package's parameters.yaml, or one kept elsewhere), checked
+    like the package's own.
+
+    Raises
+    ------
+    NetworkDataError
+        The file is missing, is not YAML, or a field is not valid (file, row, field).
+    """
+    file_path = Path(path)
+    name = file_path.name
+    if not file_path.is_file():
+        raise NetworkDataError(
+            [Problem(name, "no such file")], path=str(file_path), what="parameters file"
+        )
+    located, problems = _read_yaml_mapping(file_path, Parameters, name, limits)
+    if located is not None and located.item.schema_version != SCHEMA_VERSION:
+        problems.append(
+            Problem(
+                name,
+                f"schema_version {located.item.schema_version} is not supported; "
+                f"this Overland reads version {SCHEMA_VERSION}",
+                row=1,
+                field="schema_version",
+            )
+        )
+    if located is None or problems:
+        raise NetworkDataError(problems, path=str(file_path), what="parameters file")
+    return located.item
 
 
 def _inside(base: Path, path: Path) -> bool:

@@ -682,6 +682,15 @@ class Observation(_Row):
         """The date the query is answered on."""
         return self.date or dt.date(self.year, 7, 1)
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The published range, low and high; an end the source does not give is the
+        figure itself."""
+        return (
+            self.observed if self.low is None else self.low,
+            self.observed if self.high is None else self.high,
+        )
+
 
 class Source(_Row):
     """A cited source."""

@@ -68,9 +68,8 @@ class Checked:
         """The factor (>= 1) by which the model falls outside the observed figure, or its
         published range (1 inside; inf for 0 against a positive figure; None when not
         comparable: no model value, or an observed figure of 0 or less)."""
-        o, m = self.observation, self.model
-        low = o.low if o.low is not None else o.observed
-        high = o.high if o.high is not None else o.observed
+        low, high = self.observation.bounds
+        m = self.model
         if m is None or low <= 0:
             return None
         if m <= 0:
@@ -79,16 +78,16 @@ class Checked:
 
     @property
     def within(self) -> bool:
-        """Inside the tolerance: of the observed figure, or of its published range."""
+        """Inside the tolerance: of the observed figure, or of its published range (a
+        figure of 0 without a range: within the tolerance of 0 in absolute terms)."""
         o, m = self.observation, self.model
         if m is None:
             return False
         tol = o.tolerance
-        if o.low is not None and o.high is not None:
-            return o.low * (1 - tol) <= m <= o.high * (1 + tol)
-        if o.observed == 0:
+        if o.observed == 0 and o.low is None and o.high is None:
             return abs(m) <= tol
-        return abs(m / o.observed - 1) <= tol
+        low, high = o.bounds
+        return low * (1 - tol) <= m <= high * (1 + tol)
 
     def as_dict(self) -> dict[str, Any]:
         o = self.observation

@@ -106,6 +106,23 @@ def calibrate(
             "--refine", help="Start from the package's parameters.yaml instead of from none."
         ),
     ] = False,
+    start: Annotated[
+        Path | None,
+        typer.Option(
+            "--start",
+            help="Start from this parameters file (another fit kept aside) instead of none.",
+        ),
+    ] = None,
+    passes: Annotated[
+        int,
+        typer.Option(
+            "--passes",
+            min=1,
+            max=5,
+            help="Rounds of the coordinate search over every multiplier (1-5); each "
+            "evaluates the whole observation table about 90 times on the embedded network.",
+        ),
+    ] = 2,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
@@ -114,19 +131,28 @@ def calibrate(
     parameters.yaml; the hold-out set is reported before and after, never fitted."""
     from ..analyses.calibration import calibrate as run
     from ..analyses.calibration import parameters_yaml
+    from ..errors import BadArgumentError
     from ..export import write_text_atomic
-    from ..package import embedded_package_path
+    from ..package import embedded_package_path, read_parameters
     from ._common import chunk_progress, load_limits
 
     folder = package if package is not None else embedded_package_path()
-    start = None
-    if refine:
+    if refine and start is not None:
+        raise BadArgumentError("give --refine or --start, not both")
+    initial = None
+    if start is not None:
+        initial = read_parameters(start, limits=load_limits())
+    elif refine:
         from ..network import load_network
 
-        start = load_network(folder, limits=load_limits()).parameters
+        initial = load_network(folder, limits=load_limits()).parameters
     with chunk_progress("calibrating") as tick:
         result = run(
-            folder, limits=load_limits(), progress=lambda n, _name: tick(n, n), start=start
+            folder,
+            limits=load_limits(),
+            progress=lambda n, _name: tick(n, n),
+            start=initial,
+            passes=passes,
         )
     target = write_text_atomic(
         out or folder / "parameters.yaml", parameters_yaml(result.parameters)
