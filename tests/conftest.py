@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,18 +66,20 @@ def embedded() -> Network:
 
 @pytest.fixture
 def rated_toy(tmp_path: Path) -> Callable[..., Network]:
-    """The toy with a second commodity, ``boxes``, whose rail charges and border dwell are
-    scaled by ``rates.csv`` (factors on the per-t-km rate, the fees and the dwell)."""
+    """The toy with a second commodity, ``boxes``, whose rail charges, border dwell and
+    speed are scaled by ``rates.csv`` (factors on the per-t-km rate, the fees, the dwell
+    and the speed)."""
 
-    def make(rate: float, fee: float, dwell: float = 1.0) -> Network:
-        pkg = tmp_path / "rated_toy"
-        shutil.copytree(TOY, pkg)
+    def make(rate: float, fee: float, dwell: float = 1.0, speed: float = 1.0) -> Network:
+        pkg = Path(tempfile.mkdtemp(prefix="rated_toy", dir=tmp_path))
+        shutil.copytree(TOY, pkg, dirs_exist_ok=True)
         (pkg / "commodities.csv").write_text(
             (TOY / "commodities.csv").read_text() + "boxes,Boxes,t,1,5000,0.01,toy,false,\n"
         )
         (pkg / "rates.csv").write_text(
-            "id,commodity,mode,rate_factor,fee_factor,dwell_factor,source,estimate,note\n"
-            f"boxes-rail,boxes,rail,{rate},{fee},{dwell},toy,false,\n"
+            "id,commodity,mode,rate_factor,fee_factor,dwell_factor,speed_factor,source,"
+            "estimate,note\n"
+            f"boxes-rail,boxes,rail,{rate},{fee},{dwell},{speed},toy,false,\n"
         )
         return load_network(pkg)
 

@@ -70,6 +70,17 @@ def test_toy_commodity_rates_scale_haul_fees_and_dwell(
     sk = skim(net, places=["yerevan", "tbilisi"], date="2025-11-10", commodity="boxes")
     assert sk.cost_usd_per_t[0, 1] == pytest.approx(boxes.cost_usd_per_t)
     assert sk.time_h[0, 1] == pytest.approx(boxes.time_h)
+    # and boxes that run 1.25x as fast spend 1/1.25 of the time on the move; the wait at
+    # the border is not on the move
+    fast = rated_toy(0.5, 0.25, 0.5, 1.25)
+    quick = shortest_route(fast, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
+    assert quick.time_h == pytest.approx(km / 50 / 1.25 + 6 * 0.5)
+    assert quick.moving_time_h == pytest.approx(km / 50 / 1.25)
+    assert sum(leg.time_h for leg in quick.legs) == pytest.approx(km / 50 / 1.25)
+    assert quick.cost_usd_per_t == pytest.approx(boxes.cost_usd_per_t)
+    assert shortest_route(fast, "Yerevan", "Tbilisi", date="2025-11-10").time_h == (
+        pytest.approx(grain.time_h)
+    )
 
 
 def test_toy_closure_is_explained(toy: Network) -> None:

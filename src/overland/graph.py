@@ -34,6 +34,8 @@ __all__ = ["EdgeCosts", "Graph", "compile_graph", "graph_of"]
 HAUL, TRANSFER = 0, 1
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+#: a commodity's multipliers on one mode (rates.csv): mode index, rate, fee, dwell, speed
+Factors = tuple[int, float, float, float, float]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -118,17 +120,17 @@ class Graph:
             self._memo[key] = hit
         return hit
 
-    def rate_factors(self, commodity: str | None) -> tuple[tuple[int, float, float, float], ...]:
-        """(mode index, rate, fee and dwell factors) of the commodity's rows in
+    def rate_factors(self, commodity: str | None) -> tuple[Factors, ...]:
+        """(mode index, rate, fee, dwell and speed factors) of the commodity's rows in
         ``rates.csv`` that change anything."""
         if commodity is None:
             return ()
-        return tuple(
-            (MODES.index(r.mode), r.rate_factor, r.fee_factor, r.dwell_factor)
+        rows = (
+            (MODES.index(r.mode), r.rate_factor, r.fee_factor, r.dwell_factor, r.speed_factor)
             for r in self.network.rates.values()
             if r.commodity == commodity
-            and (r.rate_factor, r.fee_factor, r.dwell_factor) != (1, 1, 1)
         )
+        return tuple(f for f in rows if f[1:] != (1, 1, 1, 1))
 
     def mask(
         self,
@@ -364,18 +366,20 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
     )
 
 
-def _priced(
-    graph: Graph, costs: EdgeCosts, factors: tuple[tuple[int, float, float, float], ...]
-) -> EdgeCosts:
-    """``costs`` with a commodity's multipliers on the per-tonne-km rate, the border fee
-    and the border dwell of each mode's haul edges."""
+def _priced(graph: Graph, costs: EdgeCosts, factors: tuple[Factors, ...]) -> EdgeCosts:
+    """``costs`` with a commodity's multipliers on the per-tonne-km rate, the border fee,
+    the border dwell and the speed of each mode's haul edges."""
     rate, fee, dwell = costs.rate_usd.copy(), costs.fee_usd.copy(), costs.dwell_h.copy()
+    run = costs.run_h.copy()
     haul = graph.edge_kind == HAUL
-    for mode, rate_factor, fee_factor, dwell_factor in factors:
+    for mode, rate_factor, fee_factor, dwell_factor, speed_factor in factors:
         on = haul & (graph.edge_mode == mode)
         rate[on] *= rate_factor
         fee[on] *= fee_factor
         dwell[on] *= dwell_factor
+        run[on] /= speed_factor
     cost = costs.cost_usd + (rate - costs.rate_usd) + (fee - costs.fee_usd)
-    time = costs.time_h + (dwell - costs.dwell_h)
-    return replace(costs, cost_usd=cost, rate_usd=rate, fee_usd=fee, dwell_h=dwell, time_h=time)
+    time = costs.time_h + (dwell - costs.dwell_h) + (run - costs.run_h)
+    return replace(
+        costs, cost_usd=cost, rate_usd=rate, fee_usd=fee, dwell_h=dwell, time_h=time, run_h=run
+    )

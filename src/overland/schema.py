@@ -462,10 +462,10 @@ class ModeParams(_Sourced):
 
 class Rate(_Sourced):
     """How one commodity's shipments on one mode differ from the mode's defaults:
-    multipliers on the line-haul rate per tonne-km, on the border fees per tonne and on
-    the border dwell. Rates are set per consignment (a container-km, a wagon at a border);
-    one tonne of a commodity shipped in another unit pays a different share of them, and
-    some trains clear borders with priority."""
+    multipliers on the line-haul rate per tonne-km, on the border fees per tonne, on the
+    border dwell and on the speed. Rates are set per consignment (a container-km, a wagon
+    at a border); one tonne of a commodity shipped in another unit pays a different share
+    of them, and some trains clear borders with priority and run on faster paths."""
 
     id: Id = Field(description="Unique id.")
     commodity: Id = Field(description="Commodity id (commodities.csv).")
@@ -489,6 +489,14 @@ class Rate(_Sourced):
         le=10,
         description="Multiplier on the border dwell (mean and P90) at the crossings of the "
         "mode's links: trains that clear with priority, such as express container trains.",
+    )
+    speed_factor: float = Field(
+        1.0,
+        ge=0.2,
+        le=5,
+        description="Multiplier on the speed of the mode's links (their time on the move; "
+        "waits, border dwell and handling are apart): block trains that run on timetabled "
+        "paths, such as express container trains, against the mode's speed.",
     )
 
 
