@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -199,7 +198,7 @@ def test_embedded_identical_on_rerun(embedded: Network, flows_2024: FlowsResult)
 
 
 def test_nested_shares_do_not_reward_copies_of_one_corridor() -> None:
-    from overland.analyses.logit import LOGIT_NEST, LOGIT_THETA, logit_shares, nested_shares
+    from overland.analyses.logit import logit_shares, nested_shares
 
     # three near-copies of a land route and one sea route: the sea route's share is the
     # two-route logit of the corridors' best costs, however many copies there are
@@ -212,28 +211,8 @@ def test_nested_shares_do_not_reward_copies_of_one_corridor() -> None:
         assert shares[-1] == pytest.approx(two[1])
         # within the land corridor, cheaper copies get more
         assert shares[:copies] == sorted(shares[:copies], reverse=True)
-    # one group: the plain logit, at the lower level's sharper theta
-    one = nested_shares([5.0, 6.0, 9.0], ["a"] * 3)
-    assert one == pytest.approx(logit_shares([5.0, 6.0, 9.0], LOGIT_NEST * LOGIT_THETA))
-
-
-def test_routes_within_a_corridor_are_closer_substitutes_than_corridors() -> None:
-    from overland.analyses.logit import LOGIT_NEST, LOGIT_THETA, nested_shares
-
-    # two ports of one corridor (100 and 104) and another corridor (104): written out,
-    # the corridors split at theta on their best costs, the ports at LOGIT_NEST x theta
-    theta = LOGIT_THETA
-    corridors = [math.exp(-theta * c / 100.0) for c in (100.0, 104.0)]
-    ports = [math.exp(-LOGIT_NEST * theta * c / 100.0) for c in (100.0, 104.0)]
-    expected = [
-        corridors[0] / sum(corridors) * ports[0] / sum(ports),
-        corridors[0] / sum(corridors) * ports[1] / sum(ports),
-        corridors[1] / sum(corridors),
-    ]
-    shares = nested_shares([100.0, 104.0, 104.0], ["land", "land", "sea"])
-    assert shares == pytest.approx(expected)
-    # the dearer port keeps less of its corridor than the other corridor keeps of the row
-    assert shares[1] / (shares[0] + shares[1]) < shares[2]
+    # one group: the plain logit
+    assert nested_shares([5.0, 6.0, 9.0], ["a"] * 3) == pytest.approx(logit_shares([5.0, 6.0, 9.0]))
 
 
 def test_choice_set_holds_the_best_route_of_each_corridor(embedded: Network) -> None:

@@ -4,8 +4,7 @@ network's capacities.
 Every demand row chooses among a small set of routes (:func:`choice_set`): the most
 diverse cheap alternatives and the best route of each corridor of the package. Its tonnes
 split over them by a two-level logit (:func:`nested_shares`): corridors by their best
-route's cost ``∝ exp(-θ · C / C_min)``, then routes within a corridor, sharper by
-``LOGIT_NEST``. A
+route's cost, then routes within a corridor, each level ``∝ exp(-θ · C / C_min)``. A
 row's shippers choose in value-of-time classes (:func:`value_classes`: a lognormal value
 of time across shipments, cut at quantiles), each class at its own value of time. A
 route's cost ``C`` is its free-flow cost plus the class's value of time × its free-flow
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
     from ..schema import Corridors
 
 __all__ = [
-    "LOGIT_NEST",
     "LOGIT_ROUTES",
     "LOGIT_THETA",
     "VALUE_QUANTILES",
@@ -58,12 +56,6 @@ __all__ = [
 ]
 
 LOGIT_THETA = 8.0
-#: routes within one corridor (another Caspian port, another border post on the same
-#: line) are closer substitutes than the corridors are: the lower level of the nested
-#: logit is this much sharper than the upper, the inverse of McFadden's dissimilarity
-#: parameter λ (random-utility consistent for 0 < λ <= 1; λ = 1 is a flat logit). ESTIMATE
-#: λ = 0.5, the middle of that range, not fitted (docs/data.md)
-LOGIT_NEST = 2.0
 LOGIT_ROUTES = 4
 #: quantiles that cut a commodity's shippers into value-of-time classes, from the least
 #: time-sensitive up (:func:`value_classes`): the top classes are small, because the
@@ -110,18 +102,17 @@ def class_shares(
 
 def logit_shares(costs: Sequence[float], theta: float = LOGIT_THETA) -> list[float]:
     """Logit probabilities ``∝ exp(-θ · C / C_min)`` of routes with the given costs."""
-    return nested_shares(costs, [str(i) for i in range(len(costs))], theta)
+    return nested_shares(costs, ["all"] * len(costs), theta)
 
 
 def nested_shares(
     costs: Sequence[float] | FloatArray, groups: Sequence[str], theta: float = LOGIT_THETA
 ) -> list[float]:
     """Two-level logit of one choice: each group (corridor) by the logit of its best
-    route's cost, then each route within its group by the logit of the group's costs at
-    ``LOGIT_NEST`` × θ. Near-copies of one corridor's route do not multiply that
-    corridor's share (the independence of irrelevant alternatives a flat logit over
-    overlapping routes suffers from), and within a corridor a queue sends shippers to
-    the parallel port or post sooner than to another corridor."""
+    route's cost, then each route within its group by the logit of the group's costs.
+    Near-copies of one corridor's route do not multiply that corridor's share (the
+    independence of irrelevant alternatives a flat logit over overlapping routes
+    suffers from)."""
     names = sorted(set(groups))
     group = np.array([names.index(g) for g in groups], np.int64)
     zeros = np.zeros(len(names), np.int64)
@@ -144,7 +135,7 @@ def _nested(
     np.add.at(r_sum, group_row, g_weight)
     g_share = g_weight / r_sum[group_row]
     g_best = np.where(g_min > 0, g_min, 1.0)
-    weight = np.exp(-LOGIT_NEST * theta * cost / g_best[group])
+    weight = np.exp(-theta * cost / g_best[group])
     g_sum = np.zeros(n_groups)
     np.add.at(g_sum, group, weight)
     return np.asarray(g_share[group] * weight / g_sum[group])
