@@ -29,10 +29,16 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: in 2024, against the 2-7 days observed. Then (value-of-time classes, CPMM dwell by
 #: year as inputs: 16 observations left the sets) the shipped fit gave 75 of 144 and 30
 #: of 56. With air freight, four EU-China value-share rows, the sailing and realised-time
-#: measures and the TRIPP border points (third session) it gives 79 of 147 and 33 of 57;
-#: the floors sit one below, for floating-point differences between machines
-FLOOR_CALIBRATION_WITHIN = 78
-FLOOR_HOLDOUT_WITHIN = 32
+#: measures and the TRIPP border points (third session) it gives 79 of 147 and 33 of 57.
+#: With container trains' border priority and speed and run S1 (ninth session) 78 and 35
+#: within, and 30 and 10 missed by more than the calibration's gross factor (33 and 13
+#: before): the objective's count, within less gross, rose from 46 to 48 on the
+#: calibration set and from 20 to 25 on the hold-out. The floors sit one below, for
+#: floating-point differences between machines
+FLOOR_CALIBRATION_WITHIN = 77
+FLOOR_HOLDOUT_WITHIN = 34
+FLOOR_CALIBRATION_NET = 47
+FLOOR_HOLDOUT_NET = 24
 FLOOR_OBSERVATIONS = 150
 
 
@@ -185,9 +191,20 @@ def test_embedded_observations_are_sourced_and_held_out_by_id(embedded: Network)
 
 
 def test_embedded_fit_stays_above_its_floors(embedded_fit: Any) -> None:
+    from overland.analyses.calibration import GROSS_FACTOR
+
     s = embedded_fit.summary()
     assert s["calibration"]["within"] >= FLOOR_CALIBRATION_WITHIN, s["calibration"]
     assert s["holdout"]["within"] >= FLOOR_HOLDOUT_WITHIN, s["holdout"]
+
+    # the calibration's own count: figures within tolerance less those missed grossly
+    def net(holdout: bool) -> int:
+        rows = [r for r in embedded_fit.rows if r.observation.holdout == holdout]
+        gross = sum(int((r.off_by or 1.0) > GROSS_FACTOR) for r in rows)
+        return sum(int(r.within) for r in rows) - gross
+
+    assert net(holdout=False) >= FLOOR_CALIBRATION_NET
+    assert net(holdout=True) >= FLOOR_HOLDOUT_NET
 
 
 def test_report_and_api_carry_the_fit(tmp_path: Path) -> None:
