@@ -470,6 +470,9 @@ def test_calibrate_command_starts_from_a_kept_fit_for_the_passes_asked(
     assert "parameters file" in err
     assert "bad.yaml:1 [dwell_scale]" in err
     assert not (tmp_path / "no.yaml").exists()
+    bad.write_text("schema_version: 7\n", encoding="utf-8")
+    assert main([*args[:3], "--start", str(bad)]) == 1
+    assert "bad.yaml:1 [schema_version]" in capsys.readouterr().err
     assert main([*args, "--refine"]) == 2
     assert "--refine or --start" in capsys.readouterr().err
     assert main([*args[:5], "--passes", "0"]) == 2

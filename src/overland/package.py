@@ -568,16 +568,8 @@ def read_parameters(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) ->
             [Problem(name, "no such file")], path=str(file_path), what="parameters file"
         )
     located, problems = _read_yaml_mapping(file_path, Parameters, name, limits)
-    if located is not None and located.item.schema_version != SCHEMA_VERSION:
-        problems.append(
-            Problem(
-                name,
-                f"schema_version {located.item.schema_version} is not supported; "
-                f"this Overland reads version {SCHEMA_VERSION}",
-                row=1,
-                field="schema_version",
-            )
-        )
+    if located is not None:
+        problems += _version_problems(name, located.item.schema_version)
     if located is None or problems:
         raise NetworkDataError(problems, path=str(file_path), what="parameters file")
     return located.item
@@ -650,16 +642,7 @@ def read_package(path: Path | str, *, limits: LoadLimits = DEFAULT_LIMITS) -> Ra
         raw.problems += probs
         if located is not None:
             raw.manifest = located.item
-            if located.item.schema_version != SCHEMA_VERSION:
-                raw.problems.append(
-                    Problem(
-                        "overland.yaml",
-                        f"schema_version {located.item.schema_version} is not supported; "
-                        f"this Overland reads version {SCHEMA_VERSION}",
-                        row=1,
-                        field="schema_version",
-                    )
-                )
+            raw.problems += _version_problems("overland.yaml", located.item.schema_version)
     total = 0  # data rows read so far, for max_total_rows
     for table in CSV_TABLES:
         file_path = root / table.filename
@@ -785,14 +768,16 @@ def _optional_mapping(
         return None
     located, probs = got
     raw.problems += probs
-    if located is not None and located.item.schema_version != SCHEMA_VERSION:
-        raw.problems.append(
-            Problem(
-                filename,
-                f"schema_version {located.item.schema_version} is not supported; "
-                f"this Overland reads version {SCHEMA_VERSION}",
-                row=1,
-                field="schema_version",
-            )
-        )
+    if located is not None:
+        raw.problems += _version_problems(filename, located.item.schema_version)
     return located  # type: ignore[no-any-return]
+
+
+def _version_problems(filename: str, version: int) -> list[Problem]:
+    """The file's schema_version, if this Overland does not read it."""
+    if version == SCHEMA_VERSION:
+        return []
+    message = (
+        f"schema_version {version} is not supported; this Overland reads version {SCHEMA_VERSION}"
+    )
+    return [Problem(filename, message, row=1, field="schema_version")]
