@@ -125,12 +125,11 @@ class Graph:
         ``rates.csv`` that change anything."""
         if commodity is None:
             return ()
-        rows = (
-            (MODES.index(r.mode), r.rate_factor, r.fee_factor, r.dwell_factor, r.speed_factor)
+        return tuple(
+            (MODES.index(r.mode), *r.factors)
             for r in self.network.rates.values()
-            if r.commodity == commodity
+            if r.commodity == commodity and not r.neutral
         )
-        return tuple(f for f in rows if f[1:] != (1, 1, 1, 1))
 
     def mask(
         self,

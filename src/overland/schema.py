@@ -499,6 +499,16 @@ class Rate(_Sourced):
         "paths, such as express container trains, against the mode's speed.",
     )
 
+    @property
+    def factors(self) -> tuple[float, float, float, float]:
+        """The multipliers: rate, fee, dwell, speed."""
+        return (self.rate_factor, self.fee_factor, self.dwell_factor, self.speed_factor)
+
+    @property
+    def neutral(self) -> bool:
+        """Every multiplier is 1: the row changes nothing."""
+        return self.factors == (1, 1, 1, 1)
+
 
 class Commodity(_Sourced):
     """A class of freight."""

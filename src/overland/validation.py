@@ -425,7 +425,7 @@ class _Checker:
                     r.mode,
                 )
             seen.setdefault(pair, loc.row)
-            if (r.rate_factor, r.fee_factor, r.dwell_factor, r.speed_factor) == (1, 1, 1, 1):
+            if r.neutral:
                 self.add(
                     "rates.csv",
                     "every factor is 1: the row changes nothing",
