@@ -84,6 +84,45 @@ def test_toy_commodity_rates_scale_haul_fees_and_dwell(
     )
 
 
+def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Network]) -> None:
+    # boxes pay 0.5 of the rail rate until a market event sets them to 1.5 on 2026-01-01
+    # (a freight market's rate in a year, as the embedded sea rates by year do)
+    from overland.network import load_network
+    from overland.validation import validate_package
+
+    pkg = rated_toy(0.5, 1.0).path
+    with (pkg / "events.yaml").open("a") as f:
+        f.write(
+            "- id: boxes-market-2026\n  date: 2026-01-01\n  status: happened\n"
+            "  title: Box rates rise\n  changes:\n"
+            "    - {target: rate, id: boxes-rail, set: {rate_factor: 1.5}}\n"
+            "  source: [toy]\n"
+        )
+    net = load_network(pkg)
+    km = 150 + 140 + 13 + 66
+    before = shortest_route(net, "Yerevan", "Tbilisi", date="2025-12-31", commodity="boxes")
+    after = shortest_route(net, "Yerevan", "Tbilisi", date="2026-01-01", commodity="boxes")
+    assert before.cost_usd_per_t == pytest.approx(km * 0.04 * 0.5 + 2)
+    assert after.cost_usd_per_t == pytest.approx(km * 0.04 * 1.5 + 2)
+    assert net.as_of("2026-06-01").rates["boxes-rail"].rate_factor == 1.5
+    assert net.rates["boxes-rail"].rate_factor == 0.5  # the package's row is unchanged
+    # grain has no row: the event does not touch it
+    grain = shortest_route(net, "Yerevan", "Tbilisi", date="2026-06-01", commodity="grain")
+    assert grain.cost_usd_per_t == pytest.approx(km * 0.04 + 2)
+    # an event that sets a rate outside its range, or names no row, is refused by name
+    text = (pkg / "events.yaml").read_text()
+    (pkg / "events.yaml").write_text(
+        text.replace("rate_factor: 1.5", "rate_factor: 0").replace(
+            "id: boxes-rail", "id: boxes-rial"
+        )
+    )
+    report = validate_package(pkg)
+    assert any("unknown rate 'boxes-rial'" in p.message for p in report.problems)
+    (pkg / "events.yaml").write_text(text.replace("rate_factor: 1.5", "rate_factor: 0"))
+    problems = validate_package(pkg).problems
+    assert any(p.field == "boxes-market-2026.changes.0.set.rate_factor" for p in problems)
+
+
 def test_toy_closure_is_explained(toy: Network) -> None:
     with pytest.raises(NoRouteError) as info:
         shortest_route(toy, "Yerevan", "Kars", date="2000-01-01")

@@ -110,7 +110,7 @@ class Graph:
         """Time, cost, distance and CO2 per edge on the state's date and scenario; with a
         ``commodity``, its own (the package's ``rates.csv``: multipliers on the
         per-tonne-km rate, the border fees and the border dwell of a mode's links)."""
-        factors = self.rate_factors(commodity)
+        factors = self.rate_factors(commodity, state)
         key = (state.date, state.scenario, tuple(e.id for e in state.events_applied), factors)
         hit = self._memo.get(key)
         if hit is None:
@@ -120,14 +120,14 @@ class Graph:
             self._memo[key] = hit
         return hit
 
-    def rate_factors(self, commodity: str | None) -> tuple[Factors, ...]:
+    def rate_factors(self, commodity: str | None, state: NetworkState) -> tuple[Factors, ...]:
         """(mode index, rate, fee, dwell and speed factors) of the commodity's rows in
-        ``rates.csv`` that change anything."""
+        ``rates.csv``, as the state's events have set them, that change anything."""
         if commodity is None:
             return ()
         return tuple(
             (MODES.index(r.mode), *r.factors)
-            for r in self.network.rates.values()
+            for r in state.rates.values()
             if r.commodity == commodity and not r.neutral
         )
 

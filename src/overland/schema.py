@@ -727,7 +727,10 @@ class Source(_Row):
 class Change(_Row):
     """One change an event makes: set fields of one element."""
 
-    target: Literal["link", "crossing", "transfer", "rule"] = Field(description="Element kind.")
+    target: Literal["link", "crossing", "transfer", "rule", "rate"] = Field(
+        description="Element kind (`rate`: a row of rates.csv, such as a freight market's "
+        "rate in a year)."
+    )
     id: Id = Field(description="Element id.")
     set: dict[str, Any] = Field(min_length=1, description="Field names (CSV columns) and values.")
 

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .errors import BadArgumentError, ScenarioError
-from .schema import Crossing, Event, Link, Rule, Transfer, apply_change
+from .schema import Crossing, Event, Link, Rate, Rule, Transfer, apply_change
 
 if TYPE_CHECKING:
     from .network import Network
@@ -108,6 +108,7 @@ class NetworkState:
     crossings: Mapping[str, Crossing]
     transfers: Mapping[str, Transfer]
     rules: Mapping[str, Rule]
+    rates: Mapping[str, Rate]  # rates.csv as the events have changed it
 
     def links_with_status(self, status: str) -> tuple[str, ...]:
         """Ids of links whose status is ``status`` (open, closed, planned)."""
@@ -227,6 +228,7 @@ def state_as_of(
         "crossing": dict(network.crossings),
         "transfer": dict(network.transfers),
         "rule": dict(network.rules),
+        "rate": dict(network.rates),
     }
     fitted = network.parameters
     for ev in events:
@@ -247,6 +249,7 @@ def state_as_of(
         crossings=MappingProxyType(tables["crossing"]),
         transfers=MappingProxyType(tables["transfer"]),
         rules=MappingProxyType(tables["rule"]),
+        rates=MappingProxyType(tables["rate"]),
     )
 
 

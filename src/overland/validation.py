@@ -114,6 +114,7 @@ class _Checker:
         self.crossings = {loc.item.id: loc.item for loc in t.get("crossings", [])}
         self.transfers = {loc.item.id: loc.item for loc in t.get("transfers", [])}
         self.rules = {loc.item.id: loc.item for loc in raw.rules}
+        self.rates = {loc.item.id: loc.item for loc in t.get("rates", [])}
         self.commodities = {loc.item.id for loc in t.get("commodities", [])}
 
     def add(
@@ -517,6 +518,7 @@ class _Checker:
             "crossing": self.crossings,
             "transfer": self.transfers,
             "rule": self.rules,
+            "rate": self.rates,
         }
 
     def check_events(self) -> None:

@@ -418,7 +418,7 @@ def _classes(
         # lines: its money, plus its border hours' difference from the shared free-flow
         # times at its value of time (the toll converts back to hours at 1 / VoT)
         toll = None
-        if g.rate_factors(commodity):
+        if g.rate_factors(commodity, state):
             own, base = g.costs(state, commodity), g.costs(state)
             toll = np.zeros(n_links)
             toll[: len(open_edges)] = (own.cost_usd + vot * (own.time_h - base.time_h))[open_edges]
