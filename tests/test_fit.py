@@ -163,6 +163,34 @@ def test_bad_observation_rows_are_reported(tmp_path: Path) -> None:
     assert "unknown source id 'zz'" in text
 
 
+def test_tonnes_of_one_commodity(rated_toy: Any) -> None:
+    # the rated toy adds a second commodity, boxes; 300 t of boxes go Tbilisi -> Baku
+    net = rated_toy(1.0, 1.0)
+    pkg = net.path
+    with (pkg / "demand.csv").open("a", encoding="utf-8") as f:
+        f.write("tbilisi-baku-boxes,tbilisi,baku,boxes,2024,300,,toy,false,\n")
+    rows = "".join(
+        f"vol-{c},volume,2025,1,t,,,0.1,x,tonnes link=gardabani-boyuk_kasik{q},"
+        "2025-11-10,false,toy,false,,\n"
+        for c, q in (("all", ""), ("grain", " commodity=grain"), ("boxes", " commodity=boxes"))
+    )
+    with (pkg / "observations.csv").open("a", encoding="utf-8") as f:
+        f.write(rows)
+    res = {r.observation.id: r.model for r in check(load_network(pkg)).rows}
+    flows = corridor_flows(load_network(pkg), date="2025-11-10")
+    total = dict(zip(flows.links["link"], flows.links["tonnes"], strict=True))
+    assert res["vol-all"] == pytest.approx(total["gardabani-boyuk_kasik"])
+    assert res["vol-all"] == pytest.approx(1000 + 500 + 300)  # every row crosses it
+    assert res["vol-boxes"] == pytest.approx(300)
+    assert res["vol-grain"] == pytest.approx(1500)
+    # a commodity filter needs the links it counts on
+    with (pkg / "observations.csv").open("a", encoding="utf-8") as f:
+        q = "tonnes group=into_azerbaijan commodity=grain"
+        f.write(f"bad-c,volume,2025,1,t,,,0.1,x,{q},,false,toy,false,,\n")
+    text = "\n".join(str(p) for p in validate_package(pkg).errors)
+    assert "tonnes takes commodity only with link or crossing" in text
+
+
 @pytest.fixture(scope="module")
 def embedded_fit(embedded: Network) -> Any:
     return check(embedded)

@@ -570,7 +570,7 @@ QUERY_KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "dwell": frozenset({"crossing"}),
-    "tonnes": frozenset({"link", "group", "port", "crossing"}),
+    "tonnes": frozenset({"link", "group", "port", "crossing", "commodity"}),
     "share": frozenset({"corridor", "commodity", "from_countries", "to_countries", "both", "by"}),
     "capacity": frozenset({"link", "crossing"}),
 }
@@ -642,8 +642,12 @@ def parse_query(text: str) -> ObservationQuery:
     missing = sorted(QUERY_REQUIRED.get(verb, frozenset()) - set(args))
     if missing:
         raise ValueError(f"{verb} needs {', '.join(missing)}")
-    if verb in ("tonnes", "capacity") and len(args) != 1:
-        raise ValueError(f"{verb} takes exactly one of {', '.join(sorted(QUERY_KEYS[verb]))}")
+    where = set(args) - {"commodity"} if verb == "tonnes" else set(args)
+    if verb in ("tonnes", "capacity") and len(where) != 1:
+        keys = sorted(QUERY_KEYS[verb] - {"commodity"})
+        raise ValueError(f"{verb} takes exactly one of {', '.join(keys)}")
+    if verb == "tonnes" and "commodity" in args and not where & {"link", "crossing"}:
+        raise ValueError("tonnes takes commodity only with link or crossing")
     if verb == "route" and args["measure"] not in ROUTE_MEASURES:
         raise ValueError(f"measure must be one of {', '.join(ROUTE_MEASURES)}")
     if verb == "route" and args.get("loaded", "false") not in ("true", "false"):

@@ -262,7 +262,12 @@ class _Evaluator:
 
     def _tonnes(self, q: ObservationQuery, day: dt.date) -> tuple[str, float]:
         res = self.flows(day)
-        by_link = dict(zip(res.links["link"], res.links["tonnes"], strict=True))
+        if "commodity" in q.args:
+            if q.args["commodity"] not in self.network.commodities:
+                raise _UnanswerableError(f"no commodity {q.args['commodity']!r}")
+            by_link = res.assignment.commodity_tonnes(q.args["commodity"])
+        else:
+            by_link = dict(zip(res.links["link"], res.links["tonnes"], strict=True))
         if "group" in q.args:
             group = q.args["group"]
             if group not in res.link_groups:

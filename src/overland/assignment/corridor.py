@@ -204,6 +204,19 @@ class NetworkAssignment:
     # per assignment link: the slot premium its congestion adds, USD per tonne (empty: 0)
     premium_usd: FloatArray | None = None
 
+    def commodity_tonnes(self, commodity: str) -> dict[str, float]:
+        """Tonnes per year of one commodity on each network link (both directions and
+        gauges summed): the flows of its classes (``commodity`` and ``commodity|rules``)."""
+        flow = np.zeros(len(self.link_ids))
+        for name, x in self.result.class_flow.items():
+            if name.split("|")[0] == commodity:
+                flow += x
+        out: dict[str, float] = {}
+        for lid, f in zip(self.link_ids, flow, strict=True):
+            if lid is not None:
+                out[lid] = out.get(lid, 0.0) + float(f)
+        return out
+
     def links_frame(self) -> pd.DataFrame:
         """Tonnes per year on each network link and terminal with a capacity (``kind``:
         ``link`` or ``transfer``; both directions and gauges summed), the most loaded
