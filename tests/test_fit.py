@@ -484,6 +484,7 @@ def test_calibrate_command_starts_from_a_kept_fit_for_the_passes_asked(
     keep = {"dwell_scale", "wait_scale", "value_of_time_scale", "logit_scale"}
     assert fitted.model_dump(include=keep) == api.parameters.model_dump(include=keep)
     assert "1 passes" in (fitted.method or "")
+    assert "--start kept.yaml" in (fitted.method or "")  # where the search began
     capsys.readouterr()
     # a start file that is not a parameter set is named with its field; nothing written
     bad = tmp_path / "bad.yaml"

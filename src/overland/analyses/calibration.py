@@ -107,9 +107,11 @@ def calibrate(
     categories: Sequence[str] = CATEGORIES,
     progress: Callable[[int, str], None] | None = None,
     start: Parameters | None = None,
+    start_from: str = "--refine (from the previous fit)",
 ) -> Calibration:
     """Fit the package's multipliers on its calibration set of the given observation
-    ``categories``, starting from none or from ``start`` (to refine a fitted set)."""
+    ``categories``, starting from none or from ``start`` (to refine a fitted set);
+    ``start_from`` says in the result's method where ``start`` came from."""
     raw = read_package(path, limits=limits)
     base = Parameters(schema_version=SCHEMA_VERSION)
 
@@ -148,7 +150,7 @@ def calibrate(
         update={
             "fitted_on": dt.date.today(),
             "method": "overland calibrate"
-            + (" --refine (from the previous fit)" if start is not None else "")
+            + (f" {start_from}" if start is not None else "")
             + ": coordinate search over the multipliers "
             f"{', '.join(str(g) for g in grid)}, {passes} passes, on the calibration set "
             f"of {', '.join(categories)} (first the days by which links' waits exceed "
