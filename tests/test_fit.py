@@ -33,12 +33,15 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: With container trains' border priority and speed and run S1 (ninth session) 78 and 35
 #: within, and 30 and 10 missed by more than the calibration's gross factor (33 and 13
 #: before): the objective's count, within less gross, rose from 46 to 48 on the
-#: calibration set and from 20 to 25 on the hold-out. The floors sit one below, for
-#: floating-point differences between machines
-FLOOR_CALIBRATION_WITHIN = 77
-FLOOR_HOLDOUT_WITHIN = 34
-FLOOR_CALIBRATION_NET = 47
-FLOOR_HOLDOUT_NET = 24
+#: calibration set and from 20 to 25 on the hold-out. With China-Europe trains over
+#: their three channels, Kazakhstan-China bilateral rail trade, TEU counted as containers
+#: and two Manzhouli TEU rows (tenth session), S1 gives 81 of 149 and 36 of 57 within,
+#: 31 and 10 gross (net 50 and 26). The floors sit one below, for floating-point
+#: differences between machines
+FLOOR_CALIBRATION_WITHIN = 80
+FLOOR_HOLDOUT_WITHIN = 35
+FLOOR_CALIBRATION_NET = 49
+FLOOR_HOLDOUT_NET = 25
 FLOOR_OBSERVATIONS = 150
 
 
