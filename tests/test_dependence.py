@@ -179,7 +179,7 @@ def test_lifting_the_ban_adds_azerbaijan_but_keeps_georgia(embedded: Network) ->
     # Armenia from 9 November 2025 to 4 February 2026 (ADY via day.az, 2026-02-04; AZERTAC
     # via RFE/RL), and about 1,000 t of Kazakh grain in November 2025: some 21 kt in 3
     # months, 85 kt a year. The model's Armenian tonnes via Azerbaijan are within a factor
-    # 2 of that (they are mostly other cargo: the model sends Russian grain by Upper Lars)
+    # 2 of that (mostly other cargo: the model sends Russian grain by Upper Lars and Poti)
     via_az = after.share("AM", "AZ") * after.served["AM"]
     assert 85_000 / 2 < via_az < 85_000 * 2
     assert after.share("AM", "GE") >= before.share("AM", "GE")

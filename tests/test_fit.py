@@ -35,13 +35,14 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: before): the objective's count, within less gross, rose from 46 to 48 on the
 #: calibration set and from 20 to 25 on the hold-out. With China-Europe trains over
 #: their three channels, Kazakhstan-China bilateral rail trade, TEU counted as containers
-#: and two Manzhouli TEU rows (tenth session), S1 gives 81 of 149 and 36 of 57 within,
-#: 31 and 10 gross (net 50 and 26). The floors sit one below, for floating-point
-#: differences between machines
+#: and two Manzhouli TEU rows (tenth session), run K1 (one pass from S1: S1 queued the
+#: single-track Dostyk-Aktogay line an hour over the limit in 2025) gives 81 of 149 and
+#: 35 of 57 within, 33 and 10 gross (net 48 and 25). The floors sit one below, for
+#: floating-point differences between machines
 FLOOR_CALIBRATION_WITHIN = 80
-FLOOR_HOLDOUT_WITHIN = 35
-FLOOR_CALIBRATION_NET = 49
-FLOOR_HOLDOUT_NET = 25
+FLOOR_HOLDOUT_WITHIN = 34
+FLOOR_CALIBRATION_NET = 47
+FLOOR_HOLDOUT_NET = 24
 FLOOR_OBSERVATIONS = 150
 
 
