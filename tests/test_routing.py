@@ -86,7 +86,7 @@ def test_toy_commodity_rates_scale_haul_fees_and_dwell(
 
 def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Network]) -> None:
     # boxes pay 0.5 of the rail rate until a market event sets them to 1.5 on 2026-01-01
-    # (a freight market's rate in a year, as the embedded sea rates by year do)
+    # (a freight market's rate in a year, such as the deep-sea container rate)
     from overland.network import load_network
     from overland.validation import validate_package
 
