@@ -209,7 +209,7 @@ class NetworkAssignment:
         gauges summed): the flows of its classes (``commodity`` and ``commodity|rules``)."""
         flow = np.zeros(len(self.link_ids))
         for name, x in self.result.class_flow.items():
-            if name.split("|")[0] == commodity:
+            if _class_commodity(name) == commodity:
                 flow += x
         out: dict[str, float] = {}
         for lid, f in zip(self.link_ids, flow, strict=True):
@@ -450,3 +450,8 @@ def _classes(
 
 def _class_name(commodity: str, rule_ids: tuple[str, ...]) -> str:
     return commodity + ("|" + "+".join(rule_ids) if rule_ids else "")
+
+
+def _class_commodity(name: str) -> str:
+    """The commodity of a class named by :func:`_class_name`."""
+    return name.partition("|")[0]
