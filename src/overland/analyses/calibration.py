@@ -107,11 +107,12 @@ def calibrate(
     categories: Sequence[str] = CATEGORIES,
     progress: Callable[[int, str], None] | None = None,
     start: Parameters | None = None,
-    start_from: str = "--refine (from the previous fit)",
+    start_from: str | None = None,
 ) -> Calibration:
     """Fit the package's multipliers on its calibration set of the given observation
     ``categories``, starting from none or from ``start`` (to refine a fitted set);
-    ``start_from`` says in the result's method where ``start`` came from."""
+    ``start_from`` says in the result's method where ``start`` came from (default: the
+    previous fit, ``--refine``)."""
     raw = read_package(path, limits=limits)
     base = Parameters(schema_version=SCHEMA_VERSION)
 
@@ -150,7 +151,7 @@ def calibrate(
         update={
             "fitted_on": dt.date.today(),
             "method": "overland calibrate"
-            + (f" {start_from}" if start is not None else "")
+            + (f" {start_from or '--refine (from the previous fit)'}" if start is not None else "")
             + ": coordinate search over the multipliers "
             f"{', '.join(str(g) for g in grid)}, {passes} passes, on the calibration set "
             f"of {', '.join(categories)} (first the days by which links' waits exceed "

@@ -152,7 +152,7 @@ def calibrate(
             limits=load_limits(),
             progress=lambda n, _name: tick(n, n),
             start=initial,
-            start_from=f"--start {start.name}" if start is not None else "--refine",
+            start_from=f"--start {start.name}" if start is not None else None,
             passes=passes,
         )
     target = write_text_atomic(
