@@ -180,8 +180,9 @@ def test_tonnes_of_one_commodity(rated_toy: Any) -> None:
     )
     with (pkg / "observations.csv").open("a", encoding="utf-8") as f:
         f.write(rows)
-    res = {r.observation.id: r.model for r in check(load_network(pkg)).rows}
-    flows = corridor_flows(load_network(pkg), date="2025-11-10")
+    extended = load_network(pkg)
+    res = {r.observation.id: r.model for r in check(extended).rows}
+    flows = corridor_flows(extended, date="2025-11-10")
     total = dict(zip(flows.links["link"], flows.links["tonnes"], strict=True))
     assert res["vol-all"] == pytest.approx(total["gardabani-boyuk_kasik"])
     assert res["vol-all"] == pytest.approx(1000 + 500 + 300)  # every row crosses it
