@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,14 +18,16 @@ from overland.graph import graph_of
 
 
 def test_toy_flows_conserve_and_find_the_bottleneck(toy: Network) -> None:
-    res = corridor_flows(toy, date="2025-11-10")
+    # without a wait limit all 1,700 t move; 1,500 t cross into Azerbaijan through a
+    # post of 800 t/yr, and what crosses above its capacity is reported, not carried
+    # silently
+    res = corridor_flows(toy, date="2025-11-10", wait_limit_h=None)
     links = res.links.set_index("link")
-    # all 1,700 t are served; 1,500 t cross into Azerbaijan through a post of 800 t/yr
     assert res.unserved == 0
+    assert res.shed == 0
     assert links.loc["gardabani-boyuk_kasik", "tonnes"] == pytest.approx(1500)
     assert links.loc["gardabani-boyuk_kasik", "capacity"] == pytest.approx(800)
     assert res.bottlenecks().iloc[0]["link"] == "gardabani-boyuk_kasik"
-    # what crosses above the post's capacity is reported, not carried silently
     doc = res.as_dict()
     assert doc["over_capacity_tonnes"] == 1500 - 800
     assert doc["bottlenecks"][0]["excess_tonnes"] == 1500 - 800
@@ -35,6 +38,15 @@ def test_toy_flows_conserve_and_find_the_bottleneck(toy: Network) -> None:
     assert res.group_tonnes("into_azerbaijan") == pytest.approx(1500)
     [group] = res.as_dict()["link_groups"]
     assert group["name"] == "Georgia–Azerbaijan rail border"
+    # with the default limit (a week), the post passes what it can at about that wait
+    # and sheds the rest: every tonne either crosses or is shed there, none elsewhere
+    limited = corridor_flows(toy, date="2025-11-10")
+    post = limited.links.set_index("link").loc["gardabani-boyuk_kasik"]
+    assert 800 < post["tonnes"] < 1500
+    assert post["tonnes"] + post["shed_tonnes"] == pytest.approx(1500, rel=1e-4)
+    assert limited.shed == pytest.approx(post["shed_tonnes"], rel=1e-6)
+    assert limited.as_dict()["over_capacity_tonnes"] == round(post["tonnes"]) - 800
+    assert limited.converged
 
 
 def test_without_corridor_definitions_every_route_is_one_corridor(tmp_path: Path) -> None:
@@ -46,7 +58,7 @@ def test_without_corridor_definitions_every_route_is_one_corridor(tmp_path: Path
     (tmp_path / "toy" / "corridors.yaml").unlink()
     (tmp_path / "toy" / "observations.csv").unlink()  # they name the toy's corridors
     res = corridor_flows(load_network(tmp_path / "toy"), date="2025-11-10")
-    assert res.shares == pytest.approx({"all": 1700})
+    assert res.shares == pytest.approx({"all": 1700 - res.shed})
     assert res.link_groups == {}
 
 
@@ -56,8 +68,9 @@ def test_toy_flows_under_the_ban(toy: Network) -> None:
 
 
 def test_growth_scales_volumes(toy: Network) -> None:
-    base = corridor_flows(toy, date="2025-11-10")
-    tripled = corridor_flows(toy, date="2025-11-10", growth=3.0)
+    # without a wait limit, volumes scale with demand
+    base = corridor_flows(toy, date="2025-11-10", wait_limit_h=None)
+    tripled = corridor_flows(toy, date="2025-11-10", growth=3.0, wait_limit_h=None)
     assert tripled.total_tonnes == pytest.approx(3 * base.total_tonnes)
     b = base.links.set_index("link")["tonnes"]
     t = tripled.links.set_index("link")["tonnes"]
@@ -139,9 +152,12 @@ def test_embedded_flows_conserve_with_tight_gap(embedded: Network, flows_2024: F
     np.subtract.at(net, lt.term, res.link_flow)
     index = {p: i for i, p in enumerate(graph_of(embedded).place_ids)}
     want = np.zeros(lt.nodes)
+    # what a row sheds (its routes queue past the wait limit) does not leave its origin
+    shed = flows_2024.od.set_index("demand")["shed_tonnes"]
     for d in embedded.demand_for(2024):
-        want[index[d.origin]] += d.tonnes_per_year
-        want[index[d.destination]] -= d.tonnes_per_year
+        moved = d.tonnes_per_year - shed[d.id]
+        want[index[d.origin]] += moved
+        want[index[d.destination]] -= moved
     assert np.abs(net - want).max() <= 1e-6 * flows_2024.total_tonnes
 
 
@@ -178,7 +194,7 @@ def test_embedded_base_year_waits_match_observed(
     # REGION_FACTS §2/§8: Caspian ferry waits of 2-7 days in all, within the tolerance the
     # fit gives a range of averages (25 %, docs/fit.md); the scheduled wait is in the
     # free-flow time, the queue adds the rest. No 2024 ferry or post queues for weeks.
-    from overland.analyses.fit import QUEUE_LIMIT_H, QUEUE_TOLERANCE
+    from overland.assignment.corridor import WAIT_LIMIT_H
 
     na = flows_2024.assignment
     res = na.result
@@ -187,7 +203,7 @@ def test_embedded_base_year_waits_match_observed(
         if lid in flows_2024.link_groups["caspian"]:
             scheduled = embedded.links[lid].wait_h or 0.0
             assert added[i] >= 0.0, lid
-            assert scheduled + added[i] <= QUEUE_LIMIT_H * (1 + QUEUE_TOLERANCE), (lid, added[i])
+            assert scheduled + added[i] <= WAIT_LIMIT_H, (lid, added[i])
     queued = [lid for i, lid in enumerate(na.link_ids) if lid and added[i] > 14 * 24]
     assert not queued
 
@@ -369,7 +385,8 @@ def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None
     pkg = _toy_with_gauge_terminal(tmp_path, "capacity_t_per_year", "800")
     with (pkg / "demand.csv").open("a") as f:
         f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
-    res = corridor_flows(load_network(pkg), date="1992-06-01")  # before Kars closed
+    # before Kars closed; the whole queue, with no wait limit
+    res = corridor_flows(load_network(pkg), date="1992-06-01", wait_limit_h=None)
     row = res.terminals.set_index("link").loc["gyumri-gauge"]
     assert row["tonnes"] == pytest.approx(1000.0, rel=1e-6)
     x, t, s = 1000.0 / 800.0, QUEUE_PERIOD_H, QUEUE_SERVICE_H["terminal"]
@@ -385,15 +402,42 @@ def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None
     assert kars["equilibrium_time_h"] == pytest.approx(kars["free_flow_time_h"])
 
 
-def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
-    # a line whose operator sells space by booking (a Ro-Ro, a container liner): full, it
-    # charges the same premium a terminal would (PRICE_USD_PER_T_H per hour of Akçelik's
-    # queue, computed here) instead of a wait; unbooked, the same line makes cargo wait
+def _toy_kars_line(
+    tmp_path: Path, booked: str = "false", post: str = "", limit: float | None = None
+) -> FlowsResult:
+    """Flows on a copy of the toy with 1,000 t of grain from Yerevan to Kars, whose only
+    way is the Gyumri–Kars line, given 800 t/yr of capacity (``booked`` or not, with a
+    border post of ``post`` t/yr), with nothing shed (``limit`` None) or a wait limit."""
     import csv
     import shutil
 
     from conftest import TOY
     from overland import load_network
+
+    pkg = tmp_path / f"toy-{booked}-{post}-{limit}"
+    shutil.copytree(TOY, pkg)
+    crossings = (pkg / "crossings.csv").read_text()
+    (pkg / "crossings.csv").write_text(crossings.replace(",open,,toy", f",open,{post},toy"))
+    with (pkg / "links.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["booked"] = booked if r["id"] == "gyumri-kars" else "false"
+        if r["id"] == "gyumri-kars":
+            r["capacity_t_per_year"] = "800"
+    with (pkg / "links.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with (pkg / "demand.csv").open("a") as f:
+        f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
+    # before Kars closed
+    return corridor_flows(load_network(pkg), date="1992-06-01", wait_limit_h=limit)
+
+
+def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
+    # a line whose operator sells space by booking (a Ro-Ro, a container liner): full, it
+    # charges the same premium a terminal would (PRICE_USD_PER_T_H per hour of Akçelik's
+    # queue, computed here) instead of a wait; unbooked, the same line makes cargo wait
     from overland.assignment.corridor import (
         PRICE_USD_PER_T_H,
         QUEUE_PERIOD_H,
@@ -401,23 +445,7 @@ def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
     )
 
     def kars_line(booked: str, post: str = "") -> dict[str, float]:
-        pkg = tmp_path / f"toy-{booked}-{post}"
-        shutil.copytree(TOY, pkg)
-        crossings = (pkg / "crossings.csv").read_text()
-        (pkg / "crossings.csv").write_text(crossings.replace(",open,,toy", f",open,{post},toy"))
-        with (pkg / "links.csv").open(newline="") as f:
-            rows = list(csv.DictReader(f))
-        for r in rows:
-            r["booked"] = booked if r["id"] == "gyumri-kars" else "false"
-            if r["id"] == "gyumri-kars":
-                r["capacity_t_per_year"] = "800"
-        with (pkg / "links.csv").open("w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
-        with (pkg / "demand.csv").open("a") as f:
-            f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
-        res = corridor_flows(load_network(pkg), date="1992-06-01")  # before Kars closed
+        res = _toy_kars_line(tmp_path, booked, post)
         return dict(res.links.set_index("link").loc["gyumri-kars"])
 
     x, t, s = 1000.0 / 800.0, QUEUE_PERIOD_H, QUEUE_SERVICE_H["rail"]
@@ -436,6 +464,77 @@ def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
         t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t)), rel=1e-6
     )
     assert post["premium_usd_per_t"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_demand_that_would_queue_past_the_limit_is_shed(tmp_path: Path) -> None:
+    # 1,000 t on the only line to Kars, of 800 t/yr, would queue ~270 h (Akçelik at the
+    # rail scale); with a limit of 100 h the line carries the flow f at which what still
+    # comes — all of it up to a queue of 100 - SHED_SCALE_H hours, none at 100 — is f,
+    # solved here by bisection; the rest is shed: on the link, the row and the run
+    from scipy.optimize import brentq
+
+    from overland.analyses.logit import SHED_SCALE_H
+    from overland.assignment.corridor import QUEUE_PERIOD_H, QUEUE_SERVICE_H
+
+    t, s = QUEUE_PERIOD_H, QUEUE_SERVICE_H["rail"]
+
+    def wait(flow: float) -> float:
+        x = flow / 800.0
+        return float(t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t)))
+
+    def comes(flow: float) -> float:
+        return 1000.0 * min(max((100.0 - wait(flow)) / SHED_SCALE_H, 0.0), 1.0)
+
+    carried = brentq(lambda f: comes(f) - f, 1, 1000)
+    assert 800 < carried < 1000
+    res = _toy_kars_line(tmp_path, limit=100.0)
+    assert res.converged
+    line = res.links.set_index("link").loc["gyumri-kars"]
+    assert line["tonnes"] == pytest.approx(carried, rel=1e-4)
+    assert line["shed_tonnes"] == pytest.approx(1000.0 - carried, rel=1e-3)
+    assert line["wait_added_h"] == pytest.approx(wait(carried), rel=1e-4)
+    assert 100.0 - SHED_SCALE_H < line["wait_added_h"] < 100.0
+    row = res.od.set_index("demand").loc["yerevan-kars"]
+    assert row["shed_tonnes"] == pytest.approx(1000.0 - carried, rel=1e-3)
+    assert res.shed == pytest.approx(1000.0 - carried, rel=1e-3)
+    doc = res.as_dict()
+    assert doc["shed_tonnes"] == round(res.shed)
+    assert doc["wait_limit_h"] == 100.0
+    # every tonne of the run moves, is shed, or has no route (Baku, closed in 1992)
+    moved = sum(res.shares.values())
+    assert moved + res.shed + res.unserved == pytest.approx(res.total_tonnes, rel=1e-6)
+    # without a limit nothing is shed and the queue is what the whole demand makes
+    free = _toy_kars_line(tmp_path)
+    assert free.shed == 0
+    assert free.wait_limit_h is None
+    assert free.links.set_index("link").loc["gyumri-kars", "tonnes"] == pytest.approx(1000.0)
+    # a limit the queue stays a day under sheds nothing
+    assert _toy_kars_line(tmp_path, limit=wait(1000.0) + SHED_SCALE_H + 1).shed == 0
+    for bad in (-1.0, 1.0, 1e6):
+        with pytest.raises(BadArgumentError, match="wait limit"):
+            _toy_kars_line(tmp_path, limit=bad)
+
+
+def test_the_wait_limit_is_a_sourced_surge_on_its_dates(embedded: Network) -> None:
+    # the package's 2022 surge sets the Caspian ferries' scheduled wait at 8 days: on its
+    # dates the limit is that wait within the fit's tolerance, if longer than the default
+    from overland.assignment.corridor import QUEUE_TOLERANCE, WAIT_LIMIT_H, wait_limit_h
+
+    surge = [
+        e
+        for e in embedded.events
+        for c in e.changes
+        if c.target == "link" and c.id == "ferry-alat-aktau" and (c.set or {}).get("wait_h")
+    ]
+    assert surge
+    first = min(surge, key=lambda e: e.date)
+    on = embedded.as_of(first.date)
+    wait = on.links["ferry-alat-aktau"].wait_h
+    assert wait
+    assert wait * (1 + QUEUE_TOLERANCE) > WAIT_LIMIT_H
+    assert wait_limit_h(embedded, on, "ferry-alat-aktau") == wait * (1 + QUEUE_TOLERANCE)
+    before = embedded.as_of(first.date - dt.timedelta(days=1))
+    assert wait_limit_h(embedded, before, "ferry-alat-aktau") == WAIT_LIMIT_H
 
 
 def test_a_transfer_for_some_commodities_only(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..assignment.corridor import QUEUE_LIMIT_H, QUEUE_TOLERANCE, wait_limit_h
 from ..errors import OverlandError
 from ..routing import shortest_route
 from ..schema import Observation, ObservationQuery
@@ -26,13 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["QUEUE_LIMIT_H", "QUEUE_TOLERANCE", "Checked", "FitResult", "check"]
 
 KM_PER_NM = 1.852
-#: the longest wait (scheduled plus queued) at one link the sources describe in normal
-#: times: the Caspian ferries' 2-7 days; a dated event of the package may set a longer
-#: one (a sourced surge), which then is the limit on its dates
-QUEUE_LIMIT_H = 7 * 24.0
-#: a wait is plausible within this share above the limit: the tolerance the fit gives a
-#: range of averages over many trips (docs/fit.md, Tolerances)
-QUEUE_TOLERANCE = 0.25
 #: the base unit of each measure, and the observation units it converts to
 _CONVERTS: dict[str, tuple[str, ...]] = {
     "hours": ("hours", "days"),
@@ -364,10 +358,7 @@ def check(
         state = network.as_of(res.date, res.scenario)
         for link, wait in zip(res.links["link"], res.links["wait_added_h"], strict=True):
             lid = str(link)
-            scheduled = state.links[lid].wait_h or 0.0
-            surge = scheduled if scheduled > (network.links[lid].wait_h or 0.0) else 0.0
-            total = scheduled + float(wait)
+            total = (state.links[lid].wait_h or 0.0) + float(wait)
             queues[lid] = max(queues.get(lid, 0.0), total)
-            limit = max(QUEUE_LIMIT_H, surge) * (1 + QUEUE_TOLERANCE)
-            excess[lid] = max(excess.get(lid, 0.0), total - limit)
+            excess[lid] = max(excess.get(lid, 0.0), total - wait_limit_h(network, state, lid))
     return FitResult(tuple(rows), queues, {k: v for k, v in excess.items() if v > 0})

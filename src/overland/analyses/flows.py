@@ -14,7 +14,12 @@ least go another way first. A saturated crossing's queue (or slot price) grows u
 enough shippers choose another corridor; a row's best route at the
 loaded costs joins its choice set when it is new (column generation). Link volumes
 against capacity, the waits added, what arrives above capacity, corridor shares and
-transit tonnage all come from the same split, so they agree.
+transit tonnage all come from the same split, so they agree. Demand is rationed at a
+wait limit (``wait_limit_h``: by default ``WAIT_LIMIT_H``, 210 h of scheduled and queued
+wait at one link — the sources' 7 days within the fit's tolerance — or a sourced surge's
+wait within the same tolerance on its dates): what would queue past it is *shed* —
+reported per row and per link as ``shed_tonnes``, the cargo that does not move in the
+year — instead of queueing for months.
 
 Corridors and the groups of links whose tonnes are reported (a sea crossing, a pass)
 are the package's (``corridors.yaml``): a route belongs to the first corridor whose
@@ -38,23 +43,27 @@ from ..assignment import AssignmentResult
 from ..assignment.corridor import (
     PRICE_USD_PER_T_H,
     UNCONGESTED,
+    WAIT_LIMIT_H,
     AssignmentProblem,
     NetworkAssignment,
     assignment_problem,
     on_edges,
     package_demand,
+    queue_limits,
 )
 from ..errors import BadArgumentError, NoRouteError
 from ..graph import FloatArray, graph_of
 from ..routing import Query, best_loaded, pair_query
 from ..schema import LAND_MODES
 from .logit import (
+    SHED_SCALE_H,
     ChoiceSets,
     LogitEquilibrium,
     ValueClasses,
     choice_set,
     logit_equilibrium,
     logit_theta,
+    shed_hardness,
     value_classes,
 )
 
@@ -96,7 +105,7 @@ class FlowsResult:
     growth: float
     total_tonnes: float
     # network links: link, tonnes, capacity, volume_capacity, wait_added_h, excess_tonnes,
-    # premium_usd_per_t (kind "link")
+    # shed_tonnes, premium_usd_per_t (kind "link")
     links: pd.DataFrame
     shares: dict[str, float]  # corridor -> tonnes (logit split)
     row_corridors: dict[str, dict[str, float]]  # demand id -> corridor -> tonnes (logit)
@@ -109,7 +118,10 @@ class FlowsResult:
     # (its route's first or last link is not a ferry or sea leg): at a port, cargo the
     # port's terminals ship on or bring in, outside the network
     land_ends: dict[str, float]
-    unserved: float
+    unserved: float  # tonnes of rows without a route
+    # tonnes shed: demand whose routes would queue past the wait limit (None: no limit)
+    shed: float
+    wait_limit_h: float | None
     link_groups: dict[str, dict[str, float]]  # group id -> link -> tonnes (both directions)
     group_names: dict[str, str]  # group id -> name (corridors.yaml)
     od: pd.DataFrame  # per demand row: free-flow best route and equilibrium cost
@@ -148,6 +160,8 @@ class FlowsResult:
             "growth": self.growth,
             "total_tonnes": round(self.total_tonnes),
             "unserved_tonnes": round(self.unserved),
+            "shed_tonnes": round(self.shed),
+            "wait_limit_h": self.wait_limit_h,
             "over_capacity_tonnes": round(float(bound["excess_tonnes"].sum())),
             "over_capacity_links": int((bound["excess_tonnes"] > 0).sum()),
             "delay_added_tonne_hours": round(self.delay_tonne_hours),
@@ -180,6 +194,7 @@ class FlowsResult:
                     "wait_added_h": round(float(row["wait_added_h"]), 1),
                     "premium_usd_per_t": round(float(row["premium_usd_per_t"]), 1),
                     "excess_tonnes": round(float(row["excess_tonnes"])),
+                    "shed_tonnes": round(float(row["shed_tonnes"])),
                 }
                 for row in self.bottlenecks().to_dict(orient="records")
             ],
@@ -204,13 +219,21 @@ def corridor_flows(
     scenario: str | None = None,
     growth: float = 1.0,
     tolerance: float = 1e-6,
+    wait_limit_h: float | None = WAIT_LIMIT_H,
 ) -> FlowsResult:
     """Load the package's demand (× ``growth``) on the network as of date/scenario: the
-    logit equilibrium of every row's choice set with the network's capacities."""
+    logit equilibrium of every row's choice set with the network's capacities, shedding
+    what would wait at a link longer than ``wait_limit_h`` hours (or a sourced surge's
+    wait on its dates; None: nothing is shed, queues grow without bound)."""
     if not network.demand:
         raise BadArgumentError("this network package has no demand table (demand.csv)")
     if not 0 < growth <= 100:
         raise BadArgumentError(f"growth must be in (0, 100], got {growth}")
+    if wait_limit_h is not None and not SHED_SCALE_H <= wait_limit_h <= 8760:
+        raise BadArgumentError(
+            f"wait limit must be between {SHED_SCALE_H:g} hours (a day) and 8760 (a year), "
+            f"got {wait_limit_h:g}"
+        )
     state = network.as_of(date, scenario)
     rows = network.demand_for(state.date.year)
     p = assignment_problem(
@@ -220,8 +243,13 @@ def corridor_flows(
         scenario=scenario,
     )
     tonnes = [d.tonnes_per_year * growth for d in rows]
+    limits = (
+        None
+        if wait_limit_h is None
+        else queue_limits(network, state, p, wait_limit_h, floor_h=SHED_SCALE_H)
+    )
     started = time.perf_counter()
-    sets, eq, history, complete = _equilibrium(network, state, rows, tonnes, p, tolerance)
+    sets, eq, history, complete = _equilibrium(network, state, rows, tonnes, p, tolerance, limits)
     result = AssignmentResult(
         link_flow=eq.flow,
         link_time=p.links.fft + eq.added_h * ~p.priced,
@@ -245,8 +273,23 @@ def corridor_flows(
         p.row_class,
         labels=p.labels,
         premium_usd=eq.added_h * p.priced * PRICE_USD_PER_T_H,
+        shed=_shed_on_links(sets, eq, limits),
     )
-    return _result(network, state.date, scenario, growth, rows, tonnes, sets, eq, na)
+    return _result(network, state.date, scenario, growth, wait_limit_h, rows, tonnes, sets, eq, na)
+
+
+def _shed_on_links(sets: ChoiceSets, eq: LogitEquilibrium, limits: FloatArray | None) -> FloatArray:
+    """Per assignment link, the tonnes shed because its queue nears its limit: each
+    route's shed tonnes split over its links by how much of its cargo each sheds
+    (:func:`~overland.analyses.logit.shed_hardness`)."""
+    n_links = sets.incidence.shape[1]
+    if limits is None:
+        return np.zeros(n_links)
+    over = sets.incidence.multiply(shed_hardness(eq.added_h, limits)).tocsr()
+    total = np.asarray(over.sum(axis=1)).ravel()
+    shed = sets.carried(eq.shed)
+    per_hour = np.divide(shed, total, out=np.zeros_like(shed), where=total > 0)
+    return np.asarray(over.T @ per_hour)
 
 
 def _equilibrium(
@@ -256,6 +299,7 @@ def _equilibrium(
     tonnes: Sequence[float],
     p: AssignmentProblem,
     tolerance: float,
+    limits: FloatArray | None,
 ) -> tuple[ChoiceSets, LogitEquilibrium, list[tuple[int, float, float, float]], bool]:
     """The logit equilibrium of the rows' choice sets, with column generation: after each
     equilibrium, every row's best route at the loaded costs joins its set if it is new (a
@@ -304,6 +348,7 @@ def _equilibrium(
             lambda x: p.links.times(x) - p.links.fft,
             theta=logit_theta(network),
             tolerance=tolerance,
+            limit_h=limits,
         )
         added_edge = on_edges(p.edges, eq.added_h * ~p.priced, g.n_edges)
         extra_edge = on_edges(p.edges, waiting * eq.added_h, g.n_edges)
@@ -402,6 +447,7 @@ def _result(
     day: dt.date,
     scenario: str | None,
     growth: float,
+    wait_limit: float | None,
     rows: Sequence[DemandRow],
     tonnes: Sequence[float],
     sets: ChoiceSets,
@@ -427,6 +473,7 @@ def _result(
     od_rows: list[dict[str, Any]] = []
     unserved = 0.0
     carried = sets.carried(eq.share)
+    shed = sets.carried(eq.shed)
     added = np.asarray(sets.incidence @ (eq.added_h * sets.timed))
     idle = np.asarray(sets.idle @ eq.added_h)
     for i, d in enumerate(rows):
@@ -443,6 +490,7 @@ def _result(
             "equilibrium_time_h": math.nan,
             "equilibrium_cost_usd_per_t": math.nan,
             "equilibrium_generalized_usd_per_t": math.nan,
+            "shed_tonnes": 0.0,
         }
         od_rows.append(od_row)
         ks = members.get(i, [])
@@ -463,6 +511,7 @@ def _result(
         od_row["equilibrium_time_h"] = sets.routes[pick].time_h + float(added[pick])
         od_row["equilibrium_cost_usd_per_t"] = sets.routes[pick].cost_usd_per_t
         od_row["equilibrium_generalized_usd_per_t"] = float(loaded[pick])
+        od_row["shed_tonnes"] = float(shed[ks].sum())
         split = row_corridors.setdefault(d.id, defaultdict(float))
         by_value = row_values.setdefault(d.id, defaultdict(float))
         for k in ks:
@@ -494,6 +543,8 @@ def _result(
         transit=dict(transit),
         land_ends=dict(land_ends),
         unserved=unserved,
+        shed=float(shed.sum()),
+        wait_limit_h=wait_limit,
         link_groups=link_groups,
         group_names={g.id: g.name for g in groups},
         od=pd.DataFrame(od_rows),

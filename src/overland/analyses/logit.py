@@ -19,6 +19,16 @@ until enough shippers choose another corridor that the queue is what their choic
 implies. It averages the logit loads with self-regulated step sizes (Liu, Ban and Ran
 2009) until the loads the split implies differ from the flows by less than
 ``tolerance`` (relative, sum over links).
+
+Demand is rationed at a wait limit: a link may carry a limit on the hours its queue adds
+(``limit_h``), and cargo whose route queues near it is *shed* — it does not move in the
+year (it waits into the next, or its trade goes elsewhere): of what the logit sends a
+route, the part that comes falls from all to none as a link's queue rises through the
+last ``SHED_SCALE_H`` hours before its limit (:meth:`ChoiceSets.kept`). Well below every
+limit nothing is shed and demand is inelastic; far above capacity the queue settles just
+under the limit and what the link cannot pass at that wait is shed — no queue passes its
+limit, none runs for months. The averaging runs on the flows that are carried, so a
+queue and what it sheds agree.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGIT_ROUTES",
     "LOGIT_THETA",
+    "SHED_SCALE_H",
     "VALUE_QUANTILES",
     "ChoiceSets",
     "LogitEquilibrium",
@@ -52,6 +63,7 @@ __all__ = [
     "logit_shares",
     "logit_theta",
     "nested_shares",
+    "shed_hardness",
     "value_classes",
 ]
 
@@ -61,6 +73,10 @@ LOGIT_ROUTES = 4
 #: time-sensitive up (:func:`value_classes`): the top classes are small, because the
 #: shippers who pay for speed (rail instead of sea) are the tail of the distribution
 VALUE_QUANTILES = (0.0, 0.3, 0.6, 0.85, 0.95, 0.99, 1.0)
+#: the hours before a link's queue limit over which cargo is shed, from none to all: a
+#: day, the spread of how long shippers will wait (a sharper edge gains nothing the
+#: sources can tell, and slows the equilibrium's averaging)
+SHED_SCALE_H = 24.0
 
 #: a row's shippers: (share of its tonnes, value of time in USD per t·h) per class
 ValueClasses = tuple[tuple[float, float], ...]
@@ -281,6 +297,15 @@ class ChoiceSets:
         cost = self.costs(added_h)
         return _nested(cost, self.group, self.group_row, self.choice_tonnes.size, theta)
 
+    def kept(self, added_h: FloatArray, limit_h: FloatArray | None) -> FloatArray:
+        """Each entry's part of its tonnes that moves at the links' added hours: the
+        product over the links it uses of what passes each, all of it while the link's
+        queue is ``SHED_SCALE_H`` or more below its limit (``limit_h``, per link; None:
+        no limits), falling linearly to none at the limit."""
+        if limit_h is None:
+            return np.ones(len(self.routes))
+        return np.asarray(np.exp(self.incidence @ -shed_hardness(added_h, limit_h)))
+
     def carried(self, share: FloatArray) -> FloatArray:
         """Tonnes each entry carries when it takes ``share`` of its choice."""
         return np.asarray(self.choice_tonnes[self.choice] * share)
@@ -290,14 +315,27 @@ class ChoiceSets:
         return np.asarray(self.incidence.T @ self.carried(share))
 
 
+def shed_hardness(added_h: FloatArray, limit_h: FloatArray) -> FloatArray:
+    """Per link, ``-log`` of the part of the cargo routed through it that its queue
+    (``added_h``) lets pass against its limit (``limit_h``): 0 while the queue is
+    ``SHED_SCALE_H`` or more below the limit, infinite (capped at 700) at it."""
+    band = np.clip((np.asarray(limit_h) - added_h) / SHED_SCALE_H, 0.0, 1.0)
+    return np.asarray(-np.log(np.maximum(band, np.exp(-700.0))))
+
+
 @dataclass(frozen=True)
 class LogitEquilibrium:
     """Flows at which the logit split and the link times agree."""
 
     flow: FloatArray  # per link, tonnes per year
     added_h: FloatArray  # per link, hours its congestion or queue adds at ``flow``
-    share: FloatArray  # per entry (route and class), of its choice's tonnes
+    # per entry (route and class): the part of its choice's tonnes it carries, the logit
+    # split less what it sheds
+    share: FloatArray
     cost: FloatArray  # per entry, USD per tonne with the added hours
+    # per entry: the part of its choice's tonnes the logit sends its way that it sheds
+    # (its route queues past a link's limit)
+    shed: FloatArray
     gap: float  # sum |load the split implies − flow| / sum of that load
     iterations: int
     converged: bool
@@ -310,19 +348,27 @@ def logit_equilibrium(
     theta: float = LOGIT_THETA,
     tolerance: float = 1e-6,
     max_iterations: int = 20_000,
+    limit_h: FloatArray | None = None,
 ) -> LogitEquilibrium:
     """The stochastic user equilibrium of ``sets``: ``added_hours(flow)`` gives each
     link's added hours at a flow, which cost each class its value of time and each route
-    its idle equipment (``ChoiceSets.idle``). Self-regulated averaging: the step shrinks fast while
-    the residual grows and slowly while it falls."""
+    its idle equipment (``ChoiceSets.idle``); ``limit_h`` (per link, ``inf`` for none)
+    the hours a link's queue may add before the cargo routed through it is shed
+    (:meth:`ChoiceSets.kept`). Self-regulated averaging: the step shrinks fast while the
+    residual grows and slowly while it falls."""
     n_links = sets.incidence.shape[1]
+
+    def split(added: FloatArray) -> tuple[FloatArray, FloatArray]:
+        logit = sets.shares(added, theta)
+        return logit, logit * sets.kept(added, limit_h)
+
     added = added_hours(np.zeros(n_links))
-    x = sets.load(sets.shares(added, theta))
+    x = sets.load(split(added)[1])
     beta, last, gap, it = 1.0, np.inf, np.inf, 0
     while it < max_iterations:
         it += 1
         added = added_hours(x)
-        y = sets.load(sets.shares(added, theta))
+        y = sets.load(split(added)[1])
         total = float(y.sum())
         gap = float(np.abs(y - x).sum()) / total if total > 0 else 0.0
         if gap <= tolerance:
@@ -331,12 +377,13 @@ def logit_equilibrium(
         last = gap
         x = x + (y - x) / beta
     added = added_hours(x)
-    share = sets.shares(added, theta)
+    logit, share = split(added)
     return LogitEquilibrium(
         flow=x,
         added_h=added,
         share=share,
         cost=sets.costs(added),
+        shed=logit - share,
         gap=gap,
         iterations=it,
         converged=bool(gap <= tolerance),

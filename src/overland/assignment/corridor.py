@@ -62,6 +62,9 @@ if TYPE_CHECKING:
     from ..timeline import NetworkState
 
 __all__ = [
+    "QUEUE_LIMIT_H",
+    "QUEUE_TOLERANCE",
+    "WAIT_LIMIT_H",
     "AssignmentProblem",
     "NetworkAssignment",
     "OdDemand",
@@ -69,7 +72,9 @@ __all__ = [
     "assignment_problem",
     "on_edges",
     "package_demand",
+    "queue_limits",
     "read_demand",
+    "wait_limit_h",
 ]
 
 UNCONGESTED = 1e15
@@ -89,6 +94,17 @@ QUEUE_SERVICE_H = {"ferry": 12.0, "rail": 6.0, "border": 3.0, "terminal": 6.0}
 #: (~1,700 USD per FEU), at 1.1× ~150 USD/t, at 1.2× ~250 USD/t — the order of the 2021
 #: rise of China–Europe rail prices above tariff.
 PRICE_USD_PER_T_H = 1.0
+#: the longest wait (scheduled plus queued) at one link the sources describe in normal
+#: times: the Caspian ferries' 2–7 days (REGION_FACTS §3.2); a dated event of the package
+#: may set a longer one (a sourced surge), which then is the limit on its dates
+QUEUE_LIMIT_H = 7 * 24.0
+#: a wait is plausible within this share above the limit: the tolerance the fit gives a
+#: range of averages over many trips (docs/fit.md, Tolerances)
+QUEUE_TOLERANCE = 0.25
+#: the wait past which corridor flows shed cargo (:mod:`overland.analyses.logit`), and
+#: the fit calls a queue implausible (:mod:`overland.analyses.fit`): the longest the
+#: sources describe, within that tolerance (210 h)
+WAIT_LIMIT_H = QUEUE_LIMIT_H * (1 + QUEUE_TOLERANCE)
 
 
 @dataclass(frozen=True)
@@ -177,6 +193,41 @@ def read_demand(path: Path | str, network: Network) -> list[OdDemand]:
     return rows
 
 
+def wait_limit_h(
+    network: Network, state: NetworkState, link: str, limit_h: float = WAIT_LIMIT_H
+) -> float:
+    """The longest wait (scheduled plus queued) a link may have on the state's date:
+    ``limit_h``, or where a dated event raised its scheduled wait above the package's (a
+    sourced surge), that wait within ``QUEUE_TOLERANCE``, if longer."""
+    scheduled = state.links[link].wait_h or 0.0
+    surge = scheduled if scheduled > (network.links[link].wait_h or 0.0) else 0.0
+    return max(limit_h, surge * (1 + QUEUE_TOLERANCE))
+
+
+def queue_limits(
+    network: Network,
+    state: NetworkState,
+    p: AssignmentProblem,
+    limit_h: float = WAIT_LIMIT_H,
+    floor_h: float = 24.0,
+) -> FloatArray:
+    """Per assignment link of ``p``, the hours its queue may add before all cargo is
+    shed: on a network link with a capacity, its :func:`wait_limit_h` less its scheduled
+    wait, but at least ``floor_h`` (a link scheduled to wait about as long as the limit
+    sheds as soon as it queues, not before); on a terminal with a capacity, ``limit_h``;
+    elsewhere none (``inf``)."""
+    out = np.full(len(p.link_ids), np.inf)
+    for i, (lid, label) in enumerate(zip(p.link_ids, p.labels, strict=True)):
+        if p.links.capacity[i] >= UNCONGESTED or label is None:
+            continue
+        if lid is None:  # a terminal
+            out[i] = max(limit_h, floor_h)
+        else:
+            total = wait_limit_h(network, state, lid, limit_h)
+            out[i] = max(total - (state.links[lid].wait_h or 0.0), floor_h)
+    return out
+
+
 def on_edges(edges: Sequence[int], values: FloatArray, n_edges: int) -> FloatArray:
     """Per graph edge (of ``n_edges``), the value of the assignment link on it, from
     per-link ``values`` and the links' ``edges``; 0 where no link is (connectors, edge
@@ -203,6 +254,8 @@ class NetworkAssignment:
     labels: tuple[str | None, ...] = ()
     # per assignment link: the slot premium its congestion adds, USD per tonne (empty: 0)
     premium_usd: FloatArray | None = None
+    # per assignment link: tonnes shed because its queue passes the wait limit (empty: 0)
+    shed: FloatArray | None = None
 
     def commodity_tonnes(self, commodity: str) -> dict[str, float]:
         """Tonnes per year of one commodity on each network link (both directions and
@@ -222,9 +275,10 @@ class NetworkAssignment:
         ``link`` or ``transfer``; both directions and gauges summed), the most loaded
         direction's capacity, volume/capacity, the hours its congestion or queue adds
         (``wait_added_h``) or the slot premium it charges instead (``premium_usd_per_t``),
-        and ``excess_tonnes``: what arrives above capacity in a year, summed over
-        directions — cargo that queues into the next year (the backlog the queue's wait or
-        the premium stands for), never silently carried."""
+        ``excess_tonnes``: what arrives above capacity in a year, summed over directions —
+        cargo that queues into the next year (the backlog the queue's wait or the premium
+        stands for), never silently carried — and ``shed_tonnes``: what does not come at
+        all because the queue would pass the wait limit (corridor flows)."""
         import pandas as pd
 
         n = len(self.link_ids)
@@ -242,6 +296,7 @@ class NetworkAssignment:
                 "premium_usd_per_t": (
                     np.zeros(n) if self.premium_usd is None else self.premium_usd
                 ),
+                "shed_tonnes": np.zeros(n) if self.shed is None else self.shed,
             }
         )
         df = df[df["link"].notna()].copy()
@@ -257,9 +312,10 @@ class NetworkAssignment:
         ].set_index("link")
         tonnes = df.groupby("link")["tonnes"].sum()
         excess = df.groupby("link")["excess_tonnes"].sum()
-        out = worst.assign(tonnes=tonnes, excess_tonnes=excess).reset_index()
+        shed = df.groupby("link")["shed_tonnes"].sum()
+        out = worst.assign(tonnes=tonnes, excess_tonnes=excess, shed_tonnes=shed).reset_index()
         columns = ["link", "tonnes", "capacity", "volume_capacity", "wait_added_h"]
-        columns += ["excess_tonnes", "premium_usd_per_t", "kind"]
+        columns += ["excess_tonnes", "shed_tonnes", "premium_usd_per_t", "kind"]
         return out[columns].sort_values("link").reset_index(drop=True)
 
 

@@ -15,6 +15,16 @@ def flows(
     date: DateOpt = None,
     scenario: ScenarioOpt = None,
     growth: Annotated[float, typer.Option("--growth", help="Demand multiplier, e.g. 3.0.")] = 1.0,
+    wait_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--wait-limit",
+            help="Hours of scheduled and queued wait at one link past which cargo is shed "
+            "instead of queueing (a sourced surge's wait on its dates, if longer; default "
+            "210: the sources' week within the fit's 25 % tolerance); 0: nothing is shed, "
+            "queues grow without bound.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for links.csv and od.csv.")
     ] = None,
@@ -25,12 +35,17 @@ def flows(
     from rich.table import Table
 
     from ..analyses.flows import corridor_flows
+    from ..assignment.corridor import WAIT_LIMIT_H
     from ..export import write_frames_atomic
     from ..timeline import parse_date
 
     net = load(package)
     res = corridor_flows(
-        net, date=parse_date(date) if date else None, scenario=scenario, growth=growth
+        net,
+        date=parse_date(date) if date else None,
+        scenario=scenario,
+        growth=growth,
+        wait_limit_h=WAIT_LIMIT_H if wait_limit is None else (wait_limit or None),
     )
     if out is not None:
         # both files or neither: a reader never sees new links with old od
@@ -46,6 +61,11 @@ def flows(
         + f", demand × {growth:g}: {doc['total_tonnes']:,} t/yr; "
         + "".join(f"{g['name']} {g['tonnes']:,} t; " for g in doc["link_groups"][:1])
         + f"unserved {doc['unserved_tonnes']:,} t; "
+        + (
+            f"shed {doc['shed_tonnes']:,} t (would wait past {res.wait_limit_h:g} h); "
+            if res.wait_limit_h
+            else "nothing shed (no wait limit); "
+        )
         + f"{doc['over_capacity_tonnes']:,} t/yr above capacity at "
         + f"{doc['over_capacity_links']} links or posts (it queues: see the added wait) "
         f"(gap {res.relative_gap:.1e}); delay added by congestion "
@@ -72,6 +92,7 @@ def flows(
         "V/C",
         "added wait",
         "slot premium",
+        "shed t/yr",
         title="Bottlenecks (equilibrium)",
     )
     for b in doc["bottlenecks"]:
@@ -82,6 +103,7 @@ def flows(
             f"{b['volume_capacity']:.2f}",
             f"{b['wait_added_h'] / 24:.1f} d",
             f"{b['premium_usd_per_t']:,.0f} USD/t",
+            f"{b['shed_tonnes']:,}",
         )
     con.print(bottle)
     return 0

@@ -164,7 +164,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
         f"{_esc(spec.flows_note)}</p><table><thead><tr>"
         "<th>run</th><th>date</th><th>t/yr</th>"
         + "".join(f"<th>{_esc(name)} t</th>" for _, name in groups)
-        + "<th>unserved t</th><th>above capacity t</th>"
+        + "<th>unserved t</th><th>shed t</th><th>above capacity t</th>"
         + "".join(f"<th>transit {_esc(c)} t</th>" for c in spec.transit_countries)
         + "".join(f"<th>{_esc(c)}</th>" for c in corridors)
         + "</tr></thead><tbody>"
@@ -176,6 +176,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
             f"<td class='n'>{f['total_tonnes']:,}</td>"
             + "".join(f"<td class='n'>{tonnes.get(g, 0):,}</td>" for g, _ in groups)
             + f"<td class='n'>{f['unserved_tonnes']:,}</td>"
+            + f"<td class='n'>{f['shed_tonnes']:,}</td>"
             + f"<td class='n'>{f['over_capacity_tonnes']:,}</td>"
             + "".join(
                 f"<td class='n'>{f['transit_tonnes'].get(c, 0):,}</td>"
@@ -190,7 +191,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
         f"<h3>Bottlenecks: {_esc(binding['label'])}</h3><table><thead><tr>"
         "<th>link, post or terminal</th><th>t/yr</th><th>capacity</th><th>V/C</th>"
         "<th>above capacity t/yr</th><th>added wait (days)</th><th>slot premium (USD/t)</th>"
-        "<th>what happens</th>"
+        "<th>shed t/yr</th><th>what happens</th>"
         "</tr></thead><tbody>"
     )
     for b in binding["bottlenecks"][:12]:
@@ -201,6 +202,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
             f"{b['volume_capacity']:.2f}</td><td class='n'>{b['excess_tonnes']:,}</td>"
             f"<td class='n'>{b['wait_added_h'] / 24:.1f}</td>"
             f"<td class='n'>{b['premium_usd_per_t']:,.0f}</td>"
+            f"<td class='n'>{b['shed_tonnes']:,}</td>"
             f"<td>{_esc(_what_happens(b, binding))}</td></tr>"
         )
     out.append(
@@ -210,7 +212,9 @@ def _flows_html(report: Report, network: Network) -> list[str]:
         "year, and the added wait is that queue's (Akçelik's function over a 90-day "
         "surge). Terminals sell their slots instead: the same queue is a "
         "premium on the price, and the shippers who value time least go another way "
-        "first. Unserved tonnes are demand with no open route at all.</p>"
+        "first. No queue passes the wait limit (a week within the fit's tolerance, or a "
+        "sourced surge's wait): what would wait longer is shed — it does not move in the "
+        "year. Unserved tonnes are demand with no open route at all.</p>"
     )
     if report.flow_map_svg:
         out.append(f"<div class='fig map'>{_strip_xml(report.flow_map_svg)}</div>")
@@ -233,6 +237,8 @@ def _what_happens(b: dict[str, Any], run: dict[str, Any]) -> str:
         return "within capacity" if vc < 0.9 else "near capacity: waits grow"
     unserved = run["unserved_tonnes"]
     rest = "none unserved" if not unserved else f"{unserved:,} t/yr of the run unserved"
+    if b.get("shed_tonnes", 0) > 0:
+        rest = f"{b['shed_tonnes']:,} t/yr shed at the wait limit; {rest}"
     if b.get("premium_usd_per_t", 0) > 0 and b["wait_added_h"] == 0:
         held = f"pay a slot premium of {b['premium_usd_per_t']:,.0f} USD/t"
     else:

@@ -15,6 +15,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..analyses.logit import SHED_SCALE_H
+from ..assignment.corridor import WAIT_LIMIT_H
 from ..errors import BadArgumentError
 from ..export import element_layer
 from ..network import Network
@@ -51,6 +53,14 @@ class FlowsParams(_Params):
         ge=DEFAULTS.growth_min,
         le=DEFAULTS.growth_max,
         description="Factor on every demand row, rounded to the growth grid.",
+    )
+    wait_limit_h: float | None = Field(
+        WAIT_LIMIT_H,
+        ge=SHED_SCALE_H,
+        le=8760,
+        description="The longest wait (scheduled plus queued) at one link before cargo is "
+        "shed, hours (a sourced surge's wait on its dates, if longer); null: nothing is "
+        "shed, queues grow without bound.",
     )
 
 
@@ -138,7 +148,11 @@ def _need_demand(network: Network) -> None:
 
 def _check_flows(network: Network, p: FlowsParams, limits: Limits) -> dict[str, Any]:
     _need_demand(network)
-    return {**_state_date(network, p), "growth": _growth(p.growth, limits)}
+    return {
+        **_state_date(network, p),
+        "growth": _growth(p.growth, limits),
+        "wait_limit_h": p.wait_limit_h,
+    }
 
 
 def _check_critical(network: Network, p: CriticalParams, _limits: Limits) -> dict[str, Any]:
@@ -195,7 +209,13 @@ def _check_check(network: Network, p: CheckParams, _limits: Limits) -> dict[str,
 def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
     from ..analyses.flows import corridor_flows
 
-    res = corridor_flows(network, date=q["date"], scenario=q["scenario"], growth=q["growth"])
+    res = corridor_flows(
+        network,
+        date=q["date"],
+        scenario=q["scenario"],
+        growth=q["growth"],
+        wait_limit_h=q["wait_limit_h"],
+    )
     doc: dict[str, Any] = res.as_dict()
     # the logit gives every route of a choice set a share, some vanishingly small: a link
     # is drawn when it carries a tonne a year (as rounded below)
@@ -210,6 +230,7 @@ def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
                 "volume_capacity": round(float(r["volume_capacity"]), 3),
                 "wait_added_h": round(float(r["wait_added_h"]), 1),
                 "premium_usd_per_t": round(float(r["premium_usd_per_t"]), 1),
+                "shed_tonnes": round(float(r["shed_tonnes"])),
             }
             for r in loaded.to_dict(orient="records")
         ],
