@@ -150,6 +150,8 @@ def test_bad_input_is_4xx_json(client: TestClient, url: str, status: int, kind: 
         ("flows", {"growth": 11}, "bad_request"),
         ("flows", {"scenario": "nope"}, "bad_scenario"),
         ("flows", {"colour": "red"}, "bad_request"),
+        ("flows", {"wait_limit_h": 1}, "bad_request"),
+        ("flows", {"wait_limit_h": 9000}, "bad_request"),
         ("disrupt", {"close": ["nowhere"], "days": 10}, "bad_argument"),
         ("disrupt", {"close": [], "days": 10}, "bad_request"),
     ],
@@ -330,6 +332,16 @@ def test_flows_and_criticality_layers(client: TestClient) -> None:
     assert feats
     assert all(f["geometry"]["type"] == "LineString" for f in feats)
     assert max(f["properties"]["volume_capacity"] for f in feats) > 0.5
+    # the default wait limit sheds what would queue past it, per link on the map too;
+    # without one nothing is shed
+    from overland.assignment.corridor import WAIT_LIMIT_H
+
+    assert flows["wait_limit_h"] == WAIT_LIMIT_H
+    shed = sum(f["properties"]["shed_tonnes"] for f in feats)
+    assert shed <= flows["shed_tonnes"] + len(feats)
+    unlimited = run_job(client, "flows", {"date": "2024-07-01", "wait_limit_h": None})
+    assert unlimited["shed_tonnes"] == 0
+    assert unlimited["wait_limit_h"] is None
     crit = run_job(
         client, "critical", {"date": "2026-03-31", "countries": ["AM", "GE", "AZ"], "top": 10}
     )
