@@ -149,6 +149,23 @@ def test_check_agrees_with_the_route_command() -> None:
     assert row["model"] == pytest.approx(routed["time_h"], abs=1e-3)
 
 
+def test_tonnes_on_a_utility_layer_are_not_answered_as_zero(tmp_path: Path) -> None:
+    # corridor flows route demand on freight modes only: a pipeline's tonnes are a gap
+    # the check shows with its reason, not a model figure of 0
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    with (pkg / "links.csv").open(encoding="utf-8") as f:
+        pipe = next(line.split(",")[0] for line in f if "_pipeline," in line)
+    with (pkg / "observations.csv").open("a", encoding="utf-8") as f:
+        f.write(
+            f"vol-pipe,volume,2025,1000,t,,,0.1,x,tonnes link={pipe},2025-11-10,false,toy,false,,\n"
+        )
+    [row] = check(load_network(pkg), ids=["vol-pipe"]).rows
+    assert row.model is None
+    assert "utility layer" in (row.reason or "")
+    assert not row.within
+
+
 def test_bad_observation_rows_are_reported(tmp_path: Path) -> None:
     pkg = tmp_path / "toy"
     shutil.copytree(TOY, pkg)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..assignment.corridor import QUEUE_LIMIT_H, QUEUE_TOLERANCE, wait_limit_h
 from ..errors import OverlandError
 from ..routing import shortest_route
-from ..schema import Observation, ObservationQuery
+from ..schema import UTILITY_MODES, Observation, ObservationQuery
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -283,6 +283,17 @@ class _Evaluator:
             links = {self.network.crossings[c].link for c in q.items("crossing")}
         else:
             links = set(q.items("link"))
+        utility = sorted(
+            f"{lid} ({self.network.links[lid].mode})"
+            for lid in links
+            if lid in self.network.links and self.network.links[lid].mode in UTILITY_MODES
+        )
+        if utility:
+            # not zero: corridor flows load the demand on freight modes only
+            raise _UnanswerableError(
+                f"{', '.join(utility)}: a utility layer, which carries no demand in corridor "
+                "flows (`overland capacity` analyses the layer)"
+            )
         return "t", float(sum(by_link.get(lid, 0.0) for lid in links))
 
     def _share(self, q: ObservationQuery, day: dt.date) -> tuple[str, float]:
