@@ -119,9 +119,8 @@ class FlowsResult:
     # port's terminals ship on or bring in, outside the network
     land_ends: dict[str, float]
     unserved: float  # tonnes of rows without a route
-    # tonnes shed: demand whose routes would queue past the wait limit (None: no limit)
-    shed: float
-    wait_limit_h: float | None
+    shed: float  # tonnes shed: demand whose routes would queue past the wait limit
+    wait_limit_h: float | None  # the limit, hours (None: nothing is shed)
     link_groups: dict[str, dict[str, float]]  # group id -> link -> tonnes (both directions)
     group_names: dict[str, str]  # group id -> name (corridors.yaml)
     od: pd.DataFrame  # per demand row: free-flow best route and equilibrium cost
@@ -288,8 +287,8 @@ def _shed_on_links(sets: ChoiceSets, eq: LogitEquilibrium, limits: FloatArray | 
     over = sets.incidence.multiply(shed_hardness(eq.added_h, limits)).tocsr()
     total = np.asarray(over.sum(axis=1)).ravel()
     shed = sets.carried(eq.shed)
-    per_hour = np.divide(shed, total, out=np.zeros_like(shed), where=total > 0)
-    return np.asarray(over.T @ per_hour)
+    per_unit = np.divide(shed, total, out=np.zeros_like(shed), where=total > 0)
+    return np.asarray(over.T @ per_unit)
 
 
 def _equilibrium(

@@ -334,7 +334,7 @@ class LogitEquilibrium:
     share: FloatArray
     cost: FloatArray  # per entry, USD per tonne with the added hours
     # per entry: the part of its choice's tonnes the logit sends its way that it sheds
-    # (its route queues past a link's limit)
+    # (its route queues near a link's limit)
     shed: FloatArray
     gap: float  # sum |load the split implies − flow| / sum of that load
     iterations: int

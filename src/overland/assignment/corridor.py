@@ -254,7 +254,7 @@ class NetworkAssignment:
     labels: tuple[str | None, ...] = ()
     # per assignment link: the slot premium its congestion adds, USD per tonne (empty: 0)
     premium_usd: FloatArray | None = None
-    # per assignment link: tonnes shed because its queue passes the wait limit (empty: 0)
+    # per assignment link: tonnes shed because its queue nears the wait limit (empty: 0)
     shed: FloatArray | None = None
 
     def commodity_tonnes(self, commodity: str) -> dict[str, float]:
