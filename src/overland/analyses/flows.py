@@ -42,6 +42,7 @@ import pandas as pd
 from ..assignment import AssignmentResult
 from ..assignment.corridor import (
     PRICE_USD_PER_T_H,
+    SHED_SCALE_H,
     UNCONGESTED,
     WAIT_LIMIT_H,
     AssignmentProblem,
@@ -56,7 +57,6 @@ from ..graph import FloatArray, graph_of
 from ..routing import Query, best_loaded, pair_query
 from ..schema import LAND_MODES
 from .logit import (
-    SHED_SCALE_H,
     ChoiceSets,
     LogitEquilibrium,
     ValueClasses,
@@ -242,11 +242,7 @@ def corridor_flows(
         scenario=scenario,
     )
     tonnes = [d.tonnes_per_year * growth for d in rows]
-    limits = (
-        None
-        if wait_limit_h is None
-        else queue_limits(network, state, p, wait_limit_h, floor_h=SHED_SCALE_H)
-    )
+    limits = None if wait_limit_h is None else queue_limits(network, state, p, wait_limit_h)
     started = time.perf_counter()
     sets, eq, history, complete = _equilibrium(network, state, rows, tonnes, p, tolerance, limits)
     result = AssignmentResult(

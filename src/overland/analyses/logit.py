@@ -41,6 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import norm
 
+from ..assignment.corridor import SHED_SCALE_H
 from ..graph import FloatArray, IntArray
 from ..routing import Query, best_avoiding, routes_for
 
@@ -73,10 +74,6 @@ LOGIT_ROUTES = 4
 #: time-sensitive up (:func:`value_classes`): the top classes are small, because the
 #: shippers who pay for speed (rail instead of sea) are the tail of the distribution
 VALUE_QUANTILES = (0.0, 0.3, 0.6, 0.85, 0.95, 0.99, 1.0)
-#: the hours before a link's queue limit over which cargo is shed, from none to all: a
-#: day, the spread of how long shippers will wait (a sharper edge gains nothing the
-#: sources can tell, and slows the equilibrium's averaging)
-SHED_SCALE_H = 24.0
 
 #: a row's shippers: (share of its tonnes, value of time in USD per t·h) per class
 ValueClasses = tuple[tuple[float, float], ...]

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "QUEUE_LIMIT_H",
     "QUEUE_TOLERANCE",
+    "SHED_SCALE_H",
     "WAIT_LIMIT_H",
     "AssignmentProblem",
     "NetworkAssignment",
@@ -105,6 +106,10 @@ QUEUE_TOLERANCE = 0.25
 #: the fit calls a queue implausible (:mod:`overland.analyses.fit`): the longest the
 #: sources describe, within that tolerance (210 h)
 WAIT_LIMIT_H = QUEUE_LIMIT_H * (1 + QUEUE_TOLERANCE)
+#: the hours before a link's queue limit over which cargo is shed, from none to all: a
+#: day, the spread of how long shippers will wait (a sharper edge gains nothing the
+#: sources can tell, and slows the equilibrium's averaging)
+SHED_SCALE_H = 24.0
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,7 @@ def queue_limits(
     state: NetworkState,
     p: AssignmentProblem,
     limit_h: float = WAIT_LIMIT_H,
-    floor_h: float = 24.0,
+    floor_h: float = SHED_SCALE_H,
 ) -> FloatArray:
     """Per assignment link of ``p``, the hours its queue may add before all cargo is
     shed: on a network link with a capacity, its :func:`wait_limit_h` less its scheduled

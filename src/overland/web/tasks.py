@@ -15,8 +15,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..analyses.logit import SHED_SCALE_H
-from ..assignment.corridor import WAIT_LIMIT_H
+from ..assignment.corridor import SHED_SCALE_H, WAIT_LIMIT_H
 from ..errors import BadArgumentError
 from ..export import element_layer
 from ..network import Network
