@@ -142,6 +142,35 @@ def test_check_json_and_its_summary() -> None:
     assert {r["category"] for r in only["observations"]} == {"dwell"}
 
 
+def test_check_reports_the_flows_behind_its_volumes(toy: Network) -> None:
+    """The JSON's flows per date agree with a corridor-flows run of its own; the text
+    output lists them."""
+    doc = run_json(["check", "--package", str(TOY), "--json", "--category", "volume"])
+    (run,) = doc["flows"]
+    day = run["date"]
+    res = corridor_flows(toy, date=day)
+    assert run["demand_tonnes"] == round(res.total_tonnes)
+    assert run["shed_tonnes"] == round(res.shed)
+    assert run["unserved_tonnes"] == round(res.unserved)
+    state = toy.as_of(res.date)
+    waits = {
+        str(lid): (state.links[str(lid)].wait_h or 0.0) + float(added)
+        for lid, added in zip(res.links["link"], res.links["wait_added_h"], strict=True)
+    }
+    link = max(waits, key=waits.__getitem__)
+    assert run["longest_wait_link"] == link
+    assert run["longest_wait_h"] == pytest.approx(waits[link], abs=0.05)
+    assert doc["queue_excess_h"] == {}
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["check", "--package", str(TOY), "--category", "volume"]) == 0
+    text = buf.getvalue()
+    assert "Corridor flows behind" in text
+    assert day in text
+    # a route-only check runs no flows
+    assert run_json(["check", "--package", str(TOY), "--json", "-c", "distance"])["flows"] == []
+
+
 def test_check_agrees_with_the_route_command() -> None:
     doc = run_json(["check", "--package", str(TOY), "--json", "--category", "transit_time"])
     row = next(r for r in doc["observations"] if r["id"] == "tt-yerevan-baku-2025")

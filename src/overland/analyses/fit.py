@@ -123,6 +123,30 @@ def _stats(rows: Iterable[Checked]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class FlowsRun:
+    """What the corridor flows behind the volume and share figures of one date did with
+    the demand: how much they carried, shed at the wait limit or could not route, and
+    the longest wait they left at a link."""
+
+    date: dt.date
+    demand_tonnes: float
+    shed_tonnes: float
+    unserved_tonnes: float
+    longest_wait_h: float  # scheduled wait plus queue, the longest at any link
+    longest_wait_link: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "demand_tonnes": round(self.demand_tonnes),
+            "shed_tonnes": round(self.shed_tonnes),
+            "unserved_tonnes": round(self.unserved_tonnes),
+            "longest_wait_h": round(self.longest_wait_h, 1),
+            "longest_wait_link": self.longest_wait_link,
+        }
+
+
+@dataclass(frozen=True)
 class FitResult:
     """Every observation checked, and what the fit looks like by category and split."""
 
@@ -134,6 +158,8 @@ class FitResult:
     #: or on a date when an event sets a longer scheduled wait (a sourced surge), that
     #: wait, widened by ``QUEUE_TOLERANCE``; calibration keeps them plausible
     queue_excess_h: dict[str, float] = field(default_factory=dict)
+    #: the corridor-flows runs behind the volume and share figures, by date
+    flows: tuple[FlowsRun, ...] = ()
 
     def split(self, holdout: bool) -> tuple[Checked, ...]:
         """The calibration set (``False``) or the hold-out set (``True``)."""
@@ -164,10 +190,13 @@ class FitResult:
         return sorted(off, key=lambda r: -abs(math.log(r.ratio or 1.0)))[:n]
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"observations": [...], "summary": {...}}`` (docs/fit.md)."""
+        """``{"observations": [...], "summary": {...}, "flows": [...],
+        "queue_excess_h": {...}}`` (docs/fit.md)."""
         return {
             "observations": [r.as_dict() for r in self.rows],
             "summary": self.summary(),
+            "flows": [f.as_dict() for f in self.flows],
+            "queue_excess_h": {k: round(v, 1) for k, v in sorted(self.queue_excess_h.items())},
         }
 
 
@@ -365,11 +394,16 @@ def check(
             rows.append(Checked(obs, None, str(exc).splitlines()[0]))
     queues: dict[str, float] = {}
     excess: dict[str, float] = {}
-    for res in ev.runs():
+    runs = []
+    for res in sorted(ev.runs(), key=lambda r: r.date):
         state = network.as_of(res.date, res.scenario)
+        longest, at = 0.0, None
         for link, wait in zip(res.links["link"], res.links["wait_added_h"], strict=True):
             lid = str(link)
             total = (state.links[lid].wait_h or 0.0) + float(wait)
             queues[lid] = max(queues.get(lid, 0.0), total)
             excess[lid] = max(excess.get(lid, 0.0), total - wait_limit_h(network, state, lid))
-    return FitResult(tuple(rows), queues, {k: v for k, v in excess.items() if v > 0})
+            if total > longest:
+                longest, at = total, lid
+        runs.append(FlowsRun(res.date, res.total_tonnes, res.shed, res.unserved, longest, at))
+    return FitResult(tuple(rows), queues, {k: v for k, v in excess.items() if v > 0}, tuple(runs))

@@ -91,6 +91,24 @@ def check(
                 r.reason or o.unit,
             )
         con.print(detail)
+    if res.flows:
+        flows = Table(
+            title="Corridor flows behind the volume and share figures", title_justify="left"
+        )
+        for col in ("date", "demand kt", "shed kt", "unserved kt", "longest wait h", "at link"):
+            flows.add_column(col, justify="left" if col in ("date", "at link") else "right")
+        for f in res.flows:
+            flows.add_row(
+                f.date.isoformat(),
+                f"{f.demand_tonnes / 1e3:,.0f}",
+                f"{f.shed_tonnes / 1e3:,.0f}",
+                f"{f.unserved_tonnes / 1e3:,.0f}",
+                f"{f.longest_wait_h:,.0f}",
+                f.longest_wait_link or "—",
+            )
+        con.print(flows)
+        for lid, hours in sorted(res.queue_excess_h.items(), key=lambda kv: -kv[1]):
+            con.print(f"[yellow]{lid}: waits {hours:,.0f} h past what the sources describe[/]")
     return 0
 
 
