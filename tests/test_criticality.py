@@ -187,7 +187,7 @@ def test_congested_scan_matches_free_flow_when_nothing_is_loaded(meshed: Network
 def test_congested_scan_on_dask_equals_local(embedded: Network, dask_scheduler: str) -> None:
     from overland.analyses.congested import congested_criticality
 
-    pick = ["link:ferry-alat-aktau", "country:GE", "link:road-dariali-upper_lars"]
+    pick = ["link:ferry-alat-kuryk", "country:GE", "link:road-dariali-upper_lars"]
     local = congested_criticality(embedded, date="2026-03-31", elements=pick)
     remote = congested_criticality(
         embedded, date="2026-03-31", elements=pick, scheduler=dask_scheduler

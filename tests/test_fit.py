@@ -39,12 +39,19 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: single-track Dostyk-Aktogay line an hour over the limit in 2025) gives 81 of 149 and
 #: 35 of 57 within, 33 and 10 gross (net 48 and 25). With demand shed at the wait limit
 #: and the CPC pipeline's tonnes a gap instead of 0 (eleventh session), run R1 (one pass
-#: from K1) gives 81 and 36 within, 24 and 9 gross (net 57 and 27). The floors sit one
-#: below, for floating-point differences between machines
-FLOOR_CALIBRATION_WITHIN = 80
-FLOOR_HOLDOUT_WITHIN = 35
-FLOOR_CALIBRATION_NET = 56
-FLOOR_HOLDOUT_NET = 26
+#: from K1) gives 81 and 36 within, 24 and 9 gross (net 57 and 27). Twelfth session,
+#: sourced corrections with R1's parameters: Baku's rail ferries sail to Kuryk, not
+#: Aktau, from 2018 (Port of Baku's wagon counts), Aktau's container feeder from 2019,
+#: Poland's freight speed (UTK): 80 and 37 within, 25 and 8 gross (net 55 and 29). The
+#: calibration floors fall by two: Kuryk's tonnage is now near the published one, but
+#: of what crossed via Aktau about a seventh takes other ways when it must go via Kuryk,
+#: and Alat's port totals of 2020-2021, half the published ones before (demand the
+#: package lacks: Turkmen trucks and dry cargo), drop just past twice off.
+#: The floors sit one below, for floating-point differences between machines
+FLOOR_CALIBRATION_WITHIN = 79
+FLOOR_HOLDOUT_WITHIN = 36
+FLOOR_CALIBRATION_NET = 54
+FLOOR_HOLDOUT_NET = 28
 FLOOR_OBSERVATIONS = 150
 
 

@@ -195,12 +195,12 @@ def test_route_with_two_borders(embedded: Network) -> None:
 
 
 def test_route_with_a_ferry_wait(embedded: Network) -> None:
-    route = shortest_route(embedded, "Aktau", "Baku", date="2025-06-01")
+    route = shortest_route(embedded, "Kuryk", "Baku", date="2025-06-01")
     dist = _check_route(embedded, route)
     kinds = sorted(c.kind for c in dist.components)
     assert kinds == ["border", "ferry"]
     ferry = next(c for c in dist.components if c.kind == "ferry")
-    link = embedded.links["ferry-alat-aktau"]
+    link = embedded.links["ferry-alat-kuryk"]
     assert ferry.dwell.mean == link.wait_h
     # the ferry leg's time holds the sailing and the mean wait
     leg = next(leg for leg in route.legs if leg.mode == "ferry")
