@@ -123,6 +123,32 @@ def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Netw
     assert any(p.field == "boxes-market-2026.changes.0.set.rate_factor" for p in problems)
 
 
+def test_a_neutral_rate_row_warns_unless_an_event_sets_it(
+    rated_toy: Callable[..., Network],
+) -> None:
+    # a row of factors 1 changes nothing, unless it is the base of a market that events
+    # set by year (the embedded package's containers-sea)
+    from overland.validation import validate_package
+
+    pkg = rated_toy(1.0, 1.0).path
+
+    def warned() -> bool:
+        return any(
+            p.file == "rates.csv" and p.severity == "warning" and "changes nothing" in p.message
+            for p in validate_package(pkg).problems
+        )
+
+    assert warned()
+    with (pkg / "events.yaml").open("a") as f:
+        f.write(
+            "- id: boxes-market-2026\n  date: 2026-01-01\n  status: happened\n"
+            "  title: Box rates rise\n  changes:\n"
+            "    - {target: rate, id: boxes-rail, set: {rate_factor: 1.5}}\n"
+            "  source: [toy]\n"
+        )
+    assert not warned()
+
+
 def test_toy_closure_is_explained(toy: Network) -> None:
     with pytest.raises(NoRouteError) as info:
         shortest_route(toy, "Yerevan", "Kars", date="2000-01-01")

@@ -412,6 +412,11 @@ class _Checker:
 
     def check_rates(self) -> None:
         seen: dict[tuple[str, str], int] = {}
+        # a neutral row that an event sets (a market's rate by year) is the base state
+        events = [loc.item for loc in self.raw.events] + [
+            ev for loc in self.raw.scenarios.values() for ev in loc.item.events
+        ]
+        dated = {c.id for ev in events for c in ev.changes if c.target == "rate"}
         for loc in self.raw.tables.get("rates", []):
             r = loc.item
             self.commodity("rates.csv", loc.row, r.commodity, "commodity")
@@ -426,10 +431,10 @@ class _Checker:
                     r.mode,
                 )
             seen.setdefault(pair, loc.row)
-            if r.neutral:
+            if r.neutral and r.id not in dated:
                 self.add(
                     "rates.csv",
-                    "every factor is 1: the row changes nothing",
+                    "every factor is 1 and no event sets it: the row changes nothing",
                     loc.row,
                     "rate_factor",
                     severity="warning",
