@@ -84,6 +84,15 @@ def test_toy_commodity_rates_scale_haul_fees_and_dwell(
     )
 
 
+#: a market event that sets the toy's box rail rate to 1.5 from 2026 (rated_toy)
+BOXES_MARKET_2026 = (
+    "- id: boxes-market-2026\n  date: 2026-01-01\n  status: happened\n"
+    "  title: Box rates rise\n  changes:\n"
+    "    - {target: rate, id: boxes-rail, set: {rate_factor: 1.5}}\n"
+    "  source: [toy]\n"
+)
+
+
 def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Network]) -> None:
     # boxes pay 0.5 of the rail rate until a market event sets them to 1.5 on 2026-01-01
     # (a freight market's rate in a year, such as the deep-sea container rate)
@@ -92,12 +101,7 @@ def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Netw
 
     pkg = rated_toy(0.5, 1.0).path
     with (pkg / "events.yaml").open("a") as f:
-        f.write(
-            "- id: boxes-market-2026\n  date: 2026-01-01\n  status: happened\n"
-            "  title: Box rates rise\n  changes:\n"
-            "    - {target: rate, id: boxes-rail, set: {rate_factor: 1.5}}\n"
-            "  source: [toy]\n"
-        )
+        f.write(BOXES_MARKET_2026)
     net = load_network(pkg)
     km = 150 + 140 + 13 + 66
     before = shortest_route(net, "Yerevan", "Tbilisi", date="2025-12-31", commodity="boxes")
@@ -140,12 +144,7 @@ def test_a_neutral_rate_row_warns_unless_an_event_sets_it(
 
     assert warned()
     with (pkg / "events.yaml").open("a") as f:
-        f.write(
-            "- id: boxes-market-2026\n  date: 2026-01-01\n  status: happened\n"
-            "  title: Box rates rise\n  changes:\n"
-            "    - {target: rate, id: boxes-rail, set: {rate_factor: 1.5}}\n"
-            "  source: [toy]\n"
-        )
+        f.write(BOXES_MARKET_2026)
     assert not warned()
 
 
