@@ -108,11 +108,18 @@ def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Netw
     after = shortest_route(net, "Yerevan", "Tbilisi", date="2026-01-01", commodity="boxes")
     assert before.cost_usd_per_t == pytest.approx(km * 0.04 * 0.5 + 2)
     assert after.cost_usd_per_t == pytest.approx(km * 0.04 * 1.5 + 2)
+    # the route says how it was charged, and which event set the charge
+    assert [(c.rate, c.mode, c.rate_factor, c.set_by) for c in before.charges] == [
+        ("boxes-rail", "rail", 0.5, None)
+    ]
+    assert [(c.rate_factor, c.set_by) for c in after.charges] == [(1.5, "boxes-market-2026")]
+    assert after.as_dict()["charges"][0]["set_by"] == "boxes-market-2026"
     assert net.as_of("2026-06-01").rates["boxes-rail"].rate_factor == 1.5
     assert net.rates["boxes-rail"].rate_factor == 0.5  # the package's row is unchanged
     # grain has no row: the event does not touch it
     grain = shortest_route(net, "Yerevan", "Tbilisi", date="2026-06-01", commodity="grain")
     assert grain.cost_usd_per_t == pytest.approx(km * 0.04 + 2)
+    assert grain.charges == ()
     # an event that sets a rate outside its range, or names no row, is refused by name
     text = (pkg / "events.yaml").read_text()
     (pkg / "events.yaml").write_text(

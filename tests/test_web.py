@@ -394,6 +394,16 @@ def test_permalink_round_trip(server: str, chromium: Chromium) -> None:
         expect(other.locator("#comparison")).to_have_attribute("data-b-countries", "AZ-AM-AZ")
         expect(other.locator("#cmp-b-scenario")).to_have_value("tripp")
         assert "view=compare" in other.url
+
+        # a container route on a date says how the sea leg was charged that year: the
+        # market's rate of 2019, an event of the package
+        query = "from=Shanghai&to=Rotterdam&commodity=containers&date=2019-07-01&route=1"
+        other.goto(f"{server}/?{query}")
+        expect(other.locator("body")).to_have_attribute("data-ready", "1")
+        expect(other.locator("#results")).to_have_attribute("data-state", "ok")
+        expect(other.locator("#breakdown")).to_contain_text(
+            "containers by sea: rate per t-km × 0.6 (event sea-container-rates-2019)"
+        )
         browser.close()
 
 

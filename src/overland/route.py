@@ -76,6 +76,21 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """How the route's commodity is charged on one of its modes (a ``rates.csv`` row in
+    force on the date): multipliers on the mode's rate per tonne-km, border fees, border
+    dwell and speed, and the event that set them (None: the package's row)."""
+
+    rate: str
+    mode: str
+    rate_factor: float
+    fee_factor: float
+    dwell_factor: float
+    speed_factor: float
+    set_by: str | None
+
+
+@dataclass(frozen=True)
 class Route:
     """A route between two places on a date, with its full breakdown (per tonne)."""
 
@@ -99,6 +114,7 @@ class Route:
     cost_usd_per_t: float
     co2_kg_per_t: float
     generalized_cost_usd_per_t: float
+    charges: tuple[Charge, ...] = ()  # the commodity's rates.csv rows on the route's modes
     coordinates: tuple[tuple[float, float], ...] = ()  # (lon, lat) of each place, for maps
     edges: tuple[int, ...] = field(default=(), repr=False, compare=False)  # compiled graph
 
@@ -191,6 +207,18 @@ class Route:
                 for t in self.transfers
             ],
             "indicators": self.indicators(),
+            "charges": [
+                {
+                    "rate": c.rate,
+                    "mode": c.mode,
+                    "rate_factor": c.rate_factor,
+                    "fee_factor": c.fee_factor,
+                    "dwell_factor": c.dwell_factor,
+                    "speed_factor": c.speed_factor,
+                    "set_by": c.set_by,
+                }
+                for c in self.charges
+            ],
             "links": list(self.links),
             "steps": [
                 {
@@ -352,6 +380,16 @@ def build_route(
         cost_usd_per_t=cost,
         co2_kg_per_t=co2,
         generalized_cost_usd_per_t=cost + value_of_time * time,
+        charges=_charges(state, commodity, modes),
         coordinates=tuple((net.places[p].lon, net.places[p].lat) for p in places),
         edges=tuple(int(e) for e in edges),
+    )
+
+
+def _charges(state: NetworkState, commodity: str, modes: Sequence[str]) -> tuple[Charge, ...]:
+    """The commodity's rates rows on the route's modes that change anything on the date."""
+    return tuple(
+        Charge(r.id, r.mode, *r.factors, getattr(state.last_change("rate", r.id), "id", None))
+        for r in state.rates.values()
+        if r.commodity == commodity and r.mode in modes and not r.neutral
     )

@@ -186,6 +186,19 @@ def route(
     for t in _details(net, r0):
         if t.row_count:
             con.print(t)
+    for c in r0.charges:
+        factors = ", ".join(
+            f"{name} × {value:g}"
+            for name, value in (
+                ("rate per t-km", c.rate_factor),
+                ("border fees", c.fee_factor),
+                ("border dwell", c.dwell_factor),
+                ("speed", c.speed_factor),
+            )
+            if value != 1
+        )
+        origin = f"event {c.set_by}" if c.set_by else "rates.csv"
+        con.print(f"{r0.commodity} by {c.mode}: {factors} ({c.rate}, {origin})")
     ind = r0.indicators()
     con.print(
         f"speed with delay {ind['speed_with_delay_kmh']} km/h, without delay "

@@ -647,11 +647,15 @@ function selectRoute(i) {
   const legs = r.legs.map((l) => `<tr><td>${esc(l.mode)} ${esc(l.gauge || "")}</td><td>${esc(l.country)}</td><td>${esc(placeName(l.from))} → ${esc(placeName(l.to))}</td><td>${num(l.distance_km)} km</td><td>${l.time_h.toFixed(1)} h</td></tr>`).join("");
   const borders = r.borders.map((b) => `<tr><td>${esc(b.from)} → ${esc(b.to)}</td><td>${esc(placeName(b.place))}</td><td>${b.dwell_h.toFixed(1)} h (P90 ${b.dwell_p90_h.toFixed(0)})</td><td>${b.fee_usd_per_t.toFixed(2)} USD/t</td></tr>`).join("");
   const transfers = r.transfers.map((t) => `<tr><td>${esc(placeName(t.place))}</td><td>${esc(t.from)} → ${esc(t.to)}</td><td>${t.time_h.toFixed(1)} h</td><td>${t.gauge_change ? "gauge change" : ""}</td></tr>`).join("");
+  // how the commodity is charged on each mode (rates.csv), and the event that set it
+  const factor = (name, v) => (v === 1 ? "" : `${name} × ${v}`);
+  const charges = (r.charges || []).map((c) => `<li>${esc(r.commodity)} by ${esc(c.mode)}: ${[factor("rate per t-km", c.rate_factor), factor("border fees", c.fee_factor), factor("border dwell", c.dwell_factor), factor("speed", c.speed_factor)].filter(Boolean).map(esc).join(", ")} <span class="small">(${c.set_by ? `event ${esc(c.set_by)}` : "rates.csv"})</span></li>`).join("");
   $("breakdown").innerHTML = `<h2><span class="swatch" style="background:${routeColour(i)}"></span>Route ${i + 1}: ${r.days.toFixed(1)} days, ${num(r.cost_usd_per_t)} USD/t, ${num(r.co2_kg_per_t)} kg CO₂/t</h2>
     <p class="small">${r.borders.length} border${r.borders.length === 1 ? "" : "s"}, ${r.gauge_changes} gauge change${r.gauge_changes === 1 ? "" : "s"}; speed ${r.indicators.speed_with_delay_kmh} km/h with delays, ${r.indicators.speed_without_delay_kmh} km/h without</p>
     <table><thead><tr><th>leg</th><th>country</th><th>from → to</th><th>km</th><th>time</th></tr></thead><tbody>${legs}</tbody></table>
     ${borders ? `<table><thead><tr><th>border</th><th>at</th><th>dwell</th><th>fee</th></tr></thead><tbody>${borders}</tbody></table>` : ""}
-    ${transfers ? `<table><thead><tr><th>transfer</th><th>layers</th><th>time</th><th></th></tr></thead><tbody>${transfers}</tbody></table>` : ""}`;
+    ${transfers ? `<table><thead><tr><th>transfer</th><th>layers</th><th>time</th><th></th></tr></thead><tbody>${transfers}</tbody></table>` : ""}
+    ${charges ? `<ul class="charges small">${charges}</ul>` : ""}`;
   drawChart([[r, i, `route ${i + 1}`]]);
   renderLegend();
   writeURL();
