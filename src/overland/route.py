@@ -387,9 +387,13 @@ def build_route(
 
 
 def _charges(state: NetworkState, commodity: str, modes: Sequence[str]) -> tuple[Charge, ...]:
-    """The commodity's rates rows on the route's modes that change anything on the date."""
-    return tuple(
-        Charge(r.id, r.mode, *r.factors, getattr(state.last_change("rate", r.id), "id", None))
-        for r in state.rates.values()
-        if r.commodity == commodity and r.mode in modes and not r.neutral
-    )
+    """The commodity's rates rows on the route's modes that change anything on the date,
+    or that an event has set (a year's market back at the base level says so)."""
+    out = []
+    for r in state.rates.values():
+        if r.commodity != commodity or r.mode not in modes:
+            continue
+        by = state.last_change("rate", r.id)
+        if not r.neutral or by is not None:
+            out.append(Charge(r.id, r.mode, *r.factors, None if by is None else by.id))
+    return tuple(out)

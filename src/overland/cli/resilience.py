@@ -202,7 +202,7 @@ def disrupt(
         typer.Option(
             "--close",
             help="Elements to close, comma-separated: kind:id or id (e.g. "
-            "ferry-alat-aktau,ferry-alat-kuryk or country:GE).",
+            "ferry-alat-kuryk,ferry-alat-turkmenbashi or country:GE).",
         ),
     ],
     days: Annotated[float, typer.Option("--days", help="Days closed (0-365].")],

@@ -198,6 +198,7 @@ def route(
             if value != 1
         )
         origin = f"event {c.set_by}" if c.set_by else "rates.csv"
+        factors = factors or "the mode's own rate, fees, dwell and speed"
         con.print(f"{r0.commodity} by {c.mode}: {factors} ({c.rate}, {origin})")
     ind = r0.indicators()
     con.print(
