@@ -114,13 +114,14 @@ def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Netw
     ]
     assert [(c.rate_factor, c.set_by) for c in after.charges] == [(1.5, "boxes-market-2026")]
     assert after.as_dict()["charges"][0]["set_by"] == "boxes-market-2026"
-    # a market back at factor 1 by an event still says which event set it
-    with (pkg / "events.yaml").open("a") as f:
-        f.write(BOXES_MARKET_2026.replace("2026", "2027").replace("1.5", "1"))
+    # a market set back to factor 1 by an event still says which event set it
+    other = rated_toy(0.5, 1.0).path
+    with (other / "events.yaml").open("a") as f:
+        f.write(BOXES_MARKET_2026.replace("2026", "2025").replace("1.5", "1"))
     back = shortest_route(
-        load_network(pkg), "Yerevan", "Tbilisi", date="2027-06-01", commodity="boxes"
+        load_network(other), "Yerevan", "Tbilisi", date="2025-06-01", commodity="boxes"
     )
-    assert [(c.rate_factor, c.set_by) for c in back.charges] == [(1.0, "boxes-market-2027")]
+    assert [(c.rate_factor, c.set_by) for c in back.charges] == [(1.0, "boxes-market-2025")]
     assert net.as_of("2026-06-01").rates["boxes-rail"].rate_factor == 1.5
     assert net.rates["boxes-rail"].rate_factor == 0.5  # the package's row is unchanged
     # grain has no row: the event does not touch it
