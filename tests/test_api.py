@@ -154,6 +154,11 @@ def test_bad_input_is_4xx_json(client: TestClient, url: str, status: int, kind: 
         ("flows", {"wait_limit_h": 9000}, "bad_request"),
         ("disrupt", {"close": ["nowhere"], "days": 10}, "bad_argument"),
         ("disrupt", {"close": [], "days": 10}, "bad_request"),
+        (
+            "disrupt",
+            {"close": ["road-dariali-upper_lars"], "days": 10, "wait_limit_h": 5},
+            "bad_request",
+        ),
     ],
 )
 def test_bad_job_input_is_refused_before_queueing(
@@ -355,6 +360,8 @@ def test_flows_and_criticality_layers(client: TestClient) -> None:
 
 
 def test_dependence_redundancy_reliability_disrupt(client: TestClient) -> None:
+    from overland.assignment.corridor import WAIT_LIMIT_H
+
     dep = run_job(client, "dependence", {"country": "AM", "date": "2025-06-01"})
     [am] = dep["countries"]
     assert {v["via"] for v in am["transit"]} >= {"GE", "IR"}
@@ -367,6 +374,7 @@ def test_dependence_redundancy_reliability_disrupt(client: TestClient) -> None:
     assert p90 == sorted(p90)
     dis = run_job(client, "disrupt", {"close": ["road-dariali-upper_lars"], "days": 10})
     assert dis["backlog_tonnes"] > 0
+    assert dis["wait_limit_h"] == WAIT_LIMIT_H  # the flows' limit, by default
 
 
 def test_identical_jobs_share_one_computation(client: TestClient) -> None:

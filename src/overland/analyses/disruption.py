@@ -30,6 +30,13 @@ where the rows still joining arrive at ``μ`` (an edge over capacity in normal t
 keeps a standing queue; the level is reported); the delay is the area under ``Q``;
 the tonnes that went round after reopening and what their detour cost are reported. With
 no detour for anyone this is the formula above.
+
+No shipper with a detour waits past the wait limit of the corridor flows
+(``wait_limit_h``, by default :data:`~overland.assignment.corridor.WAIT_LIMIT_H`, the
+wait past which flows shed cargo rather than queue it): a row with another route
+reroutes during the closure when the average wait ``D/2`` passes the limit, however
+little its time is worth, and after reopening goes round while the queue would hold it
+longer than the limit. ``None`` lifts the limit (the value of time alone decides).
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..assignment.corridor import on_edges
+from ..assignment.corridor import WAIT_LIMIT_H, on_edges
 from ..errors import BadArgumentError
 from ..graph import HAUL, FloatArray, graph_of
 from .criticality import ELEMENT_KINDS, DemandProblem, demand_problem, elements_of, solve_rows
@@ -68,6 +75,7 @@ class DisruptionResult:
     days: float
     rows: pd.DataFrame  # per affected demand row
     queues: pd.DataFrame  # per closed edge with waiting cargo
+    wait_limit_h: float | None = None  # the most cargo with a detour waits (None: no limit)
 
     @property
     def backlog_tonnes(self) -> float:
@@ -97,6 +105,7 @@ class DisruptionResult:
             "scenario": self.scenario,
             "closed": list(self.closed),
             "days": self.days,
+            "wait_limit_h": self.wait_limit_h,
             "affected_tonnes": round(float(self.rows["tonnes_affected"].sum())),
             "rerouted_tonnes": round(
                 float(self.rows.loc[self.rows["choice"] == "reroute", "tonnes_affected"].sum())
@@ -130,10 +139,15 @@ def disrupt(
     date: dt.date | str | None = None,
     scenario: str | None = None,
     growth: float = 1.0,
+    wait_limit_h: float | None = WAIT_LIMIT_H,
 ) -> DisruptionResult:
-    """Close the elements ``close`` (``kind:id`` or a bare id) for ``days`` days."""
+    """Close the elements ``close`` (``kind:id`` or a bare id) for ``days`` days; cargo
+    with a detour waits at most ``wait_limit_h`` hours (None: as long as its value of
+    time makes waiting cheaper)."""
     if not 0 < days <= 365:
         raise BadArgumentError(f"days must be in (0, 365], got {days}")
+    if wait_limit_h is not None and not 24 <= wait_limit_h <= 8760:
+        raise BadArgumentError(f"wait_limit_h must be in [24, 8760] hours, got {wait_limit_h:g}")
     if not close:
         raise BadArgumentError("give at least one element to close")
     if not network.demand:
@@ -159,7 +173,8 @@ def disrupt(
     for k, r in enumerate(rows.tolist()):
         premium = float(new[k] - problem.base[r])
         wait_cost = vot[ids[r]] * 24.0 * days / 2.0
-        reroute = bool(np.isfinite(new[k])) and premium < wait_cost
+        too_long = wait_limit_h is not None and days * 12.0 > wait_limit_h  # D/2, hours
+        reroute = bool(np.isfinite(new[k])) and (premium < wait_cost or too_long)
         records.append(
             {
                 "demand": ids[r],
@@ -170,7 +185,9 @@ def disrupt(
             }
         )
     normal = _equilibrium_flows(network, state, scenario, growth)
-    queues, shares = _queues(network, state, problem, rows, records, users, days, normal)
+    queues, shares = _queues(
+        network, state, problem, rows, records, users, days, normal, wait_limit_h
+    )
     df = pd.DataFrame(
         records,
         columns=[
@@ -208,6 +225,7 @@ def disrupt(
         days=float(days),
         rows=df.sort_values("tonnes_affected", ascending=False).reset_index(drop=True),
         queues=queues,
+        wait_limit_h=wait_limit_h,
     )
 
 
@@ -255,9 +273,11 @@ def _queues(
     users: dict[int, list[int]],
     days: float,
     normal: np.ndarray,
+    wait_limit_h: float | None,
 ) -> tuple[pd.DataFrame, dict[tuple[int, int], _Share]]:
     """One deterministic queue per closed edge that waiting cargo uses, and per (row,
-    edge) what the row put through it, waited and paid to go round after reopening."""
+    edge) what the row put through it, waited and paid to go round after reopening (a
+    row with a detour joins at most ``wait_limit_h`` of queue)."""
     g = graph_of(network)
     vot = {
         d.id: network.commodities[d.commodity].value_of_time_usd_per_t_h
@@ -292,6 +312,8 @@ def _queues(
             hourly = np.array([vot[records[k]["demand"]] for k in ks]) * 24.0
             with np.errstate(divide="ignore", invalid="ignore"):
                 wait_days = np.where(hourly > 0, np.maximum(premium, 0.0) / hourly, np.inf)
+            if wait_limit_h is not None:
+                wait_days = np.minimum(wait_days, wait_limit_h / 24.0)
             wait_days = np.where(np.isfinite(premium), wait_days, np.inf)
             rec_ = _recover(backlog, mu, arrivals, wait_days * mu)
         closure_area = 0.5 * lam * days * days

@@ -209,6 +209,14 @@ def disrupt(
     date: DateOpt = None,
     scenario: ScenarioOpt = None,
     growth: Annotated[float, typer.Option("--growth", help="Demand multiplier.")] = 1.0,
+    wait_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--wait-limit",
+            help="Hours that cargo with a detour waits at most, as the flows' wait limit "
+            "(default 210; 0: no limit, the value of time alone decides).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
@@ -216,6 +224,7 @@ def disrupt(
     from rich.table import Table
 
     from ..analyses.disruption import disrupt as run
+    from ..assignment.corridor import WAIT_LIMIT_H
     from ..timeline import parse_date
 
     net = load(package)
@@ -226,6 +235,7 @@ def disrupt(
         date=parse_date(date) if date else None,
         scenario=scenario,
         growth=growth,
+        wait_limit_h=WAIT_LIMIT_H if wait_limit is None else (wait_limit or None),
     )
     doc = res.as_dict()
     if as_json:

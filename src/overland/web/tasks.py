@@ -81,6 +81,13 @@ class DisruptParams(_Params):
     close: list[str] = Field(min_length=1, max_length=DEFAULTS.max_close)
     days: float = Field(gt=0, le=365)
     growth: float = Field(1.0, ge=DEFAULTS.growth_min, le=DEFAULTS.growth_max)
+    wait_limit_h: float | None = Field(
+        WAIT_LIMIT_H,
+        ge=SHED_SCALE_H,
+        le=8760,
+        description="The longest wait, hours, of cargo that has a detour (the flows' wait "
+        "limit); null: the value of time alone decides whether to wait or go round.",
+    )
 
 
 class DependenceParams(_Params):
@@ -173,7 +180,13 @@ def _check_disrupt(network: Network, p: DisruptParams, limits: Limits) -> dict[s
     state = _state_date(network, p)
     close = sorted({c.strip() for c in p.close if c.strip()})
     check_close(network, close, date=state["date"], scenario=p.scenario)
-    return {**state, "close": close, "days": p.days, "growth": _growth(p.growth, limits)}
+    return {
+        **state,
+        "close": close,
+        "days": p.days,
+        "growth": _growth(p.growth, limits),
+        "wait_limit_h": p.wait_limit_h,
+    }
 
 
 def _check_dependence(network: Network, p: DependenceParams, _limits: Limits) -> dict[str, Any]:
@@ -262,7 +275,13 @@ def _run_disrupt(network: Network, q: dict[str, Any]) -> dict[str, Any]:
     from ..analyses.disruption import disrupt
 
     return disrupt(
-        network, q["close"], q["days"], date=q["date"], scenario=q["scenario"], growth=q["growth"]
+        network,
+        q["close"],
+        q["days"],
+        date=q["date"],
+        scenario=q["scenario"],
+        growth=q["growth"],
+        wait_limit_h=q["wait_limit_h"],
     ).as_dict()
 
 
