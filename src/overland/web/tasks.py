@@ -218,16 +218,15 @@ def _check_check(network: Network, p: CheckParams, _limits: Limits) -> dict[str,
 # ---------------------------------------------------------------------- work (worker side)
 
 
+def _pick(q: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The checked parameters an analysis takes as keywords."""
+    return {k: q[k] for k in keys}
+
+
 def _run_flows(network: Network, q: dict[str, Any]) -> dict[str, Any]:
     from ..analyses.flows import corridor_flows
 
-    res = corridor_flows(
-        network,
-        date=q["date"],
-        scenario=q["scenario"],
-        growth=q["growth"],
-        wait_limit_h=q["wait_limit_h"],
-    )
+    res = corridor_flows(network, **_pick(q, "date", "scenario", "growth", "wait_limit_h"))
     doc: dict[str, Any] = res.as_dict()
     # the logit gives every route of a choice set a share, some vanishingly small: a link
     # is drawn when it carries a tonne a year (as rounded below)
@@ -274,15 +273,8 @@ def _run_critical(network: Network, q: dict[str, Any]) -> dict[str, Any]:
 def _run_disrupt(network: Network, q: dict[str, Any]) -> dict[str, Any]:
     from ..analyses.disruption import disrupt
 
-    return disrupt(
-        network,
-        q["close"],
-        q["days"],
-        date=q["date"],
-        scenario=q["scenario"],
-        growth=q["growth"],
-        wait_limit_h=q["wait_limit_h"],
-    ).as_dict()
+    keys = _pick(q, "date", "scenario", "growth", "wait_limit_h")
+    return disrupt(network, q["close"], q["days"], **keys).as_dict()
 
 
 def _run_dependence(network: Network, q: dict[str, Any]) -> dict[str, Any]:
@@ -297,19 +289,8 @@ def _run_dependence(network: Network, q: dict[str, Any]) -> dict[str, Any]:
 def _run_reliability(network: Network, q: dict[str, Any]) -> dict[str, Any]:
     from ..analyses.reliability import reliable_routes
 
-    ranked = reliable_routes(
-        network,
-        q["origin"],
-        q["destination"],
-        k=q["k"],
-        by=q["by"],
-        lam=q["lam"],
-        n=q["n"],
-        seed=q["seed"],
-        date=q["date"],
-        scenario=q["scenario"],
-        commodity=q["commodity"],
-    )
+    keys = _pick(q, "k", "by", "lam", "n", "seed", "date", "scenario", "commodity")
+    ranked = reliable_routes(network, q["origin"], q["destination"], **keys)
     return {
         "by": q["by"],
         "routes": [
