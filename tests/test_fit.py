@@ -43,7 +43,7 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: sourced corrections with R1's parameters: Baku's rail ferries sail to Kuryk, not
 #: Aktau, from 2018 (Port of Baku's wagon counts), Aktau's container feeder from 2019,
 #: Poland's freight speed (UTK): 80 and 37 within, 25 and 8 gross (net 55 and 29). The
-#: calibration floors fall by two: Kuryk's tonnage is now near the published one, but
+#: calibration net fell by two with that step: Kuryk's tonnage is now near the published one, but
 #: of what crossed via Aktau about a seventh takes other ways when it must go via Kuryk,
 #: and Alat's port totals of 2020-2021, half the published ones before (demand the
 #: package lacks: Turkmen trucks and dry cargo), drop just past twice off. With the
