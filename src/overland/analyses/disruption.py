@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..assignment.corridor import WAIT_LIMIT_H, on_edges
+from ..assignment.corridor import WAIT_LIMIT_H, check_wait_limit, on_edges
 from ..errors import BadArgumentError
 from ..graph import HAUL, FloatArray, graph_of
 from .criticality import ELEMENT_KINDS, DemandProblem, demand_problem, elements_of, solve_rows
@@ -146,8 +146,7 @@ def disrupt(
     time makes waiting cheaper)."""
     if not 0 < days <= 365:
         raise BadArgumentError(f"days must be in (0, 365], got {days}")
-    if wait_limit_h is not None and not 24 <= wait_limit_h <= 8760:
-        raise BadArgumentError(f"wait_limit_h must be in [24, 8760] hours, got {wait_limit_h:g}")
+    check_wait_limit(wait_limit_h)
     if not close:
         raise BadArgumentError("give at least one element to close")
     if not network.demand:
@@ -170,10 +169,11 @@ def disrupt(
         for d in network.demand_for(state.date.year)
     }
     records = []
+    # the average wait, D/2, passes the limit: every row with a detour takes it
+    too_long = wait_limit_h is not None and days * 12.0 > wait_limit_h
     for k, r in enumerate(rows.tolist()):
         premium = float(new[k] - problem.base[r])
         wait_cost = vot[ids[r]] * 24.0 * days / 2.0
-        too_long = wait_limit_h is not None and days * 12.0 > wait_limit_h  # D/2, hours
         reroute = bool(np.isfinite(new[k])) and (premium < wait_cost or too_long)
         records.append(
             {

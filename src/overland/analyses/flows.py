@@ -42,12 +42,12 @@ import pandas as pd
 from ..assignment import AssignmentResult
 from ..assignment.corridor import (
     PRICE_USD_PER_T_H,
-    SHED_SCALE_H,
     UNCONGESTED,
     WAIT_LIMIT_H,
     AssignmentProblem,
     NetworkAssignment,
     assignment_problem,
+    check_wait_limit,
     on_edges,
     package_demand,
     queue_limits,
@@ -228,11 +228,7 @@ def corridor_flows(
         raise BadArgumentError("this network package has no demand table (demand.csv)")
     if not 0 < growth <= 100:
         raise BadArgumentError(f"growth must be in (0, 100], got {growth}")
-    if wait_limit_h is not None and not SHED_SCALE_H <= wait_limit_h <= 8760:
-        raise BadArgumentError(
-            f"wait limit must be between {SHED_SCALE_H:g} hours (a day) and 8760 (a year), "
-            f"got {wait_limit_h:g}"
-        )
+    check_wait_limit(wait_limit_h)
     state = network.as_of(date, scenario)
     rows = network.demand_for(state.date.year)
     p = assignment_problem(

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import NetworkDataError, Problem
+from ..errors import BadArgumentError, NetworkDataError, Problem
 from ..graph import HAUL, TRANSFER, graph_of
 from ..places import resolve_place
 from .engine import (
@@ -110,6 +110,17 @@ WAIT_LIMIT_H = QUEUE_LIMIT_H * (1 + QUEUE_TOLERANCE)
 #: day, the spread of how long shippers will wait (a sharper edge gains nothing the
 #: sources can tell, and slows the equilibrium's averaging)
 SHED_SCALE_H = 24.0
+#: the longest wait limit a caller may set: a year
+WAIT_LIMIT_MAX_H = 8760.0
+
+
+def check_wait_limit(hours: float | None) -> None:
+    """Refuse a wait limit outside a day (``SHED_SCALE_H``) to a year (None: no limit)."""
+    if hours is not None and not SHED_SCALE_H <= hours <= WAIT_LIMIT_MAX_H:
+        raise BadArgumentError(
+            f"wait_limit_h (the wait limit) must be between {SHED_SCALE_H:g} hours (a day) "
+            f"and {WAIT_LIMIT_MAX_H:g} (a year), got {hours:g}"
+        )
 
 
 @dataclass(frozen=True)

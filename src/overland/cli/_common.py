@@ -128,6 +128,13 @@ def load(package: Path | None) -> Network:
     return load_network(target, limits=load_limits())
 
 
+def wait_limit_of(option: float | None) -> float | None:
+    """A command's ``--wait-limit``: omitted is the flows' ``WAIT_LIMIT_H``, 0 none."""
+    from ..assignment.corridor import WAIT_LIMIT_H
+
+    return WAIT_LIMIT_H if option is None else (option or None)
+
+
 def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
     """The network on a date; a date the data does not reach gets a note on stderr."""
     from rich.console import Console

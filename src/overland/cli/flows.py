@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+from ._common import (
+    DateOpt,
+    JsonOpt,
+    PackageOpt,
+    ScenarioOpt,
+    app,
+    console,
+    emit_json,
+    load,
+    wait_limit_of,
+)
 
 
 @app.command()
@@ -35,7 +45,6 @@ def flows(
     from rich.table import Table
 
     from ..analyses.flows import corridor_flows
-    from ..assignment.corridor import WAIT_LIMIT_H
     from ..export import write_frames_atomic
     from ..timeline import parse_date
 
@@ -45,7 +54,7 @@ def flows(
         date=parse_date(date) if date else None,
         scenario=scenario,
         growth=growth,
-        wait_limit_h=WAIT_LIMIT_H if wait_limit is None else (wait_limit or None),
+        wait_limit_h=wait_limit_of(wait_limit),
     )
     if out is not None:
         # both files or neither: a reader never sees new links with old od

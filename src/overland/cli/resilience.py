@@ -21,6 +21,7 @@ from ._common import (
     console,
     emit_json,
     load,
+    wait_limit_of,
 )
 
 if TYPE_CHECKING:
@@ -224,7 +225,6 @@ def disrupt(
     from rich.table import Table
 
     from ..analyses.disruption import disrupt as run
-    from ..assignment.corridor import WAIT_LIMIT_H
     from ..timeline import parse_date
 
     net = load(package)
@@ -235,7 +235,7 @@ def disrupt(
         date=parse_date(date) if date else None,
         scenario=scenario,
         growth=growth,
-        wait_limit_h=WAIT_LIMIT_H if wait_limit is None else (wait_limit or None),
+        wait_limit_h=wait_limit_of(wait_limit),
     )
     doc = res.as_dict()
     if as_json:

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..assignment.corridor import SHED_SCALE_H, WAIT_LIMIT_H
+from ..assignment.corridor import SHED_SCALE_H, WAIT_LIMIT_H, WAIT_LIMIT_MAX_H
 from ..errors import BadArgumentError
 from ..export import element_layer
 from ..network import Network
@@ -56,7 +56,7 @@ class FlowsParams(_Params):
     wait_limit_h: float | None = Field(
         WAIT_LIMIT_H,
         ge=SHED_SCALE_H,
-        le=8760,
+        le=WAIT_LIMIT_MAX_H,
         description="The longest wait (scheduled plus queued) at one link before cargo is "
         "shed, hours (a sourced surge's wait on its dates, if longer); null: nothing is "
         "shed, queues grow without bound.",
@@ -84,7 +84,7 @@ class DisruptParams(_Params):
     wait_limit_h: float | None = Field(
         WAIT_LIMIT_H,
         ge=SHED_SCALE_H,
-        le=8760,
+        le=WAIT_LIMIT_MAX_H,
         description="The longest wait, hours, of cargo that has a detour (the flows' wait "
         "limit); null: the value of time alone decides whether to wait or go round.",
     )
