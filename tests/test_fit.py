@@ -48,11 +48,14 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: and Alat's port totals of 2020-2021, half the published ones before (demand the
 #: package lacks: Turkmen trucks and dry cargo), drop just past twice off. With the
 #: container market's sea rate by year (SCFI Europe annual averages, 2012-2019): 83 and
-#: 38 within, 25 and 8 gross (net 58 and 30).
+#: 38 within, 25 and 8 gross (net 58 and 30). Thirteenth session, the China-Europe
+#: gauge changes' container terminals with their sourced capacities: 82 and 38 within,
+#: 23 and 8 gross (net 59 and 30): two gross misses fewer, and Russia's 2021 transit of
+#: containers (1.0 M TEU published) drops out of tolerance (575 k against 614 k).
 #: The floors sit one below, for floating-point differences between machines
-FLOOR_CALIBRATION_WITHIN = 82
+FLOOR_CALIBRATION_WITHIN = 81
 FLOOR_HOLDOUT_WITHIN = 37
-FLOOR_CALIBRATION_NET = 57
+FLOOR_CALIBRATION_NET = 58
 FLOOR_HOLDOUT_NET = 29
 FLOOR_OBSERVATIONS = 150
 

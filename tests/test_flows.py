@@ -402,6 +402,46 @@ def test_a_terminal_with_a_capacity_is_rationed_by_price(tmp_path: Path) -> None
     assert kars["equilibrium_time_h"] == pytest.approx(kars["free_flow_time_h"])
 
 
+def test_a_terminal_for_one_commodity_rations_only_it(tmp_path: Path) -> None:
+    # the embedded package's China-Europe gauge changes: containers through a terminal
+    # with a capacity, every other commodity through the station's uncapped transfer. On
+    # the toy, 1,000 t of boxes and 1,000 t of grain change gauge at Gyumri: the boxes'
+    # 800 t/yr terminal is full and charges them its premium; the grain pays none
+    import shutil
+
+    from conftest import TOY
+    from overland import load_network
+
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    with (pkg / "commodities.csv").open("a") as f:
+        f.write("boxes,Boxes,t,1,5000,1.0,toy,false,\n")
+    (pkg / "transfers.csv").write_text(
+        "id,place,from_layer,to_layer,time_h,cost_usd_per_t,both_ways,commodities,"
+        "capacity_t_per_year,source,estimate,note\n"
+        "gyumri-gauge,gyumri,rail_1520,rail_1435,12,5,true,grain,,toy,false,\n"
+        "gyumri-gauge-boxes,gyumri,rail_1520,rail_1435,12,5,true,boxes,800,toy,false,\n"
+    )
+    with (pkg / "demand.csv").open("a") as f:
+        f.write("yerevan-kars,yerevan,kars,grain,2024,1000,,toy,false,\n")
+        f.write("yerevan-kars-boxes,yerevan,kars,boxes,2024,1000,,toy,false,\n")
+    res = corridor_flows(load_network(pkg), date="1992-06-01", wait_limit_h=None)
+    terminals = res.terminals.set_index("link")
+    assert list(terminals.index) == ["gyumri-gauge-boxes"]
+    boxes = terminals.loc["gyumri-gauge-boxes"]
+    assert boxes["tonnes"] == pytest.approx(1000.0, rel=1e-6)
+    assert boxes["excess_tonnes"] == pytest.approx(200.0, rel=1e-6)
+    assert boxes["premium_usd_per_t"] > 0
+    od = res.od.set_index("demand")
+    grain, box = od.loc["yerevan-kars"], od.loc["yerevan-kars-boxes"]
+    assert grain["equilibrium_generalized_usd_per_t"] == pytest.approx(
+        grain["free_flow_generalized_usd_per_t"], rel=1e-9
+    )
+    assert box["equilibrium_generalized_usd_per_t"] == pytest.approx(
+        box["free_flow_generalized_usd_per_t"] + boxes["premium_usd_per_t"], rel=1e-6
+    )
+
+
 def _toy_kars_line(
     tmp_path: Path, booked: str = "false", post: str = "", limit: float | None = None
 ) -> FlowsResult:
