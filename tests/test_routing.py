@@ -343,6 +343,45 @@ def test_air_is_the_fastest_and_dearest_way_from_china_to_europe(embedded: Netwo
     assert "air" not in wheat.modes
 
 
+def test_a_sea_lane_costs_its_market_price_whichever_way_the_ships_sail(
+    embedded: Network,
+) -> None:
+    # the container market prices a lane, not a voyage (the SCFI and WCI of 2024-25 were
+    # quoted for Cape-routed services): Shanghai-Rotterdam by sea costs, over each year's
+    # market factor, the same round the Cape after the Red Sea crisis as through Suez
+    # before it, and takes a week and more longer
+    def by_sea(day: str) -> Route:
+        return shortest_route(
+            embedded, "Shanghai", "Rotterdam", date=day, commodity="containers", modes=["sea"]
+        )
+
+    before, after = by_sea("2023-07-01"), by_sea("2024-07-01")
+    assert before.links == ("sea-shanghai-rotterdam",)
+    assert after.links == ("sea-shanghai-rotterdam-cape",)
+
+    def market(day: str) -> float:
+        return embedded.as_of(day).rates["containers-sea"].rate_factor
+
+    def freight(r: Route) -> float:
+        return sum(leg.cost_usd_per_t for leg in r.legs if leg.mode == "sea")
+
+    assert market("2024-07-01") != market("2023-07-01")
+    assert freight(after) / market("2024-07-01") == pytest.approx(
+        freight(before) / market("2023-07-01"), rel=0.01
+    )
+    assert after.time_h > before.time_h + 7 * 24
+    # bulk is chartered by the voyage: round the Cape its freight grows with the distance
+    ore = [
+        shortest_route(
+            embedded, "Shanghai", "Rotterdam", date=day, commodity="metals", modes=["sea"]
+        )
+        for day in ("2023-07-01", "2024-07-01")
+    ]
+    assert ore[1].links == ("sea-shanghai-rotterdam-cape-bulk",)
+    suez, cape = (embedded.links[r.links[0]].length_km for r in ore)
+    assert freight(ore[1]) / freight(ore[0]) == pytest.approx(cape / suez, rel=0.01)
+
+
 def test_alternatives_differ(embedded: Network) -> None:
     routes = alternative_routes(embedded, "Astana", "Yerevan", k=5, date="2025-11-10")
     assert 2 <= len(routes) <= 5
