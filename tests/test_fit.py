@@ -52,10 +52,17 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: gauge changes' container terminals with their sourced capacities: 82 and 38 within,
 #: 23 and 8 gross (net 59 and 30): two gross misses fewer, and Russia's 2021 transit of
 #: containers (1.0 M TEU published) drops out of tolerance (575 k against 614 k).
-#: The floors sit one below, for floating-point differences between machines
-FLOOR_CALIBRATION_WITHIN = 81
+#: Fourteenth session, the container sea market of 2020-2025 by year (SCFI Europe
+#: estimates), Cape lanes priced as the market prices them, each value class's best
+#: route in its choice set and turned-away shippers trying again: 87 and 37 within, 17
+#: and 5 gross (net 67 and 29): the 2021-2022 sea rates come within, the hold-out loses
+#: a January 2024 spot rate (priced at 2024's mean market) and the TITR's 2021 tonnes
+#: go gross (2.6 Mt against 586 kt: the Caspian carries the boxes 2021's sea price
+#: sends). The floors sit one below, for floating-point differences between machines;
+#: the hold-out's stay where they were (the measured values)
+FLOOR_CALIBRATION_WITHIN = 86
 FLOOR_HOLDOUT_WITHIN = 37
-FLOOR_CALIBRATION_NET = 58
+FLOOR_CALIBRATION_NET = 66
 FLOOR_HOLDOUT_NET = 29
 FLOOR_OBSERVATIONS = 150
 
@@ -247,12 +254,13 @@ def test_tonnes_of_one_commodity(rated_toy: Any) -> None:
     total = dict(zip(flows.links["link"], flows.links["tonnes"], strict=True))
     assert res["vol-all"] == pytest.approx(total["gardabani-boyuk_kasik"])
     # every row crosses the post: what each carries is its demand less what it sheds
-    # there at the wait limit
+    # there at the wait limit, within the equilibrium's tolerance (its flows agree with
+    # the split they imply to 1e-6 of the tonnes)
     shed = flows.od.groupby("commodity")["shed_tonnes"].sum()
     assert shed["grain"] > 0
-    assert res["vol-all"] == pytest.approx(1000 + 500 + 300 - shed.sum())
-    assert res["vol-boxes"] == pytest.approx(300 - shed["boxes"])
-    assert res["vol-grain"] == pytest.approx(1500 - shed["grain"])
+    assert res["vol-all"] == pytest.approx(1000 + 500 + 300 - shed.sum(), rel=1e-5)
+    assert res["vol-boxes"] == pytest.approx(300 - shed["boxes"], rel=1e-5)
+    assert res["vol-grain"] == pytest.approx(1500 - shed["grain"], rel=1e-5)
     # a commodity filter needs the links it counts on
     with (pkg / "observations.csv").open("a", encoding="utf-8") as f:
         q = "tonnes group=into_azerbaijan commodity=grain"

@@ -250,6 +250,30 @@ def test_choice_set_holds_the_best_route_of_each_corridor(embedded: Network) -> 
     assert len({r.links for r in routes}) == len(routes)
 
 
+@pytest.mark.parametrize("day", ["2025-06-01", "2026-03-31"])
+def test_choice_set_holds_the_best_route_of_each_value_class(embedded: Network, day: str) -> None:
+    # every value-of-time class's own best route is among its choices, whatever an event
+    # adds: when the ban on Armenian transit through Azerbaijan lifts (November 2025), the
+    # new ways via Baku must not push the cheapest ship out of the slowest shippers' set
+    from dataclasses import replace
+
+    from overland.analyses.logit import choice_set, value_classes
+    from overland.routing import pair_query, routes_for
+
+    q = pair_query(embedded.as_of(day), "shanghai", "yerevan", "containers")
+    sets = {r.links for r in choice_set(q, embedded.corridors)}
+    c = embedded.commodities["containers"]
+    classes = value_classes(c.value_of_time_usd_per_t_h, c.value_of_time_spread)
+    assert len(classes) > 1
+    cheapest = min(value for _, value in classes)
+    for _, value in classes:
+        own = routes_for(replace(q, value_of_time=value), k=1)[0]
+        assert own.links in sets, value
+        if value == cheapest:  # the slowest shippers' best goes by sea all the way to Georgia
+            assert "sea" in own.modes
+            assert "AZ" not in own.countries
+
+
 def test_rail_lines_with_a_capacity_queue_like_akcelik(flows_2024: FlowsResult) -> None:
     from overland.assignment.corridor import QUEUE_PERIOD_H, QUEUE_SERVICE_H
 
@@ -509,11 +533,13 @@ def test_a_booked_link_is_rationed_by_price(tmp_path: Path) -> None:
 def test_demand_that_would_queue_past_the_limit_is_shed(tmp_path: Path) -> None:
     # 1,000 t on the only line to Kars, of 800 t/yr, would queue ~270 h (Akçelik at the
     # rail scale); with a limit of 100 h the line carries the flow f at which what still
-    # comes — all of it up to a queue of 100 - SHED_SCALE_H hours, none at 100 — is f,
-    # solved here by bisection; the rest is shed: on the link, the row and the run
+    # comes is f: a try passes all of it up to a queue of 100 - SHED_SCALE_H hours, none
+    # at 100, and a turned-away shipper tries RETRIES more times, so of what one try
+    # passes, k, 1 - (1 - k) ** (RETRIES + 1) comes; solved here by bisection; the rest
+    # is shed: on the link, the row and the run
     from scipy.optimize import brentq
 
-    from overland.analyses.logit import SHED_SCALE_H
+    from overland.analyses.logit import RETRIES, SHED_SCALE_H
     from overland.assignment.corridor import QUEUE_PERIOD_H, QUEUE_SERVICE_H
 
     t, s = QUEUE_PERIOD_H, QUEUE_SERVICE_H["rail"]
@@ -523,7 +549,8 @@ def test_demand_that_would_queue_past_the_limit_is_shed(tmp_path: Path) -> None:
         return float(t / 4 * ((x - 1) + np.sqrt((x - 1) ** 2 + 8 * s * x / t)))
 
     def comes(flow: float) -> float:
-        return 1000.0 * min(max((100.0 - wait(flow)) / SHED_SCALE_H, 0.0), 1.0)
+        once = min(max((100.0 - wait(flow)) / SHED_SCALE_H, 0.0), 1.0)
+        return 1000.0 * (1.0 - (1.0 - once) ** (RETRIES + 1))
 
     carried = brentq(lambda f: comes(f) - f, 1, 1000)
     assert 800 < carried < 1000

@@ -203,3 +203,34 @@ def test_a_priced_slot_keeps_the_shippers_who_value_time_most() -> None:
     queued = logit_equilibrium(timed, added, theta=theta, tolerance=1e-11)
     assert queued.share[2] < high
     assert queued.share[0] > low
+
+
+def test_turned_away_shippers_try_again_then_are_shed() -> None:
+    # one choice of three routes; the logit sends them 0.5, 0.3 and 0.2 and their queues
+    # pass 0.4, 1.0 and 0 of it. Stepped here try by try: every try, whoever is still
+    # waiting picks a route by the logit and passes with that route's part
+    from overland.analyses.logit import RETRIES
+
+    sets = ChoiceSets.build(
+        [[_route(100.0, 0), _route(110.0, 1), _route(120.0, 2)]],
+        [["land", "land", "sea"]],
+        [1000.0],
+        [((1.0, 0.5),)],
+        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009
+        3,
+    )
+    logit, kept = np.array([0.5, 0.3, 0.2]), np.array([0.4, 1.0, 0.0])
+    moved, waiting = np.zeros(3), 1.0
+    for _ in range(RETRIES + 1):
+        passed = waiting * logit * kept
+        moved += passed
+        waiting -= passed.sum()
+    share = sets.rationed(logit, kept)
+    assert share == pytest.approx(moved, rel=1e-12)
+    assert share[2] == 0  # the closed route carries nothing
+    assert 1 - share.sum() == pytest.approx(waiting, rel=1e-12)  # shed
+    assert 0 < waiting < (1 - (0.5 * 0.4 + 0.3)) ** RETRIES
+    # nobody turned away: the logit's split, nothing shed
+    assert sets.rationed(logit, np.ones(3)) == pytest.approx(logit)
+    # every route closed: everything shed
+    assert sets.rationed(logit, np.zeros(3)) == pytest.approx(np.zeros(3))

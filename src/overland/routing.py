@@ -620,6 +620,15 @@ def best_avoiding(q: Query, countries: Iterable[str], modes: Iterable[str] = ())
     return None if edges is None else _route(q, edges)
 
 
+def best_at_value_of_time(q: Query, value_of_time: float) -> Route | None:
+    """The best route of a resolved query for shippers whose time is worth
+    ``value_of_time`` (USD per t·h) instead of the query's, priced as every route of the
+    query (its generalized cost at the query's value of time); None when there is none."""
+    allowed, _rules = _shipment_mask(q)
+    edges = _solve(replace(q, value_of_time=value_of_time), allowed)
+    return None if edges is None else _route(q, edges)
+
+
 def best_loaded(q: Query, added_h: FloatArray, extra_usd: FloatArray | None = None) -> Route | None:
     """The best route of a resolved query when each graph edge takes ``added_h`` more
     hours (congestion and queues at some flows), at the query's value of time, and costs

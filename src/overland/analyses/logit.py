@@ -21,14 +21,15 @@ implies. It averages the logit loads with self-regulated step sizes (Liu, Ban an
 ``tolerance`` (relative, sum over links).
 
 Demand is rationed at a wait limit: a link may carry a limit on the hours its queue adds
-(``limit_h``), and cargo whose route queues near it is *shed* — it does not move in the
-year (it waits into the next, or its trade goes elsewhere): of what the logit sends a
-route, the part that comes falls from all to none as a link's queue rises through the
-last ``SHED_SCALE_H`` hours before its limit (:meth:`ChoiceSets.kept`). Well below every
-limit nothing is shed and demand is inelastic; far above capacity the queue settles just
-under the limit and what the link cannot pass at that wait is shed — no queue passes its
-limit, none runs for months. The averaging runs on the flows that are carried, so a
-queue and what it sheds agree.
+(``limit_h``): of what the logit sends a route, the part that comes falls from all to
+none as a link's queue rises through the last ``SHED_SCALE_H`` hours before its limit
+(:meth:`ChoiceSets.kept`). A shipper a queue turns away chooses again, by the same
+logit, up to ``RETRIES`` times (:meth:`ChoiceSets.rationed`); what every try fails to
+move is *shed* — it does not move in the year (it waits into the next, or its trade goes
+elsewhere). Well below every limit nothing is
+shed and demand is inelastic; far above capacity the queue settles just under the limit
+— no queue passes its limit, none runs for months. The averaging runs on the flows that
+are carried, so a queue and what it turns away agree.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from scipy.stats import norm
 
 from ..assignment.corridor import SHED_SCALE_H
 from ..graph import FloatArray, IntArray
-from ..routing import Query, best_avoiding, routes_for
+from ..routing import Query, best_at_value_of_time, best_avoiding, routes_for
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -70,6 +71,10 @@ __all__ = [
 
 LOGIT_THETA = 8.0
 LOGIT_ROUTES = 4
+#: times a shipper turned away by a queue near its wait limit chooses again in the year
+#: (:meth:`ChoiceSets.rationed`). ESTIMATE: four tries a year, as freight is commonly
+#: contracted by the quarter; not fitted
+RETRIES = 3
 #: quantiles that cut a commodity's shippers into value-of-time classes, from the least
 #: time-sensitive up (:func:`value_classes`): the top classes are small, because the
 #: shippers who pay for speed (rail instead of sea) are the tail of the distribution
@@ -160,11 +165,20 @@ def choice_set(q: Query, corridors: Corridors | None, k: int = LOGIT_ROUTES) -> 
     route outside the first corridor, outside the first two, ...: a sea route is in the
     set whenever one exists, however many land routes beat it) and the best avoiding the
     countries and modes of every other corridor (the first corridor's own best route,
-    when another one is cheaper)."""
+    when another one is cheaper); and the best route of each of the commodity's
+    value-of-time classes (:func:`value_classes`), so every class can take its own best
+    route whatever else an event adds to the set (the cheapest ship is not crowded out of
+    the slowest shippers' choices by a faster way that opens)."""
     routes = routes_for(q, k=k)
+    seen = {r.links for r in routes}
+    goods = q.network.commodities[q.commodity]
+    for _, value in value_classes(goods.value_of_time_usd_per_t_h, goods.value_of_time_spread):
+        best = best_at_value_of_time(q, value)
+        if best is not None and best.links not in seen:
+            seen.add(best.links)
+            routes.append(best)
     if corridors is None:
         return routes
-    seen = {r.links for r in routes}
     probes: list[tuple[set[str], set[str]]] = []
     before: set[str] = set()
     for c in corridors.corridors:
@@ -303,6 +317,21 @@ class ChoiceSets:
             return np.ones(len(self.routes))
         return np.asarray(np.exp(self.incidence @ -shed_hardness(added_h, limit_h)))
 
+    def rationed(self, logit: FloatArray, kept: FloatArray) -> FloatArray:
+        """Each entry's share of its choice's tonnes when a route passes only ``kept`` of
+        what the logit sends it: a shipper turned away by a queue chooses again, by the
+        same logit, up to ``RETRIES`` times; a try passes with the chosen route's
+        ``kept``, so of a choice whose routes pass ``T`` of the logit's tonnes at one try,
+        ``1 - (1 - T) ** (RETRIES + 1)`` moves, over its routes in the proportions
+        ``logit × kept``, and the rest is shed. Smooth in ``kept``, so the equilibrium's
+        averaging converges where a route passes nothing."""
+        n = self.choice_tonnes.size
+        passing = logit * kept
+        once = np.clip(np.bincount(self.choice, weights=passing, minlength=n), 0.0, 1.0)
+        moved = 1.0 - (1.0 - once) ** (RETRIES + 1)
+        scale = np.divide(moved, once, out=np.zeros(n), where=once > 0)
+        return np.asarray(passing * scale[self.choice])
+
     def carried(self, share: FloatArray) -> FloatArray:
         """Tonnes each entry carries when it takes ``share`` of its choice."""
         return np.asarray(self.choice_tonnes[self.choice] * share)
@@ -330,8 +359,9 @@ class LogitEquilibrium:
     # split less what it sheds
     share: FloatArray
     cost: FloatArray  # per entry, USD per tonne with the added hours
-    # per entry: the part of its choice's tonnes the logit sends its way that it sheds
-    # (its route queues near a link's limit)
+    # per entry: the part of its choice's tonnes that is shed on its account: its route's
+    # queues turned it away and none of the choice's other routes passed it (a choice
+    # sheds what its least rationed route cannot pass)
     shed: FloatArray
     gap: float  # sum |load the split implies − flow| / sum of that load
     iterations: int
@@ -357,7 +387,17 @@ def logit_equilibrium(
 
     def split(added: FloatArray) -> tuple[FloatArray, FloatArray]:
         logit = sets.shares(added, theta)
-        return logit, logit * sets.kept(added, limit_h)
+        return logit, sets.rationed(logit, sets.kept(added, limit_h))
+
+    def shed_of(added: FloatArray, logit: FloatArray, share: FloatArray) -> FloatArray:
+        # a choice sheds what none of its routes passes (1 - its carried share); each
+        # entry bears it in proportion to what its own route's queues turned away
+        turned = logit * (1.0 - sets.kept(added, limit_h))
+        n = sets.choice_tonnes.size
+        lost = np.maximum(1.0 - np.bincount(sets.choice, weights=share, minlength=n), 0.0)
+        away = np.bincount(sets.choice, weights=turned, minlength=n)
+        scale = np.divide(lost, away, out=np.zeros(n), where=away > 0)
+        return np.asarray(turned * scale[sets.choice])
 
     added = added_hours(np.zeros(n_links))
     x = sets.load(split(added)[1])
@@ -380,7 +420,7 @@ def logit_equilibrium(
         added_h=added,
         share=share,
         cost=sets.costs(added),
-        shed=logit - share,
+        shed=shed_of(added, logit, share),
         gap=gap,
         iterations=it,
         converged=bool(gap <= tolerance),

@@ -29,10 +29,11 @@ def flows(
         float | None,
         typer.Option(
             "--wait-limit",
-            help="Hours of scheduled and queued wait at one link past which cargo is shed "
-            "instead of queueing (a sourced surge's wait on its dates, if longer; default "
-            "210: the sources' week within the fit's 25 % tolerance); 0: nothing is shed, "
-            "queues grow without bound.",
+            help="Hours of scheduled and queued wait at one link past which cargo is turned "
+            "away instead of queueing: it chooses again, up to three more times in the "
+            "year, and what no try moves is shed (a sourced surge's wait on its dates, if "
+            "longer; default 210: the sources' week within the fit's 25 % tolerance); 0: "
+            "nothing is turned away, queues grow without bound.",
         ),
     ] = None,
     out: Annotated[
@@ -71,7 +72,7 @@ def flows(
         + "".join(f"{g['name']} {g['tonnes']:,} t; " for g in doc["link_groups"][:1])
         + f"unserved {doc['unserved_tonnes']:,} t; "
         + (
-            f"shed {doc['shed_tonnes']:,} t (would wait past {res.wait_limit_h:g} h); "
+            f"shed {doc['shed_tonnes']:,} t (every try would wait past {res.wait_limit_h:g} h); "
             if res.wait_limit_h
             else "nothing shed (no wait limit); "
         )
