@@ -52,20 +52,27 @@ OPTIONS = {
 
 #: (link id, from place, to place, option)
 PAIRS: list[tuple[str, str, str, str]] = [
-    # deep sea, East Asia - Europe, via Suez and via the Cape
+    # deep sea, East Asia - Europe, via Suez and via the Cape (round the Cape, containers
+    # and bulk sail apart links: the same course, priced differently)
     ("sea-shanghai-rotterdam", "shanghai", "rotterdam", "suez"),
     ("sea-shanghai-rotterdam-cape", "shanghai", "rotterdam", "cape"),
+    ("sea-shanghai-rotterdam-cape-bulk", "shanghai", "rotterdam", "cape"),
     ("sea-shanghai-hamburg", "shanghai", "hamburg", "suez"),
     ("sea-shanghai-hamburg-cape", "shanghai", "hamburg", "cape"),
+    ("sea-shanghai-hamburg-cape-bulk", "shanghai", "hamburg", "cape"),
     ("sea-shanghai-piraeus", "shanghai", "piraeus", "suez"),
     ("sea-shanghai-piraeus-cape", "shanghai", "piraeus", "cape"),
+    ("sea-shanghai-piraeus-cape-bulk", "shanghai", "piraeus", "cape"),
     ("sea-shanghai-constanta", "shanghai", "constanta", "suez"),
     ("sea-shanghai-constanta-cape", "shanghai", "constanta", "cape"),
+    ("sea-shanghai-constanta-cape-bulk", "shanghai", "constanta", "cape"),
     ("sea-shanghai-mersin", "shanghai", "mersin", "suez"),
     ("sea-shanghai-mersin-cape", "shanghai", "mersin", "cape"),
+    ("sea-shanghai-mersin-cape-bulk", "shanghai", "mersin", "cape"),
     # Gulf - Europe
     ("sea-bandar_abbas-rotterdam", "bandar_abbas", "rotterdam", "suez"),
     ("sea-bandar_abbas-rotterdam-cape", "bandar_abbas", "rotterdam", "cape"),
+    ("sea-bandar_abbas-rotterdam-cape-bulk", "bandar_abbas", "rotterdam", "cape"),
     # East Asia - Gulf (no canal either way)
     ("sea-shanghai-bandar_abbas", "shanghai", "bandar_abbas", "suez"),
     # short sea and feeders

@@ -26,10 +26,10 @@ none as a link's queue rises through the last ``SHED_SCALE_H`` hours before its 
 (:meth:`ChoiceSets.kept`). A shipper a queue turns away chooses again, by the same
 logit, up to ``RETRIES`` times (:meth:`ChoiceSets.rationed`); what every try fails to
 move is *shed* — it does not move in the year (it waits into the next, or its trade goes
-elsewhere). Well below every limit nothing is
-shed and demand is inelastic; far above capacity the queue settles just under the limit
-— no queue passes its limit, none runs for months. The averaging runs on the flows that
-are carried, so a queue and what it turns away agree.
+elsewhere). Well below every limit nothing is shed and demand is inelastic; far above
+capacity the queue settles just under the limit — no queue passes its limit, none runs
+for months. The averaging runs on the flows that are carried, so a queue and what it
+turns away agree.
 """
 
 from __future__ import annotations
@@ -323,8 +323,10 @@ class ChoiceSets:
         same logit, up to ``RETRIES`` times; a try passes with the chosen route's
         ``kept``, so of a choice whose routes pass ``T`` of the logit's tonnes at one try,
         ``1 - (1 - T) ** (RETRIES + 1)`` moves, over its routes in the proportions
-        ``logit × kept``, and the rest is shed. Smooth in ``kept``, so the equilibrium's
-        averaging converges where a route passes nothing."""
+        ``logit × kept``, and the rest is shed. Smooth in ``kept``: re-offering until
+        something passes (all moves while any route passes a little) threw cargo onto
+        routes the logit all but excludes, and its equilibrium at demand × 3 did not
+        converge."""
         n = self.choice_tonnes.size
         passing = logit * kept
         once = np.clip(np.bincount(self.choice, weights=passing, minlength=n), 0.0, 1.0)
@@ -356,12 +358,12 @@ class LogitEquilibrium:
     flow: FloatArray  # per link, tonnes per year
     added_h: FloatArray  # per link, hours its congestion or queue adds at ``flow``
     # per entry (route and class): the part of its choice's tonnes it carries, the logit
-    # split less what it sheds
+    # split as the queues ration it (:meth:`ChoiceSets.rationed`, the retries included)
     share: FloatArray
     cost: FloatArray  # per entry, USD per tonne with the added hours
     # per entry: the part of its choice's tonnes that is shed on its account: its route's
-    # queues turned it away and none of the choice's other routes passed it (a choice
-    # sheds what its least rationed route cannot pass)
+    # queues turned it away and none of its choice's tries moved it (a choice sheds
+    # what no try moves, shared by what each route's queues turned away)
     shed: FloatArray
     gap: float  # sum |load the split implies − flow| / sum of that load
     iterations: int
