@@ -21,6 +21,11 @@ two ways and prints both:
     the Europe lane ran far above the composite, so the proxy is printed only where an
     annual composite is published and is used only for calm years.
 
+It also prints the Mediterranean and Gulf lanes' price over the Europe lane's (the mean
+ratio of the SSE's published annual averages): the package prices the container links
+from Shanghai to Piraeus, Constanța, Mersin and Bandar Abbas at that ratio times the
+Europe lane's price (links.csv), since the market prices a lane, not its length.
+
 Run it from the repository root::
 
     .venv/bin/python scripts/container_market.py
@@ -80,6 +85,29 @@ READINGS: list[tuple[date, float, str]] = [
 ]
 
 
+#: SCFI annual averages (USD/TEU) of the Europe, Mediterranean and Persian Gulf (Dubai)
+#: lanes, where the SSE's own figures were found (MoT PRC's monthly tables): year ->
+#: (Europe, Mediterranean, Gulf, source id).
+LANE_ANNUAL: dict[int, tuple[float, float, float, str]] = {
+    2012: (1373, 1352, 1001, "mot-scfi-2013-11"),
+    2013: (1087, 1154, 783, "mot-scfi-2014-05"),
+    2015: (619, 724, 521, "mot-scfi-2016-02"),
+    2017: (879, 821, 619, "mot-scfi-2018-06"),
+    2019: (759, 809, 730, "mot-scfi-2020-05"),
+}
+
+#: Column of each lane in ``LANE_ANNUAL``.
+LANES = {"med": 1, "gulf": 2}
+
+
+def lane_ratio(lane: str) -> float:
+    """A lane's price over the Europe lane's: the mean of the years' ratios of annual
+    averages (the Mediterranean 0.93-1.17, mean 1.04; the Gulf 0.70-0.96, mean 0.79)."""
+    col = LANES[lane]
+    ratios = [row[col] / row[0] for row in LANE_ANNUAL.values()]
+    return sum(ratios) / len(ratios)
+
+
 def level_on(day: date, readings: list[tuple[date, float, str]]) -> float:
     """The index on ``day``, linear between the readings either side (flat outside)."""
     if day <= readings[0][0]:
@@ -119,6 +147,11 @@ def main() -> int:
         value, how = factor(year)
         used = sum(d.year == year for d, _, _ in readings)
         print(f"{year}  {mean:8.0f}  {proxy}  {how:10}  {value:6.2f}  {used}")
+    print()
+    print("lane  ratio to Europe  by year")
+    for lane, col in LANES.items():
+        years = "  ".join(f"{y} {r[col] / r[0]:.2f}" for y, r in sorted(LANE_ANNUAL.items()))
+        print(f"{lane:4}  {lane_ratio(lane):15.3f}  {years}")
     return 0
 
 

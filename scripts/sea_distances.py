@@ -52,8 +52,9 @@ OPTIONS = {
 
 #: (link id, from place, to place, option)
 PAIRS: list[tuple[str, str, str, str]] = [
-    # deep sea, East Asia - Europe, via Suez and via the Cape (round the Cape, containers
-    # and bulk sail apart links: the same course, priced differently)
+    # deep sea, East Asia - Europe, via Suez and via the Cape (containers and bulk sail
+    # apart links wherever the liner lane's price is not the per-km rate: the same
+    # course, priced differently)
     ("sea-shanghai-rotterdam", "shanghai", "rotterdam", "suez"),
     ("sea-shanghai-rotterdam-cape", "shanghai", "rotterdam", "cape"),
     ("sea-shanghai-rotterdam-cape-bulk", "shanghai", "rotterdam", "cape"),
@@ -61,12 +62,15 @@ PAIRS: list[tuple[str, str, str, str]] = [
     ("sea-shanghai-hamburg-cape", "shanghai", "hamburg", "cape"),
     ("sea-shanghai-hamburg-cape-bulk", "shanghai", "hamburg", "cape"),
     ("sea-shanghai-piraeus", "shanghai", "piraeus", "suez"),
+    ("sea-shanghai-piraeus-bulk", "shanghai", "piraeus", "suez"),
     ("sea-shanghai-piraeus-cape", "shanghai", "piraeus", "cape"),
     ("sea-shanghai-piraeus-cape-bulk", "shanghai", "piraeus", "cape"),
     ("sea-shanghai-constanta", "shanghai", "constanta", "suez"),
+    ("sea-shanghai-constanta-bulk", "shanghai", "constanta", "suez"),
     ("sea-shanghai-constanta-cape", "shanghai", "constanta", "cape"),
     ("sea-shanghai-constanta-cape-bulk", "shanghai", "constanta", "cape"),
     ("sea-shanghai-mersin", "shanghai", "mersin", "suez"),
+    ("sea-shanghai-mersin-bulk", "shanghai", "mersin", "suez"),
     ("sea-shanghai-mersin-cape", "shanghai", "mersin", "cape"),
     ("sea-shanghai-mersin-cape-bulk", "shanghai", "mersin", "cape"),
     # Gulf - Europe
@@ -75,6 +79,7 @@ PAIRS: list[tuple[str, str, str, str]] = [
     ("sea-bandar_abbas-rotterdam-cape-bulk", "bandar_abbas", "rotterdam", "cape"),
     # East Asia - Gulf (no canal either way)
     ("sea-shanghai-bandar_abbas", "shanghai", "bandar_abbas", "suez"),
+    ("sea-shanghai-bandar_abbas-bulk", "shanghai", "bandar_abbas", "suez"),
     # short sea and feeders
     ("sea-istanbul-rotterdam", "istanbul", "rotterdam", "short"),
     ("sea-piraeus-istanbul", "piraeus", "istanbul", "short"),

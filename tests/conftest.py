@@ -3,12 +3,14 @@ headless Chromium the browser tests drive."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -62,6 +64,19 @@ def toy() -> Network:
 def embedded() -> Network:
     """The embedded South Caucasus / Middle Corridor network (loaded once)."""
     return embedded_network()
+
+
+@pytest.fixture(scope="session")
+def container_market() -> ModuleType:
+    """``scripts/container_market.py``, the data-build script behind the package's sea
+    market by year and its lane prices, imported as a module."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / "container_market.py"
+    spec = importlib.util.spec_from_file_location("container_market", path)
+    assert spec is not None
+    assert spec.loader is not None
+    market = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(market)
+    return market
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import pytest
 
 from overland import Network
@@ -251,26 +253,21 @@ def test_tables_as_dataframes(embedded: Network) -> None:
     assert "Nakhichevan" in nakh["aliases"].split(";")
 
 
-def test_the_container_market_by_year_is_the_scripts_estimate(embedded: Network) -> None:
+def test_the_container_market_by_year_is_the_scripts_estimate(
+    embedded: Network, container_market: ModuleType
+) -> None:
     # events set the container sea market's factor per year; where the SSE's annual
     # average was not found (2020-2025) the factor is scripts/container_market.py's
     # estimate, recomputed here from its dated readings: the time-weighted mean, or in
     # the calm years 2020 and 2023 the composite's annual average times the Europe lane's
     # calm-market ratio
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "scripts" / "container_market.py"
-    spec = importlib.util.spec_from_file_location("container_market", path)
-    assert spec is not None
-    assert spec.loader is not None
-    market = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(market)
+    market = container_market
     for year in range(2020, 2026):
         factor = embedded.as_of(f"{year}-07-01").rates["containers-sea"].rate_factor
         estimate, _ = market.factor(year)
         assert factor == pytest.approx(estimate, abs=0.006), year
     sources = {s for _, _, s in market.READINGS} | {c[1] for c in market.COMPOSITE_ANNUAL.values()}
+    sources |= {row[-1] for row in market.LANE_ANNUAL.values()}
     assert sources <= set(embedded.sources), sources - set(embedded.sources)
     # the time-weighted mean is the mean of the straight lines between the readings
     flat = [(d, 100.0, s) for d, _, s in market.READINGS]

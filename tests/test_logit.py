@@ -207,30 +207,75 @@ def test_a_priced_slot_keeps_the_shippers_who_value_time_most() -> None:
 
 def test_turned_away_shippers_try_again_then_are_shed() -> None:
     # one choice of three routes; the logit sends them 0.5, 0.3 and 0.2 and their queues
-    # pass 0.4, 1.0 and 0 of it. Stepped here try by try: every try, whoever is still
-    # waiting picks a route by the logit and passes with that route's part
+    # pass 0.4, 1.0 and 0 of it. Stepped here try by try, route by route: whoever a
+    # route turns away picks one of the other two by their logit shares, renormalised
     from overland.analyses.logit import RETRIES
 
-    sets = ChoiceSets.build(
-        [[_route(100.0, 0), _route(110.0, 1), _route(120.0, 2)]],
-        [["land", "land", "sea"]],
-        [1000.0],
-        [((1.0, 0.5),)],
-        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009
-        3,
-    )
+    def sets_of(n: int) -> ChoiceSets:
+        return ChoiceSets.build(
+            [[_route(100.0 + 10 * i, i) for i in range(n)]],
+            [["land"] * n],
+            [1000.0],
+            [((1.0, 0.5),)],
+            lambda r: {getattr(r, "link"): 0.0},  # noqa: B009
+            n,
+        )
+
     logit, kept = np.array([0.5, 0.3, 0.2]), np.array([0.4, 1.0, 0.0])
-    moved, waiting = np.zeros(3), 1.0
-    for _ in range(RETRIES + 1):
-        passed = waiting * logit * kept
-        moved += passed
-        waiting -= passed.sum()
-    share = sets.rationed(logit, kept)
+    moved, trying = np.zeros(3), logit.copy()
+    for attempt in range(RETRIES + 1):
+        moved += trying * kept
+        turned = trying * (1 - kept)
+        if attempt == RETRIES:
+            break
+        trying = np.zeros(3)
+        for r in range(3):
+            for u in range(3):
+                if u != r:
+                    trying[u] += turned[r] * logit[u] / (1 - logit[r])
+    share, shed = sets_of(3).rationed(logit, kept)
     assert share == pytest.approx(moved, rel=1e-12)
+    assert shed == pytest.approx(turned, rel=1e-12)
     assert share[2] == 0  # the closed route carries nothing
-    assert 1 - share.sum() == pytest.approx(waiting, rel=1e-12)  # shed
-    assert 0 < waiting < (1 - (0.5 * 0.4 + 0.3)) ** RETRIES
+    assert share.sum() + shed.sum() == pytest.approx(1.0)  # every tonne moves or is shed
+    assert shed[1] == 0  # nothing is shed on the open route's account
+    # the route with room takes what the others turn away: by the same logit (the full
+    # route again) a try would move 0.5 * 0.4 + 0.3 and twice as much be shed
+    assert shed.sum() < (1 - (0.5 * 0.4 + 0.3)) ** (RETRIES + 1) / 2
     # nobody turned away: the logit's split, nothing shed
-    assert sets.rationed(logit, np.ones(3)) == pytest.approx(logit)
+    assert sets_of(3).rationed(logit, np.ones(3))[0] == pytest.approx(logit)
     # every route closed: everything shed
-    assert sets.rationed(logit, np.zeros(3)) == pytest.approx(np.zeros(3))
+    assert sets_of(3).rationed(logit, np.zeros(3))[0] == pytest.approx(np.zeros(3))
+    # a choice of one route tries it again: of what one try passes, k, 1 - (1 - k) ** 4
+    alone, lost = sets_of(1).rationed(np.array([1.0]), np.array([0.4]))
+    assert alone[0] == pytest.approx(1 - 0.6 ** (RETRIES + 1))
+    assert lost[0] == pytest.approx(0.6 ** (RETRIES + 1))
+
+
+def test_links_without_capacity_take_the_split_at_once() -> None:
+    # a queued link (0) and an uncongested one (1): marking link 1 fixed (its hours do
+    # not depend on its flow) reaches the same fixed point, its flow is exactly the
+    # split's load, and the steep queue no longer holds the averaging back on it
+    fast: Any = SimpleNamespace(cost_usd_per_t=100.0, time_h=0.0, link=0)
+    slow: Any = SimpleNamespace(cost_usd_per_t=115.0, time_h=0.0, link=1)
+    sets = ChoiceSets.build(
+        [[fast, slow]],
+        [["rail", "sea"]],
+        [1000.0],
+        [((0.5, 0.05), (0.5, 1.0))],
+        lambda r: {getattr(r, "link"): 0.0},  # noqa: B009
+        2,
+    )
+
+    def added(x: np.ndarray) -> np.ndarray:
+        return np.array([_queue(x[:1], 300.0)[0], 0.0])
+
+    averaged = logit_equilibrium(sets, added, tolerance=1e-10)
+    at_once = logit_equilibrium(sets, added, tolerance=1e-10, fixed=np.array([False, True]))
+    assert averaged.converged
+    assert at_once.converged
+    assert at_once.flow == pytest.approx(averaged.flow, rel=1e-8)
+    # the flow on the fixed link is what the split at the queue's hours sends it
+    share, _ = sets.rationed(sets.shares(added(at_once.flow)), np.ones(sets.incidence.shape[0]))
+    assert at_once.flow[1] == pytest.approx(sets.load(share)[1], rel=1e-12)
+    assert at_once.iterations <= averaged.iterations

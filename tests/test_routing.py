@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -380,6 +381,36 @@ def test_a_sea_lane_costs_its_market_price_whichever_way_the_ships_sail(
     assert ore[1].links == ("sea-shanghai-rotterdam-cape-bulk",)
     suez, cape = (embedded.links[r.links[0]].length_km for r in ore)
     assert freight(ore[1]) / freight(ore[0]) == pytest.approx(cape / suez, rel=0.01)
+
+
+def test_the_mediterranean_and_gulf_lanes_cost_their_market_price(
+    embedded: Network, container_market: ModuleType
+) -> None:
+    # the SCFI prices Shanghai to the Mediterranean within a fifth of North Europe every
+    # year published (mean ratio 1.04), and to the Gulf at about four fifths, though the
+    # voyages are 26 % and 47 % shorter: container freight to Piraeus, Constanța,
+    # Mersin and Bandar Abbas is the lane's ratio times Shanghai-Rotterdam's, through
+    # Suez (2023) and round the Cape (2024); bulk is chartered by the voyage, per km
+    def freight(to: str, day: str, commodity: str = "containers") -> tuple[float, float]:
+        r = shortest_route(embedded, "Shanghai", to, date=day, commodity=commodity, modes=["sea"])
+        sea = [leg for leg in r.legs if leg.mode == "sea"]
+        assert len(sea) == 1, r.links
+        return sea[0].cost_usd_per_t, embedded.links[r.links[0]].length_km
+
+    for day in ("2023-07-01", "2024-07-01"):
+        europe, _ = freight("Rotterdam", day)
+        for port, lane in (("Piraeus", "med"), ("Constanta", "med"), ("Mersin", "med")):
+            cost, _ = freight(port, day)
+            assert cost / europe == pytest.approx(container_market.lane_ratio(lane), rel=0.01)
+    gulf, _ = freight("Bandar Abbas", "2023-07-01")
+    europe, _ = freight("Rotterdam", "2023-07-01")
+    assert gulf / europe == pytest.approx(container_market.lane_ratio("gulf"), rel=0.01)
+    assert 0.9 < container_market.lane_ratio("med") < 1.2
+    assert 0.7 < container_market.lane_ratio("gulf") < 0.9
+    ore, ore_km = freight("Piraeus", "2023-07-01", "metals")
+    ore_europe, europe_km = freight("Rotterdam", "2023-07-01", "metals")
+    assert ore / ore_europe == pytest.approx(ore_km / europe_km, rel=0.01)
+    assert ore_km < 0.8 * europe_km
 
 
 def test_alternatives_differ(embedded: Network) -> None:

@@ -340,6 +340,7 @@ def _equilibrium(
             theta=logit_theta(network),
             tolerance=tolerance,
             limit_h=limits,
+            fixed=p.links.capacity >= UNCONGESTED,
         )
         added_edge = on_edges(p.edges, eq.added_h * ~p.priced, g.n_edges)
         extra_edge = on_edges(p.edges, waiting * eq.added_h, g.n_edges)

@@ -23,8 +23,8 @@ implies. It averages the logit loads with self-regulated step sizes (Liu, Ban an
 Demand is rationed at a wait limit: a link may carry a limit on the hours its queue adds
 (``limit_h``): of what the logit sends a route, the part that comes falls from all to
 none as a link's queue rises through the last ``SHED_SCALE_H`` hours before its limit
-(:meth:`ChoiceSets.kept`). A shipper a queue turns away chooses again, by the same
-logit, up to ``RETRIES`` times (:meth:`ChoiceSets.rationed`); what every try fails to
+(:meth:`ChoiceSets.kept`). A shipper a queue turns away chooses again among the other
+routes, by the logit, up to ``RETRIES`` times (:meth:`ChoiceSets.rationed`); what every try fails to
 move is *shed* — it does not move in the year (it waits into the next, or its trade goes
 elsewhere). Well below every limit nothing is shed and demand is inelastic; far above
 capacity the queue settles just under the limit — no queue passes its limit, none runs
@@ -43,7 +43,7 @@ import scipy.sparse as sp
 from scipy.stats import norm
 
 from ..assignment.corridor import SHED_SCALE_H
-from ..graph import FloatArray, IntArray
+from ..graph import BoolArray, FloatArray, IntArray
 from ..routing import Query, best_at_value_of_time, best_avoiding, routes_for
 
 if TYPE_CHECKING:
@@ -326,22 +326,33 @@ class ChoiceSets:
             return np.ones(len(self.routes))
         return np.asarray(np.exp(self.incidence @ -shed_hardness(added_h, limit_h)))
 
-    def rationed(self, logit: FloatArray, kept: FloatArray) -> FloatArray:
+    def rationed(self, logit: FloatArray, kept: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Each entry's share of its choice's tonnes when a route passes only ``kept`` of
-        what the logit sends it: a shipper turned away by a queue chooses again, by the
-        same logit, up to ``RETRIES`` times; a try passes with the chosen route's
-        ``kept``, so of a choice whose routes pass ``T`` of the logit's tonnes at one try,
-        ``1 - (1 - T) ** (RETRIES + 1)`` moves, over its routes in the proportions
-        ``logit × kept``, and the rest is shed. Smooth in ``kept``: re-offering until
-        something passes (all moves while any route passes a little) threw cargo onto
+        what the logit sends it, and the share shed on its account. A shipper a queue
+        turns away chooses again, up to ``RETRIES`` times, by the logit among its
+        choice's other routes (the logit's shares without the route that turned it away,
+        renormalised; a choice of one route tries it again); a try passes with the chosen
+        route's ``kept``; what the last try turns away is shed, on the account of the
+        route that turned it away. Smooth in ``kept``. Retrying by the same logit, the
+        full route included, shed most of a choice whose cheap route was full though a
+        dearer one had room (2021's Shanghai-Constanța boxes: 45 % shed with the sea
+        lane open); moving everything while any route passed a little threw cargo onto
         routes the logit all but excludes, and its equilibrium at demand × 3 did not
         converge."""
         n = self.choice_tonnes.size
-        passing = logit * kept
-        once = np.clip(np.bincount(self.choice, weights=passing, minlength=n), 0.0, 1.0)
-        moved = 1.0 - (1.0 - once) ** (RETRIES + 1)
-        scale = np.divide(moved, once, out=np.zeros(n), where=once > 0)
-        return np.asarray(passing * scale[self.choice])
+        others = np.bincount(self.choice, weights=logit, minlength=n)[self.choice] - logit
+        alone = others <= 0.0
+        trying = np.asarray(logit, float)
+        share = np.zeros_like(trying)
+        for _ in range(RETRIES):
+            share += trying * kept
+            turned = trying * (1.0 - kept)
+            # the turned away pick again among their choice's other routes by the
+            # logit: route u gets p_u * sum over r != u of turned_r / others_r
+            per_logit = np.divide(turned, others, out=np.zeros_like(turned), where=~alone)
+            pool = np.bincount(self.choice, weights=per_logit, minlength=n)[self.choice]
+            trying = logit * (pool - per_logit) + np.where(alone, turned, 0.0)
+        return share + trying * kept, trying * (1.0 - kept)
 
     def carried(self, share: FloatArray) -> FloatArray:
         """Tonnes each entry carries when it takes ``share`` of its choice."""
@@ -370,9 +381,8 @@ class LogitEquilibrium:
     # split as the queues ration it (:meth:`ChoiceSets.rationed`, the retries included)
     share: FloatArray
     cost: FloatArray  # per entry, USD per tonne with the added hours
-    # per entry: the part of its choice's tonnes that is shed on its account: its route's
-    # queues turned it away and none of its choice's tries moved it (a choice sheds
-    # what no try moves, shared by what each route's queues turned away)
+    # per entry: the part of its choice's tonnes that is shed on its account: what its
+    # route's queues turned away at the last try (:meth:`ChoiceSets.rationed`)
     shed: FloatArray
     gap: float  # sum |load the split implies − flow| / sum of that load
     iterations: int
@@ -387,36 +397,33 @@ def logit_equilibrium(
     tolerance: float = 1e-6,
     max_iterations: int = 20_000,
     limit_h: FloatArray | None = None,
+    fixed: BoolArray | None = None,
 ) -> LogitEquilibrium:
     """The stochastic user equilibrium of ``sets``: ``added_hours(flow)`` gives each
     link's added hours at a flow, which cost each class its value of time and each route
     its idle equipment (``ChoiceSets.idle``); ``limit_h`` (per link, ``inf`` for none)
     the hours a link's queue may add before the cargo routed through it is shed
     (:meth:`ChoiceSets.kept`). Self-regulated averaging: the step shrinks fast while the
-    residual grows and slowly while it falls."""
+    residual grows and slowly while it falls. ``fixed`` (per link) marks links whose
+    added hours do not depend on their flow (no capacity): their flows are what the split
+    sends them at once, not averaged, since they feed nothing back (averaged, they only
+    lag behind the split by the step, and a step made small by a steep queue elsewhere
+    held the gap above the tolerance for tens of thousands of iterations)."""
     n_links = sets.incidence.shape[1]
 
     def split(added: FloatArray) -> tuple[FloatArray, FloatArray]:
-        logit = sets.shares(added, theta)
-        return logit, sets.rationed(logit, sets.kept(added, limit_h))
+        # each entry's carried share and shed share at the links' added hours
+        return sets.rationed(sets.shares(added, theta), sets.kept(added, limit_h))
 
-    def shed_of(added: FloatArray, logit: FloatArray, share: FloatArray) -> FloatArray:
-        # a choice sheds what none of its routes passes (1 - its carried share); each
-        # entry bears it in proportion to what its own route's queues turned away
-        turned = logit * (1.0 - sets.kept(added, limit_h))
-        n = sets.choice_tonnes.size
-        lost = np.maximum(1.0 - np.bincount(sets.choice, weights=share, minlength=n), 0.0)
-        away = np.bincount(sets.choice, weights=turned, minlength=n)
-        scale = np.divide(lost, away, out=np.zeros(n), where=away > 0)
-        return np.asarray(turned * scale[sets.choice])
-
+    free = np.zeros(n_links, bool) if fixed is None else np.asarray(fixed, bool)
     added = added_hours(np.zeros(n_links))
-    x = sets.load(split(added)[1])
+    x = sets.load(split(added)[0])
     beta, last, gap, it = 1.0, np.inf, np.inf, 0
     while it < max_iterations:
         it += 1
         added = added_hours(x)
-        y = sets.load(split(added)[1])
+        y = sets.load(split(added)[0])
+        x[free] = y[free]
         total = float(y.sum())
         gap = float(np.abs(y - x).sum()) / total if total > 0 else 0.0
         if gap <= tolerance:
@@ -425,13 +432,13 @@ def logit_equilibrium(
         last = gap
         x = x + (y - x) / beta
     added = added_hours(x)
-    logit, share = split(added)
+    share, shed = split(added)
     return LogitEquilibrium(
         flow=x,
         added_h=added,
         share=share,
         cost=sets.costs(added),
-        shed=shed_of(added, logit, share),
+        shed=shed,
         gap=gap,
         iterations=it,
         converged=bool(gap <= tolerance),
