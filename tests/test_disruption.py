@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -174,3 +175,25 @@ def test_a_caspian_backlog_sends_cargo_round_and_clears_sooner(embedded: Network
         float(res.rows["diverted_after_reopening_tonnes"].sum()), abs=1
     )
     assert doc["extra_cost_usd"] > 0
+
+
+def test_a_backlog_that_cannot_clear_within_the_year_is_said_so(
+    toy: Network, toy_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the toy's Gardabani-Boyuk Kasik post takes 800 t/yr: 500 t/yr of arrivals clear a
+    # 30-day backlog in 50 days; at twice the demand (1,000 t/yr) the queue only grows
+    from overland.analyses.disruption import clearance_words
+
+    ok = disrupt(toy, ["gardabani-boyuk_kasik"], 30, date="2024-06-01").as_dict()
+    assert ok["clears"]
+    assert clearance_words(ok) == f"cleared after {ok['clearance_days']} days"
+    assert ok["clearance_days"] == pytest.approx(50.0, abs=0.05)
+    stuck = disrupt(toy, ["gardabani-boyuk_kasik"], 30, date="2024-06-01", growth=2.0)
+    doc = stuck.as_dict()
+    assert not doc["clears"]
+    assert doc["clearance_days"] == NEVER_CLEARS_DAYS
+    assert clearance_words(doc) == "not cleared within the year (gardabani → boyuk_kasik)"
+    args = ["disrupt", "--close", "gardabani-boyuk_kasik", "--days", "30"]
+    assert main([*args, "--date", "2024-06-01", "--growth", "2", "-p", str(toy_path)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert "not cleared within the year (gardabani → boyuk_kasik)" in printed

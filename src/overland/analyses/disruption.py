@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from ..network import Network
     from ..timeline import NetworkState
 
-__all__ = ["DisruptionResult", "check_close", "disrupt"]
+__all__ = ["DisruptionResult", "check_close", "clearance_words", "disrupt"]
 
 NEVER_CLEARS_DAYS = 365.0
 
@@ -120,6 +121,8 @@ class DisruptionResult:
             "clearance_days": (
                 round(float(self.queues["clearance_days"].max()), 1) if len(self.queues) else 0.0
             ),
+            # every queue empties (or settles to its standing level) within the year
+            "clears": bool(self.queues["clears"].all()) if len(self.queues) else True,
             "delay_tonne_days": round(self.delay_tonne_days),
             "extra_cost_usd": round(self.extra_cost_usd),
             "queues": [
@@ -129,6 +132,17 @@ class DisruptionResult:
                 {k: clean(v) for k, v in r.items()} for r in self.rows.to_dict(orient="records")
             ],
         }
+
+
+def clearance_words(doc: Mapping[str, Any]) -> str:
+    """How a disruption's backlog clears, in words, from its ``as_dict`` document: "cleared
+    after N days", or, when a queue works off its backlog too slowly (arrivals near its
+    capacity) to empty within the year, which and how many of the queues do not."""
+    if doc.get("clears", True):
+        return f"cleared after {doc['clearance_days']} days"
+    stuck = [q for q in doc.get("queues", ()) if not q.get("clears", True)]
+    where = ", ".join(sorted({f"{q['from']} → {q['to']}" for q in stuck}))
+    return f"not cleared within the year ({where})" if where else "not cleared within the year"
 
 
 def disrupt(

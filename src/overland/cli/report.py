@@ -68,6 +68,8 @@ def report(
         )
     res = rep.resilience
     if res is not None:
+        from ..analyses.disruption import clearance_words
+
         worst = res.failures[0] if res.failures else None
         if worst is not None:
             where = "/".join(res.countries) or "the network"
@@ -76,10 +78,7 @@ def report(
                 f"({worst['impact_usd_per_year']:,} USD/yr)"
             )
         for d in res.disruptions:
-            con.print(
-                f"{d['label']}: backlog {d['backlog_tonnes']:,} t, cleared after "
-                f"{d['clearance_days']} days"
-            )
+            con.print(f"{d['label']}: backlog {d['backlog_tonnes']:,} t, {clearance_words(d)}")
     if rep.layers:
         compare = rep.spec.compare_scenario
         table = Table(title="Pipelines, fibre and power", title_justify="left")

@@ -224,6 +224,7 @@ def disrupt(
     """Close elements for some days: who waits, who reroutes, the backlog and its delay."""
     from rich.table import Table
 
+    from ..analyses.disruption import clearance_words
     from ..analyses.disruption import disrupt as run
     from ..timeline import parse_date
 
@@ -248,8 +249,8 @@ def disrupt(
         f"{doc['rerouted_tonnes']:,} t reroute; "
         f"{doc['diverted_after_reopening_tonnes']:,} t go round the backlog after reopening; "
         f"{doc['extra_cost_usd']:,} USD extra); "
-        f"backlog at reopening {doc['backlog_tonnes']:,} t, cleared after "
-        f"{doc['clearance_days']} days; delay {doc['delay_tonne_days']:,} tonne-days"
+        f"backlog at reopening {doc['backlog_tonnes']:,} t, {clearance_words(doc)}; "
+        f"delay {doc['delay_tonne_days']:,} tonne-days"
     )
     q = Table(
         "link",

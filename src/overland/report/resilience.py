@@ -130,6 +130,8 @@ def _e(text: object) -> str:
 def resilience_html(r: Resilience, strip: Any, names: dict[str, str] | None = None) -> list[str]:
     """The section as HTML fragments; ``strip`` turns an SVG document into inline SVG;
     ``names`` gives country names for their codes."""
+    from ..analyses.disruption import clearance_words
+
     names = names or {}
 
     def country(code: str) -> str:
@@ -200,7 +202,7 @@ def resilience_html(r: Resilience, strip: Any, names: dict[str, str] | None = No
             "<h3>Disruptions</h3><table><thead><tr><th>event</th>"
             "<th>affected t</th><th>rerouted t</th><th>backlog t</th>"
             "<th>round the backlog t</th>"
-            "<th>cleared after (days)</th><th>delay tonne-days</th><th>extra cost USD</th>"
+            "<th>backlog clears</th><th>delay tonne-days</th><th>extra cost USD</th>"
             "</tr></thead><tbody>"
         )
         for d in r.disruptions:
@@ -209,7 +211,7 @@ def resilience_html(r: Resilience, strip: Any, names: dict[str, str] | None = No
                 f"<td class='n'>{d['rerouted_tonnes']:,}</td>"
                 f"<td class='n'>{d['backlog_tonnes']:,}</td>"
                 f"<td class='n'>{d['diverted_after_reopening_tonnes']:,}</td>"
-                f"<td class='n'>{d['clearance_days']}</td>"
+                f"<td>{_e(clearance_words(d))}</td>"
                 f"<td class='n'>{d['delay_tonne_days']:,}</td>"
                 f"<td class='n'>{d['extra_cost_usd']:,}</td></tr>"
             )
