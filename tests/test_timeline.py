@@ -119,3 +119,19 @@ def test_every_scenario_cites_sources(embedded: Network) -> None:
         assert sc.source
         for sid in sc.source:
             assert embedded.sources[sid].url
+
+
+def test_the_georgian_main_line_gains_capacity_with_its_modernisation(
+    embedded: Network,
+) -> None:
+    # 27 Mt/yr before the Rikoti-pass modernisation (TRACECA), 48 Mt/yr after it was
+    # completed on 24 December 2025 (Civil Georgia; Deputy Economy Minister, 2025), on
+    # every main-line link from Gardabani to Poti and Batumi
+    [event] = [e for e in embedded.events if e.id == "georgian-railway-modernisation-complete"]
+    links = [c.id for c in event.changes if c.target == "link"]
+    assert {"rail-khashuri-zestafoni", "rail-senaki-poti", "rail-samtredia-batumi"} <= set(links)
+    before, after = embedded.as_of("2025-12-23"), embedded.as_of("2025-12-24")
+    for link in links:
+        assert before.links[link].capacity_t_per_year == 27e6
+        assert after.links[link].capacity_t_per_year == 48e6
+    assert set(event.source) <= set(embedded.sources)
