@@ -233,23 +233,61 @@ def test_turned_away_shippers_try_again_then_are_shed() -> None:
             for u in range(3):
                 if u != r:
                     trying[u] += turned[r] * logit[u] / (1 - logit[r])
-    share, shed = sets_of(3).rationed(logit, kept)
+
+    # each stand-in route loads its own link: a link's hardness is -log what it passes
+    def hard(k: np.ndarray) -> np.ndarray:
+        return np.asarray(-np.log(np.maximum(k, np.exp(-700.0))))
+
+    share, shed = sets_of(3).rationed(logit, hard(kept))
     assert share == pytest.approx(moved, rel=1e-12)
     assert shed == pytest.approx(turned, rel=1e-12)
-    assert share[2] == 0  # the closed route carries nothing
+    assert share[2] < 1e-300  # the closed route carries nothing (exp(-700))
     assert share.sum() + shed.sum() == pytest.approx(1.0)  # every tonne moves or is shed
     assert shed[1] == 0  # nothing is shed on the open route's account
     # the route with room takes what the others turn away: by the same logit (the full
     # route again) a try would move 0.5 * 0.4 + 0.3 and twice as much be shed
     assert shed.sum() < (1 - (0.5 * 0.4 + 0.3)) ** (RETRIES + 1) / 2
     # nobody turned away: the logit's split, nothing shed
-    assert sets_of(3).rationed(logit, np.ones(3))[0] == pytest.approx(logit)
+    assert sets_of(3).rationed(logit, hard(np.ones(3)))[0] == pytest.approx(logit)
     # every route closed: everything shed
-    assert sets_of(3).rationed(logit, np.zeros(3))[0] == pytest.approx(np.zeros(3))
+    assert sets_of(3).rationed(logit, hard(np.zeros(3)))[0] == pytest.approx(np.zeros(3))
     # a choice of one route tries it again: of what one try passes, k, 1 - (1 - k) ** 4
-    alone, lost = sets_of(1).rationed(np.array([1.0]), np.array([0.4]))
+    alone, lost = sets_of(1).rationed(np.array([1.0]), hard(np.array([0.4])))
     assert alone[0] == pytest.approx(1 - 0.6 ** (RETRIES + 1))
     assert lost[0] == pytest.approx(0.6 ** (RETRIES + 1))
+
+
+def test_a_retry_avoids_the_routes_through_the_link_that_turned_the_shipper_away() -> None:
+    # three routes: A and B cross one small ferry (link 0), C sails (link 1). The ferry
+    # passes half of what comes; a shipper it turns away knows the ferry is full and
+    # takes C, not B, so everything moves: what A and B pass at the first try, and the
+    # rest by C. Excluding only the failed route, a third of A's would try B again
+    routes: list[Any] = [
+        SimpleNamespace(cost_usd_per_t=100.0, time_h=0.0, links=(0, 2)),
+        SimpleNamespace(cost_usd_per_t=105.0, time_h=0.0, links=(0, 3)),
+        SimpleNamespace(cost_usd_per_t=130.0, time_h=0.0, links=(1,)),
+    ]
+    sets = ChoiceSets.build(
+        [routes],
+        [["middle", "middle", "sea"]],
+        [1000.0],
+        [((1.0, 0.5),)],
+        lambda r: dict.fromkeys(getattr(r, "links"), 0.0),  # noqa: B009 (stand-in routes)
+        4,
+    )
+    logit = np.array([0.6, 0.3, 0.1])
+    ferry = np.array([np.log(2.0), 0.0, 0.0, 0.0])
+    share, shed = sets.rationed(logit, ferry)
+    assert share == pytest.approx([0.3, 0.15, 0.1 + 0.3 + 0.15], rel=1e-12)
+    assert shed == pytest.approx(np.zeros(3), abs=1e-15)
+    # the sea full as well: nowhere else to go, so each tries its own route again (A's
+    # and B's each pass half, three more times); C's tries the ferry routes
+    both = np.array([np.log(2.0), 700.0, 0.0, 0.0])
+    share, shed = sets.rationed(logit, both)
+    assert share[2] == pytest.approx(0.0, abs=1e-12)
+    assert share.sum() + shed.sum() == pytest.approx(1.0)
+    assert share[0] > 0.3
+    assert share[1] > 0.15
 
 
 def test_links_without_capacity_take_the_split_at_once() -> None:
@@ -276,6 +314,6 @@ def test_links_without_capacity_take_the_split_at_once() -> None:
     assert at_once.converged
     assert at_once.flow == pytest.approx(averaged.flow, rel=1e-8)
     # the flow on the fixed link is what the split at the queue's hours sends it
-    share, _ = sets.rationed(sets.shares(added(at_once.flow)), np.ones(sets.incidence.shape[0]))
+    share, _ = sets.rationed(sets.shares(added(at_once.flow)), np.zeros(2))
     assert at_once.flow[1] == pytest.approx(sets.load(share)[1], rel=1e-12)
     assert at_once.iterations <= averaged.iterations

@@ -4,8 +4,8 @@ The kernels are declared with ``cache=True``: numba keeps the machine code it co
 next to the module (or in ``NUMBA_CACHE_DIR``), and a later process loads it instead of
 compiling again. :func:`warm_kernels` runs a small workload through the public
 functions that call the kernels (routes, a skim, every assignment algorithm, zone
-skims), so the cached code has the argument types the real commands use, and reports
-any kernel that is still not compiled. ``overland warm`` (or ``python -m
+skims, the logit's retries), so the cached code has the argument types the real
+commands use, and reports any kernel that is still not compiled. ``overland warm`` (or ``python -m
 overland.warm``) runs it; the setup script calls it once after installing.
 """
 
@@ -42,9 +42,10 @@ class WarmReport:
 
 def _kernel_modules() -> list[ModuleType]:
     from . import kernels
+    from .analyses import _retry
     from .assignment import _bush, _kernels
 
-    return [kernels, _kernels, _bush]
+    return [kernels, _kernels, _bush, _retry]
 
 
 def kernel_dispatchers() -> dict[str, Any]:
@@ -84,6 +85,19 @@ def _workload() -> None:
     for algorithm in ALGORITHMS:
         assign(links, demand, AssignmentSpec(algorithm=algorithm, max_iterations=3))
     link_skims(links, links.fft, values={"length": links.fft})
+    # the logit's retries at a wait limit: two routes through a half-full link
+    from .analyses._retry import retried
+
+    retried(
+        np.array([0.5, 0.5]),
+        np.array([0.7, 0.0]),
+        np.array([0.7, 0.0]),
+        np.array([0, 1, 2]),
+        np.array([0, 1]),
+        np.array([0, 2]),
+        np.array([0, 0]),
+        3,
+    )
 
 
 def warm_kernels() -> WarmReport:

@@ -23,8 +23,9 @@ implies. It averages the logit loads with self-regulated step sizes (Liu, Ban an
 Demand is rationed at a wait limit: a link may carry a limit on the hours its queue adds
 (``limit_h``): of what the logit sends a route, the part that comes falls from all to
 none as a link's queue rises through the last ``SHED_SCALE_H`` hours before its limit
-(:meth:`ChoiceSets.kept`). A shipper a queue turns away chooses again among the other
-routes, by the logit, up to ``RETRIES`` times (:meth:`ChoiceSets.rationed`); what every try fails to
+(:meth:`ChoiceSets.hardness`). A shipper a queue turns away chooses again among the
+other routes that avoid what turned it away, by the logit, up to ``RETRIES`` times
+(:meth:`ChoiceSets.rationed`); what every try fails to
 move is *shed* — it does not move in the year (it waits into the next, or its trade goes
 elsewhere). Well below every limit nothing is shed and demand is inelastic; far above
 capacity the queue settles just under the limit — no queue passes its limit, none runs
@@ -45,6 +46,7 @@ from scipy.stats import norm
 from ..assignment.corridor import SHED_SCALE_H
 from ..graph import BoolArray, FloatArray, IntArray
 from ..routing import Query, best_at_value_of_time, best_avoiding, routes_for
+from ._retry import retried
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -231,6 +233,8 @@ class ChoiceSets:
     timed: FloatArray
     group: IntArray  # per entry: its (choice, corridor) nest
     group_row: IntArray  # per nest: its choice
+    # per choice c, its entries are start[c]:start[c + 1] (a choice's entries together)
+    start: IntArray
 
     @classmethod
     def build(
@@ -282,9 +286,11 @@ class ChoiceSets:
                     ptr.append(len(cols))
         index = (np.array(cols, np.int64), np.array(ptr, np.int64))
         incidence = sp.csr_matrix((np.ones(len(cols)), *index), shape=(len(routes), n_links))
+        incidence.sort_indices()  # the retries look links up in each route's row
         served = np.zeros(len(tonnes))
         served[np.unique(np.array(row, np.int64))] = 1.0
         value_of_time = np.array(vot, float)
+        start = np.searchsorted(np.array(choice, np.int64), np.arange(len(choice_tonnes) + 1))
         return cls(
             routes=tuple(routes),
             corridor=tuple(names),
@@ -300,6 +306,7 @@ class ChoiceSets:
             timed=np.ones(n_links) if priced is None else 1.0 - np.asarray(priced, float),
             group=np.array(group, np.int64),
             group_row=np.array(group_row, np.int64),
+            start=np.asarray(start, np.int64),
         )
 
     def costs(self, added_h: FloatArray) -> FloatArray:
@@ -317,42 +324,39 @@ class ChoiceSets:
         cost = self.costs(added_h)
         return _nested(cost, self.group, self.group_row, self.choice_tonnes.size, theta)
 
-    def kept(self, added_h: FloatArray, limit_h: FloatArray | None) -> FloatArray:
-        """Each entry's part of its tonnes that moves at the links' added hours: the
-        product over the links it uses of what passes each, all of it while the link's
-        queue is ``SHED_SCALE_H`` or more below its limit (``limit_h``, per link; None:
-        no limits), falling linearly to none at the limit."""
+    def hardness(self, added_h: FloatArray, limit_h: FloatArray | None) -> FloatArray:
+        """Per link, ``-log`` of the part of what is routed through it that its queue
+        lets pass (:func:`shed_hardness`): 0 while the queue is ``SHED_SCALE_H`` or more
+        below its limit (``limit_h``, per link; None: no limits), infinite (capped) at it.
+        A route passes ``exp(-sum)`` over its links."""
         if limit_h is None:
-            return np.ones(len(self.routes))
-        return np.asarray(np.exp(self.incidence @ -shed_hardness(added_h, limit_h)))
+            return np.zeros(self.incidence.shape[1])
+        return shed_hardness(added_h, limit_h)
 
-    def rationed(self, logit: FloatArray, kept: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Each entry's share of its choice's tonnes when a route passes only ``kept`` of
-        what the logit sends it, and the share shed on its account. A shipper a queue
-        turns away chooses again, up to ``RETRIES`` times, by the logit among its
-        choice's other routes (the logit's shares without the route that turned it away,
-        renormalised; a choice of one route tries it again); a try passes with the chosen
-        route's ``kept``; what the last try turns away is shed, on the account of the
-        route that turned it away. Smooth in ``kept``. Retrying by the same logit, the
-        full route included, shed most of a choice whose cheap route was full though a
-        dearer one had room (2021's Shanghai-Constanța boxes: 45 % shed with the sea
-        lane open); moving everything while any route passed a little threw cargo onto
-        routes the logit all but excludes, and its equilibrium at demand × 3 did not
-        converge."""
-        n = self.choice_tonnes.size
-        others = np.bincount(self.choice, weights=logit, minlength=n)[self.choice] - logit
-        alone = others <= 0.0
-        trying = np.asarray(logit, float)
-        share = np.zeros_like(trying)
-        for _ in range(RETRIES):
-            share += trying * kept
-            turned = trying * (1.0 - kept)
-            # the turned away pick again among their choice's other routes by the
-            # logit: route u gets p_u * sum over r != u of turned_r / others_r
-            per_logit = np.divide(turned, others, out=np.zeros_like(turned), where=~alone)
-            pool = np.bincount(self.choice, weights=per_logit, minlength=n)[self.choice]
-            trying = logit * (pool - per_logit) + np.where(alone, turned, 0.0)
-        return share + trying * kept, trying * (1.0 - kept)
+    def rationed(self, logit: FloatArray, hardness: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Each entry's share of its choice's tonnes when its links pass only part of
+        what the logit sends it (``hardness``, per link: a route passes ``exp(-sum)``
+        over its links), and the share shed on its account. A shipper a queue turns away
+        chooses again, up to ``RETRIES`` times, among its choice's other routes that
+        avoid what turned it away: each by its logit share times the chance that it does
+        (none of the links it shares with the failed route failed, the links failing
+        independently), renormalised; with no such route it tries the same route again
+        (so does a choice of one route). A try passes with the chosen route's part; what
+        the last try turns away is shed, on the account of the route that turned it
+        away. Smooth in ``hardness``. Retrying by the same logit, the full route
+        included, shed most of a choice whose cheap routes were full though a dearer one
+        had room (2021's Shanghai-Constanța boxes: 45 % shed with the sea lane open);
+        excluding only the route that turned the shipper away, still a tenth, for a
+        row's Middle-Corridor routes all cross the one small ferry; moving everything
+        while any route passed a little threw cargo onto routes the logit all but
+        excludes, and its equilibrium at demand × 3 did not converge."""
+        load = np.asarray(self.incidence @ hardness)  # per entry: -log of what passes
+        if not load.any():
+            return np.asarray(logit, float), np.zeros(len(load))
+        inc = self.incidence
+        return retried(
+            logit, load, hardness, inc.indptr, inc.indices, self.start, self.choice, RETRIES
+        )
 
     def carried(self, share: FloatArray) -> FloatArray:
         """Tonnes each entry carries when it takes ``share`` of its choice."""
@@ -403,7 +407,7 @@ def logit_equilibrium(
     link's added hours at a flow, which cost each class its value of time and each route
     its idle equipment (``ChoiceSets.idle``); ``limit_h`` (per link, ``inf`` for none)
     the hours a link's queue may add before the cargo routed through it is shed
-    (:meth:`ChoiceSets.kept`). Self-regulated averaging: the step shrinks fast while the
+    (:meth:`ChoiceSets.hardness`). Self-regulated averaging: the step shrinks fast while the
     residual grows and slowly while it falls. ``fixed`` (per link) marks links whose
     added hours do not depend on their flow (no capacity): their flows are what the split
     sends them at once, not averaged, since they feed nothing back (averaged, they only
@@ -413,7 +417,7 @@ def logit_equilibrium(
 
     def split(added: FloatArray) -> tuple[FloatArray, FloatArray]:
         # each entry's carried share and shed share at the links' added hours
-        return sets.rationed(sets.shares(added, theta), sets.kept(added, limit_h))
+        return sets.rationed(sets.shares(added, theta), sets.hardness(added, limit_h))
 
     free = np.zeros(n_links, bool) if fixed is None else np.asarray(fixed, bool)
     added = added_hours(np.zeros(n_links))
