@@ -42,8 +42,7 @@ class WarmReport:
 
 def _kernel_modules() -> list[ModuleType]:
     from . import kernels
-    from .analyses import _retry
-    from .assignment import _bush, _kernels
+    from .assignment import _bush, _kernels, _retry
 
     return [kernels, _kernels, _bush, _retry]
 
@@ -86,7 +85,7 @@ def _workload() -> None:
         assign(links, demand, AssignmentSpec(algorithm=algorithm, max_iterations=3))
     link_skims(links, links.fft, values={"length": links.fft})
     # the logit's retries at a wait limit: two routes through a half-full link
-    from .analyses._retry import retried
+    from .assignment._retry import retried
 
     retried(
         np.array([0.5, 0.5]),

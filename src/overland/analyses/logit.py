@@ -43,10 +43,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import norm
 
+from ..assignment._retry import retried
 from ..assignment.corridor import SHED_SCALE_H
 from ..graph import BoolArray, FloatArray, IntArray
 from ..routing import Query, best_at_value_of_time, best_avoiding, routes_for
-from ._retry import retried
 
 if TYPE_CHECKING:
     from ..network import Network
