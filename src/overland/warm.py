@@ -5,8 +5,8 @@ next to the module (or in ``NUMBA_CACHE_DIR``), and a later process loads it ins
 compiling again. :func:`warm_kernels` runs a small workload through the public
 functions that call the kernels (routes, a skim, every assignment algorithm, zone
 skims, the logit's retries), so the cached code has the argument types the real
-commands use, and reports any kernel that is still not compiled. ``overland warm`` (or ``python -m
-overland.warm``) runs it; the setup script calls it once after installing.
+commands use, and reports any kernel that is still not compiled. ``overland warm`` (or
+``python -m overland.warm``) runs it; the setup script calls it once after installing.
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ class DisruptionResult:
 def clearance_words(doc: Mapping[str, Any]) -> str:
     """How a disruption's backlog clears, in words, from its ``as_dict`` document: "cleared
     after N days", or, when a queue works off its backlog too slowly (arrivals near its
-    capacity) to empty within the year, which and how many of the queues do not."""
+    capacity) to empty within the year, which queues do not (from → to)."""
     if doc.get("clears", True):
         return f"cleared after {doc['clearance_days']} days"
     stuck = [q for q in doc.get("queues", ()) if not q.get("clears", True)]
