@@ -143,6 +143,69 @@ def test_an_event_changes_a_rate_row_from_its_date(rated_toy: Callable[..., Netw
     assert any(p.field == "boxes-market-2026.changes.0.set.rate_factor" for p in problems)
 
 
+def test_a_back_haul_pays_its_own_market_price(rated_toy: Callable[..., Network]) -> None:
+    # a liner lane's market quotes its price per direction: yerevan-gyumri is marked the
+    # head-haul, so boxes going gyumri -> yerevan pay its rate times the row's
+    # backhaul_factor (0.25), from 2026 an event's (0.5); the other links, and grain
+    # (no rates.csv row), pay the same both ways
+    from overland.network import load_network
+    from overland.validation import validate_package
+
+    pkg = rated_toy(0.8, 1.0).path
+    rates = (pkg / "rates.csv").read_text().splitlines()
+    (pkg / "rates.csv").write_text(
+        "\n".join([rates[0] + ",backhaul_factor", rates[1] + ",0.25"]) + "\n"
+    )
+    links = (pkg / "links.csv").read_text().splitlines()
+    links = [links[0] + ",headhaul"] + [
+        line + (",true" if line.startswith("yerevan-gyumri,") else ",false") for line in links[1:]
+    ]
+    (pkg / "links.csv").write_text("\n".join(links) + "\n")
+    with (pkg / "events.yaml").open("a") as f:
+        f.write(
+            BOXES_MARKET_2026.replace("{rate_factor: 1.5}", "{backhaul_factor: 0.5}").replace(
+                "Box rates rise", "Back-haul rates rise"
+            )
+        )
+    net = load_network(pkg)
+    head, rest = 150, 140 + 13 + 66  # km: the head-haul link, the others
+
+    def cost(a: str, b: str, date: str, commodity: str = "boxes") -> float:
+        return shortest_route(net, a, b, date=date, commodity=commodity).cost_usd_per_t
+
+    out = cost("Yerevan", "Tbilisi", "2025-06-01")
+    back = cost("Tbilisi", "Yerevan", "2025-06-01")
+    assert out == pytest.approx((head + rest) * 0.04 * 0.8 + 2)
+    assert back == pytest.approx((head * 0.25 + rest) * 0.04 * 0.8 + 2)
+    assert cost("Tbilisi", "Yerevan", "2026-06-01") == pytest.approx(
+        (head * 0.5 + rest) * 0.04 * 0.8 + 2
+    )
+    assert cost("Yerevan", "Tbilisi", "2026-06-01") == pytest.approx(out)
+    assert cost("Tbilisi", "Yerevan", "2025-06-01", "grain") == pytest.approx(
+        cost("Yerevan", "Tbilisi", "2025-06-01", "grain")
+    )
+    # the route's legs and the skim say the same; the charge names the factor and its event
+    r = shortest_route(net, "Tbilisi", "Yerevan", date="2026-06-01", commodity="boxes")
+    assert sum(leg.cost_usd_per_t for leg in r.legs) == pytest.approx(
+        (head * 0.5 + rest) * 0.04 * 0.8
+    )
+    assert [(c.backhaul_factor, c.set_by) for c in r.charges] == [(0.5, "boxes-market-2026")]
+    sk = skim(net, places=["yerevan", "tbilisi"], date="2025-06-01", commodity="boxes")
+    assert (sk.cost_usd_per_t[0, 1], sk.cost_usd_per_t[1, 0]) == (
+        pytest.approx(out),
+        pytest.approx(back),
+    )
+    # a back-haul factor on a mode with no head-haul link changes nothing: a warning
+    assert not validate_package(pkg).problems
+    (pkg / "links.csv").write_text(
+        (pkg / "links.csv").read_text().replace(",true\n", ",false\n")
+    )
+    assert any(
+        p.file == "rates.csv" and p.field == "backhaul_factor" and "headhaul" in p.message
+        for p in validate_package(pkg).problems
+    )
+
+
 def test_a_neutral_rate_row_warns_unless_an_event_sets_it(
     rated_toy: Callable[..., Network],
 ) -> None:

@@ -34,8 +34,9 @@ __all__ = ["EdgeCosts", "Graph", "compile_graph", "graph_of"]
 HAUL, TRANSFER = 0, 1
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-#: a commodity's multipliers on one mode (rates.csv): mode index, rate, fee, dwell, speed
-Factors = tuple[int, float, float, float, float]
+#: a commodity's multipliers on one mode (rates.csv): mode index, rate, fee, dwell, speed,
+#: back-haul
+Factors = tuple[int, float, float, float, float, float]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -73,6 +74,8 @@ class Graph:
     edge_kind: IntArray  # HAUL or TRANSFER
     edge_link: IntArray  # index into link_ids, -1 for transfers
     edge_forward: BoolArray  # haul edge runs from the link's `from` to its `to`
+    # haul edge runs against a head-haul link (links.csv `headhaul`): a liner's back-haul
+    edge_backhaul: BoolArray
     edge_transfer: IntArray  # index into transfer_ids, -1 for haul edges
     edge_crossing: IntArray  # index into crossing_ids, -1 when no border is crossed
     edge_mode: IntArray  # index into MODES, -1 for transfers
@@ -121,7 +124,7 @@ class Graph:
         return hit
 
     def rate_factors(self, commodity: str | None, state: NetworkState) -> tuple[Factors, ...]:
-        """(mode index, rate, fee, dwell and speed factors) of the commodity's rows in
+        """(mode index, rate, fee, dwell, speed and back-haul factors) of the commodity's rows in
         ``rates.csv``, as the state's events have set them, that change anything."""
         if commodity is None:
             return ()
@@ -262,6 +265,11 @@ def compile_graph(network: Network) -> Graph:
     for (place, layer), i in node_index.items():
         node_place[i] = place_index[place]
         node_layer[i] = LAYERS.index(layer)
+    forward = np.array(cols[4], dtype=np.bool_)
+    edge_kind = np.array(cols[2], dtype=np.int64)
+    edge_link = np.array(cols[3], dtype=np.int64)
+    # per link, then a False for the transfers' -1
+    headhaul = np.array([link.headhaul for link in network.links.values()] + [False])
     return Graph(
         network=network,
         place_ids=place_ids,
@@ -273,9 +281,10 @@ def compile_graph(network: Network) -> Graph:
         node_index=MappingProxyType(node_index),
         edge_src=edge_src,
         edge_dst=np.array(cols[1], dtype=np.int64),
-        edge_kind=np.array(cols[2], dtype=np.int64),
-        edge_link=np.array(cols[3], dtype=np.int64),
-        edge_forward=np.array(cols[4], dtype=np.bool_),
+        edge_kind=edge_kind,
+        edge_link=edge_link,
+        edge_forward=forward,
+        edge_backhaul=~forward & (edge_kind == HAUL) & headhaul[edge_link],
         edge_transfer=np.array(cols[5], dtype=np.int64),
         edge_crossing=np.array(cols[6], dtype=np.int64),
         edge_mode=np.array(cols[7], dtype=np.int64),
@@ -367,13 +376,15 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
 
 def _priced(graph: Graph, costs: EdgeCosts, factors: tuple[Factors, ...]) -> EdgeCosts:
     """``costs`` with a commodity's multipliers on the per-tonne-km rate, the border fee,
-    the border dwell and the speed of each mode's haul edges."""
+    the border dwell and the speed of each mode's haul edges, and on the rate of its
+    back-haul edges."""
     rate, fee, dwell = costs.rate_usd.copy(), costs.fee_usd.copy(), costs.dwell_h.copy()
     run = costs.run_h.copy()
     haul = graph.edge_kind == HAUL
-    for mode, rate_factor, fee_factor, dwell_factor, speed_factor in factors:
+    for mode, rate_factor, fee_factor, dwell_factor, speed_factor, backhaul in factors:
         on = haul & (graph.edge_mode == mode)
         rate[on] *= rate_factor
+        rate[on & graph.edge_backhaul] *= backhaul
         fee[on] *= fee_factor
         dwell[on] *= dwell_factor
         run[on] /= speed_factor

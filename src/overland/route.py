@@ -79,7 +79,8 @@ class Step:
 class Charge:
     """How the route's commodity is charged on one of its modes (a ``rates.csv`` row in
     force on the date): multipliers on the mode's rate per tonne-km, border fees, border
-    dwell and speed, and the event that set them (None: the package's row)."""
+    dwell, speed and the back-haul's rate, and the event that set them (None: the
+    package's row)."""
 
     rate: str
     mode: str
@@ -87,6 +88,7 @@ class Charge:
     fee_factor: float
     dwell_factor: float
     speed_factor: float
+    backhaul_factor: float
     set_by: str | None
 
 
@@ -215,6 +217,7 @@ class Route:
                     "fee_factor": c.fee_factor,
                     "dwell_factor": c.dwell_factor,
                     "speed_factor": c.speed_factor,
+                    "backhaul_factor": c.backhaul_factor,
                     "set_by": c.set_by,
                 }
                 for c in self.charges

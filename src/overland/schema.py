@@ -291,6 +291,12 @@ class Link(_Sourced):
         description="True where the operator sells space by booking (a Ro-Ro or container "
         "liner): corridor flows ration it by price when full, not by a queue.",
     )
+    headhaul: bool = Field(
+        False,
+        description="True for a liner lane whose market quotes its price from `from` to "
+        "`to` (the head-haul, where the boxes are full): the other way (the back-haul) pays "
+        "that rate times the commodity's `backhaul_factor` (rates.csv).",
+    )
 
     @field_validator("speed_kmh")
     @classmethod
@@ -498,16 +504,31 @@ class Rate(_Sourced):
         "waits, border dwell and handling are apart): block trains that run on timetabled "
         "paths, such as express container trains, against the mode's speed.",
     )
+    backhaul_factor: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="Multiplier on the rate per tonne-km of the mode's head-haul links "
+        "(links.csv `headhaul`) travelled from `to` to `from`: the back-haul's market price "
+        "over the head-haul's (empty boxes going home sell for less). Applies on top of "
+        "rate_factor.",
+    )
 
     @property
-    def factors(self) -> tuple[float, float, float, float]:
-        """The multipliers: rate, fee, dwell, speed."""
-        return (self.rate_factor, self.fee_factor, self.dwell_factor, self.speed_factor)
+    def factors(self) -> tuple[float, float, float, float, float]:
+        """The multipliers: rate, fee, dwell, speed, back-haul."""
+        return (
+            self.rate_factor,
+            self.fee_factor,
+            self.dwell_factor,
+            self.speed_factor,
+            self.backhaul_factor,
+        )
 
     @property
     def neutral(self) -> bool:
         """Every multiplier is 1: the row changes nothing."""
-        return self.factors == (1, 1, 1, 1)
+        return self.factors == (1, 1, 1, 1, 1)
 
 
 class Commodity(_Sourced):

@@ -431,6 +431,17 @@ class _Checker:
                     r.mode,
                 )
             seen.setdefault(pair, loc.row)
+            if r.backhaul_factor != 1 and not any(
+                link.headhaul and link.mode == r.mode for link in self.links.values()
+            ):
+                self.add(
+                    "rates.csv",
+                    f"backhaul_factor {r.backhaul_factor:g} applies to {r.mode} links marked "
+                    "headhaul in links.csv, and there are none: it changes nothing",
+                    loc.row,
+                    "backhaul_factor",
+                    severity="warning",
+                )
             if r.neutral and r.id not in dated:
                 self.add(
                     "rates.csv",
