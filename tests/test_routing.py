@@ -197,9 +197,7 @@ def test_a_back_haul_pays_its_own_market_price(rated_toy: Callable[..., Network]
     )
     # a back-haul factor on a mode with no head-haul link changes nothing: a warning
     assert not validate_package(pkg).problems
-    (pkg / "links.csv").write_text(
-        (pkg / "links.csv").read_text().replace(",true\n", ",false\n")
-    )
+    (pkg / "links.csv").write_text((pkg / "links.csv").read_text().replace(",true\n", ",false\n"))
     assert any(
         p.file == "rates.csv" and p.field == "backhaul_factor" and "headhaul" in p.message
         for p in validate_package(pkg).problems
