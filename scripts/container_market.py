@@ -21,6 +21,11 @@ two ways and prints both:
     the Europe lane ran far above the composite, so the proxy is printed only where an
     annual composite is published and is used only for calm years.
 
+It prints the back-haul's price over the head-haul's by year (Drewry WCI's
+Rotterdam-Shanghai over Shanghai-Rotterdam, same weeks): the package's ``containers-sea``
+row and the yearly events set it as ``backhaul_factor`` on the lanes from East Asia
+(links.csv ``headhaul``), since boxes going back to Asia sail half empty and sell for less.
+
 It also prints the Mediterranean and Gulf lanes' price over the Europe lane's (the mean
 ratio of the SSE's published annual averages): the package prices the container links
 from Shanghai to Piraeus, Constanța, Mersin and Bandar Abbas at that ratio times the
@@ -37,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 
 #: The index's level around April 2025, the base month of the sea mode's rate (USD/TEU):
@@ -83,6 +89,92 @@ READINGS: list[tuple[date, float, str]] = [
     (date(2025, 11, 14), 1417, "udn-scfi-2025-11-14"),
     (date(2025, 12, 19), 1533, "ltn-scfi-2025-12-19"),
 ]
+
+
+#: (date, Shanghai-Rotterdam, Rotterdam-Shanghai USD/FEU, source id): Drewry WCI readings
+#: that quote both directions of the North Europe lane for the same week (the trade
+#: press's reprints of Drewry's weekly text). No reading before 2017 was found.
+BACKHAUL_READINGS: list[tuple[date, float, float, str]] = [
+    (date(2017, 3, 9), 1643, 1076, "drewry-wci-2017-03-09"),
+    (date(2017, 4, 6), 1676, 1557, "drewry-wci-2017-04-06"),
+    (date(2019, 6, 20), 1459, 565, "hellenicshippingnews-drewry-world-contai"),
+    (date(2019, 11, 14), 1598, 600, "drewry-wci-2019-11-14"),
+    (date(2020, 5, 14), 1561, 942, "drewry-wci-2020-05-14"),
+    (date(2020, 8, 13), 1805, 1297, "drewry-wci-2020-08-13"),
+    (date(2020, 8, 20), 1870, 1222, "drewry-wci-2020-08-20"),
+    (date(2020, 8, 27), 1922, 1187, "drewry-wci-2020-08-27"),
+    (date(2020, 9, 10), 2134, 1239, "drewry-wci-2020-09-10"),
+    (date(2020, 9, 17), 2287, 1294, "hellenicshippingnews-drewry-world-contai-4"),
+    (date(2020, 10, 15), 2186, 1100, "drewry-wci-2020-10-15"),
+    (date(2020, 11, 12), 2473, 1209, "drewry-wci-2020-11-12"),
+    (date(2021, 5, 20), 9865, 1546, "drewry-wci-2021-05-20"),
+    (date(2021, 7, 8), 12795, 1740, "drewry-wci-2021-07-08"),
+    (date(2021, 9, 9), 14287, 1626, "index1520-world-container-index-09-sep-d"),
+    (date(2022, 1, 13), 14028, 1524, "drewry-wci-2022-01-13"),
+    (date(2022, 5, 12), 9824, 1430, "drewry-wci-2022-05-12"),
+    (date(2022, 7, 21), 9092, 1212, "hellenicshippingnews-drewry-world-contai-7"),
+    (date(2022, 9, 15), 6671, 1059, "drewry-wci-2022-09-15"),
+    (date(2022, 9, 22), 6027, 1006, "drewry-wci-2022-09-22"),
+    (date(2022, 11, 24), 2192, 819, "drewry-wci-2022-11-24"),
+    (date(2023, 3, 16), 1553, 687, "drewry-wci-2023-03-16"),
+    (date(2023, 3, 23), 1490, 693, "drewry-wci-2023-03-23"),
+    (date(2023, 3, 30), 1479, 693, "drewry-wci-2023-03-30"),
+    (date(2023, 6, 15), 1349, 570, "drewry-wci-2023-06-15"),
+    (date(2023, 8, 3), 1620, 520, "drewry-wci-2023-08-03"),
+    (date(2023, 8, 17), 1768, 539, "drewry-wci-2023-08-17"),
+    (date(2023, 8, 24), 1688, 532, "drewry-wci-2023-08-24"),
+    (date(2023, 9, 14), 1449, 500, "drewry-wci-2023-09-14"),
+    (date(2023, 11, 9), 1272, 461, "drewry-wci-2023-11-09"),
+    (date(2023, 12, 21), 1667, 466, "drewry-wci-2023-12-21"),
+    (date(2024, 1, 11), 4406, 652, "logupdateafrica-drewry-wci-up-15"),
+    (date(2024, 2, 15), 4288, 958, "drewry-wci-2024-02-15"),
+    (date(2024, 5, 30), 5270, 677, "drewry-wci-2024-05-30"),
+    (date(2024, 6, 13), 6177, 661, "drewry-wci-2024-06-13"),
+    (date(2024, 10, 31), 3396, 543, "drewry-wci-2024-10-31"),
+    (date(2025, 1, 16), 4231, 518, "drewry-wci-2025-01-16"),
+    (date(2025, 3, 6), 2636, 483, "drewry-wci-2025-03-06"),
+    (date(2025, 3, 13), 2512, 490, "drewry-wci-2025-03-13"),
+    (date(2025, 4, 10), 2392, 475, "thedcn-world-container-index-contin"),
+    (date(2025, 4, 17), 2344, 493, "drewry-wci-2025-04-17"),
+    (date(2025, 5, 1), 2202, 464, "drewry-wci-2025-05-01"),
+    (date(2025, 5, 8), 2046, 457, "drewry-wci-2025-05-08"),
+    (date(2025, 7, 3), 3468, 487, "drewry-wci-2025-07-03"),
+]
+
+#: Readings that do not stand for their year: March-April 2017, when the back-haul rose
+#: towards and past the head-haul (Drewry called such spikes on a route whose ships
+#: "normally have load factors of less than 70%" highly unusual).
+UNUSUAL = {date(2017, 3, 9), date(2017, 4, 6)}
+
+#: Calm years (no surge on either lane) whose mean ratio stands for years without
+#: readings: 2019 and 2023.
+CALM_YEARS = (2019, 2023)
+
+#: The base month's window (the sea mode's rate, April 2025): the SCFI readings of
+#: ``BASE_USD_PER_TEU`` span 21 March - 23 May 2025.
+BASE_WINDOW = (date(2025, 3, 1), date(2025, 5, 31))
+
+
+def _ratios(keep: Callable[[date], bool]) -> list[float]:
+    return [
+        back / head for day, head, back, _ in BACKHAUL_READINGS if keep(day) and day not in UNUSUAL
+    ]
+
+
+def backhaul_ratio(year: int | None = None) -> tuple[float, int, str]:
+    """The back-haul's price over the head-haul's (Rotterdam-Shanghai over
+    Shanghai-Rotterdam) in ``year`` (None: the base month's window), with the number of
+    readings behind it and how it was found: the mean of the year's readings' ratios,
+    or, in a year without a representative reading, the calm years' mean."""
+    if year is None:
+        lo, hi = BASE_WINDOW
+        got = _ratios(lambda d: lo <= d <= hi)
+        return sum(got) / len(got), len(got), "base window"
+    got = _ratios(lambda d: d.year == year)
+    if got:
+        return sum(got) / len(got), len(got), "readings"
+    calm = [backhaul_ratio(y)[0] for y in CALM_YEARS]
+    return sum(calm) / len(calm), 0, "calm years"
 
 
 #: SCFI annual averages (USD/TEU) of the Europe, Mediterranean and Persian Gulf (Dubai)
@@ -152,6 +244,13 @@ def main() -> int:
     for lane, col in LANES.items():
         years = "  ".join(f"{y} {r[col] / r[0]:.2f}" for y, r in sorted(LANE_ANNUAL.items()))
         print(f"{lane:4}  {lane_ratio(lane):15.3f}  {years}")
+    print()
+    print("year  back-haul/head-haul  readings  how")
+    ratio, n, how = backhaul_ratio()
+    print(f"base  {ratio:19.3f}  {n:8}  {how}")
+    for year in (2012, 2013, 2015, 2017, *range(2019, 2026)):
+        ratio, n, how = backhaul_ratio(year)
+        print(f"{year}  {ratio:19.3f}  {n:8}  {how}")
     return 0
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from overland import Network
 from overland.geo import great_circle_km
+from overland.routing import shortest_route
 from overland.validation import DETOUR_LIMIT, DETOUR_SLACK_KM, LENGTH_TOLERANCE_KM
 
 #: Places the seed articles and the facts sheet name, as a user would type them.
@@ -272,3 +273,38 @@ def test_the_container_market_by_year_is_the_scripts_estimate(
     # the time-weighted mean is the mean of the straight lines between the readings
     flat = [(d, 100.0, s) for d, _, s in market.READINGS]
     assert market.annual_mean(2022, flat) == pytest.approx(100.0)
+
+
+def test_boxes_going_back_to_asia_pay_the_back_haul_price(
+    embedded: Network, container_market: ModuleType
+) -> None:
+    # Drewry's WCI quotes Rotterdam-Shanghai at 0.11-0.16 of Shanghai-Rotterdam in 2021
+    # and 0.37-0.39 in 2019: the package's back-haul factor is the script's mean ratio of
+    # the readings per year (the calm years' where none stands for the year), and a box
+    # from Rotterdam to Shanghai pays that share of the lane's freight both via Suez and
+    # round the Cape; bulk, chartered by the voyage, pays the same both ways
+    market = container_market
+    base, n, _ = market.backhaul_ratio()
+    assert n >= 5
+    assert embedded.rates["containers-sea"].backhaul_factor == pytest.approx(base, abs=0.006)
+    for year in (2012, 2013, 2015, 2017, *range(2019, 2026)):
+        state = embedded.as_of(f"{year}-07-01")
+        ratio, _, _ = market.backhaul_ratio(year)
+        assert state.rates["containers-sea"].backhaul_factor == pytest.approx(ratio, abs=0.006)
+    assert market.backhaul_ratio(2021)[0] < 0.2 < 0.3 < market.backhaul_ratio(2019)[0] < 0.5
+    sources = {s for *_, s in market.BACKHAUL_READINGS}
+    assert sources <= set(embedded.sources), sources - set(embedded.sources)
+
+    def sea_freight(a: str, b: str, day: str, commodity: str = "containers") -> float:
+        r = shortest_route(embedded, a, b, date=day, commodity=commodity, modes=["sea"])
+        return sum(leg.cost_usd_per_t for leg in r.legs if leg.mode == "sea")
+
+    for day, year in (("2021-07-01", 2021), ("2024-07-01", 2024)):  # Suez, then the Cape
+        factor = embedded.as_of(day).rates["containers-sea"].backhaul_factor
+        assert factor == pytest.approx(market.backhaul_ratio(year)[0], abs=0.006)
+        for port in ("Rotterdam", "Hamburg", "Piraeus"):
+            west = sea_freight("Shanghai", port, day)
+            assert sea_freight(port, "Shanghai", day) == pytest.approx(west * factor, rel=1e-6)
+    assert sea_freight("Rotterdam", "Shanghai", "2021-07-01", "metals") == pytest.approx(
+        sea_freight("Shanghai", "Rotterdam", "2021-07-01", "metals")
+    )
