@@ -320,7 +320,9 @@ def test_central_asian_fertiliser_crosses_the_caspian_in_bulk(embedded: Network)
     ]
     assert sorted(d.year for d in rows) == list(range(2019, 2026))
     assert all(500_000 < d.tonnes_per_year < 1_000_000 for d in rows if d.year >= 2020)
-    r = shortest_route(embedded, "Turkmenbashi", "Batumi", date="2024-07-01", commodity="fertiliser")
+    r = shortest_route(
+        embedded, "Turkmenbashi", "Batumi", date="2024-07-01", commodity="fertiliser"
+    )
     assert r.links[0] == "sea-turkmenbashi-alat-bulk"
     assert [(t.place, t.from_layer, t.to_layer) for t in r.transfers] == [
         ("alat", "sea", "rail_1520")
