@@ -63,7 +63,6 @@ from .logit import (
     choice_set,
     logit_equilibrium,
     logit_theta,
-    shed_hardness,
     value_classes,
 )
 
@@ -272,11 +271,8 @@ def corridor_flows(
 def _shed_on_links(sets: ChoiceSets, eq: LogitEquilibrium, limits: FloatArray | None) -> FloatArray:
     """Per assignment link, the tonnes shed because its queue nears its limit: each
     route's shed tonnes split over its links by how much of its cargo each sheds
-    (:func:`~overland.analyses.logit.shed_hardness`)."""
-    n_links = sets.incidence.shape[1]
-    if limits is None:
-        return np.zeros(n_links)
-    over = sets.incidence.multiply(shed_hardness(eq.added_h, limits)).tocsr()
+    (:meth:`~overland.analyses.logit.ChoiceSets.hardness`; no limits: nothing)."""
+    over = sets.incidence.multiply(sets.hardness(eq.added_h, limits)).tocsr()
     total = np.asarray(over.sum(axis=1)).ravel()
     shed = sets.carried(eq.shed)
     per_unit = np.divide(shed, total, out=np.zeros_like(shed), where=total > 0)
