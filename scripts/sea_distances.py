@@ -93,6 +93,12 @@ PAIRS: list[tuple[str, str, str, str]] = [
     ("sea-novorossiysk-mersin", "novorossiysk", "mersin", "short"),
     ("sea-poti-constanta", "poti", "constanta", "short"),
     ("sea-batumi-constanta", "batumi", "constanta", "short"),
+    # product tankers from the refineries of Romania, Bulgaria, Greece and Türkiye to the
+    # Batumi oil terminal (Georgia's fuel imports by sea)
+    ("sea-constanta-batumi-oil", "constanta", "batumi", "short"),
+    ("sea-burgas-batumi-oil", "burgas", "batumi", "short"),
+    ("sea-piraeus-batumi-oil", "piraeus", "batumi", "short"),
+    ("sea-istanbul-batumi-oil", "istanbul", "batumi", "short"),
 ]
 
 NM_PER_KM = 1 / 1.852

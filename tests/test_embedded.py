@@ -332,3 +332,20 @@ def test_central_asian_fertiliser_crosses_the_caspian_in_bulk(embedded: Network)
     )
     assert "sea-turkmenbashi-alat-bulk" not in general.links
     assert "ferry-alat-turkmenbashi" in general.links
+
+
+def test_georgias_fuel_from_europe_arrives_by_tanker(embedded: Network) -> None:
+    # the Union of Oil Products Importers put Romania's, Bulgaria's, Greece's and
+    # Türkiye's petrol and diesel for Georgia at 473 kt in 2019 and 328 kt in 2023: the
+    # package's rows sum to those, and each sails a product tanker to Batumi
+    origins = ("constanta", "burgas", "piraeus", "istanbul")
+
+    def total(year: int) -> float:
+        return sum(embedded.demand[f"{o}-tbilisi-oil-{year}"].tonnes_per_year for o in origins)
+
+    assert total(2019) == pytest.approx(472_900, abs=500)
+    assert total(2023) == pytest.approx(328_300, abs=500)
+    for o in origins:
+        r = shortest_route(embedded, o, "Tbilisi", date="2023-07-01", commodity="oil")
+        assert r.links[0] == f"sea-{o}-batumi-oil"
+        assert embedded.links[r.links[0]].commodities == ("oil",)

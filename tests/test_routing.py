@@ -189,7 +189,11 @@ def test_a_back_haul_pays_its_own_market_price(rated_toy: Callable[..., Network]
     assert sum(leg.cost_usd_per_t for leg in r.legs) == pytest.approx(
         (head * 0.5 + rest) * 0.04 * 0.8
     )
-    assert [(c.backhaul_factor, c.set_by) for c in r.charges] == [(0.5, "boxes-market-2026")]
+    assert [(c.backhaul_factor, c.backhaul, c.set_by) for c in r.charges] == [
+        (0.5, True, "boxes-market-2026")
+    ]
+    out_route = shortest_route(net, "Yerevan", "Tbilisi", date="2026-06-01", commodity="boxes")
+    assert [c.backhaul for c in out_route.charges] == [False]
     sk = skim(net, places=["yerevan", "tbilisi"], date="2025-06-01", commodity="boxes")
     assert (sk.cost_usd_per_t[0, 1], sk.cost_usd_per_t[1, 0]) == (
         pytest.approx(out),

@@ -404,6 +404,15 @@ def test_permalink_round_trip(server: str, chromium: Chromium) -> None:
         expect(other.locator("#breakdown")).to_contain_text(
             "containers by sea: rate per t-km × 0.6 (event sea-container-rates-2019)"
         )
+        # the way back pays the back-haul's price, and says so
+        back = "from=Rotterdam&to=Shanghai&commodity=containers&date=2019-07-01&route=1"
+        other.goto(f"{server}/?{back}")
+        expect(other.locator("body")).to_have_attribute("data-ready", "1")
+        expect(other.locator("#results")).to_have_attribute("data-state", "ok")
+        expect(other.locator("#breakdown")).to_contain_text(
+            "containers by sea: rate per t-km × 0.6, back-haul rate × 0.38 "
+            "(event sea-container-rates-2019)"
+        )
         browser.close()
 
 

@@ -90,6 +90,9 @@ class Charge:
     speed_factor: float
     backhaul_factor: float
     set_by: str | None
+    # the route travels one of the mode's head-haul links the other way, so it pays the
+    # backhaul_factor there
+    backhaul: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ class Route:
                     "dwell_factor": c.dwell_factor,
                     "speed_factor": c.speed_factor,
                     "backhaul_factor": c.backhaul_factor,
+                    "backhaul": c.backhaul,
                     "set_by": c.set_by,
                 }
                 for c in self.charges
@@ -383,20 +387,32 @@ def build_route(
         cost_usd_per_t=cost,
         co2_kg_per_t=co2,
         generalized_cost_usd_per_t=cost + value_of_time * time,
-        charges=_charges(state, commodity, modes),
+        charges=_charges(state, commodity, modes, _backhaul_modes(graph, edges)),
         coordinates=tuple((net.places[p].lon, net.places[p].lat) for p in places),
         edges=tuple(int(e) for e in edges),
     )
 
 
-def _charges(state: NetworkState, commodity: str, modes: Sequence[str]) -> tuple[Charge, ...]:
+def _backhaul_modes(graph: Graph, edges: Sequence[int]) -> frozenset[str]:
+    """The modes on which the route travels a head-haul link the other way."""
+    on = [e for e in edges if graph.edge_backhaul[e]]
+    return frozenset(MODES[graph.edge_mode[e]] for e in on)
+
+
+def _charges(
+    state: NetworkState, commodity: str, modes: Sequence[str], backhaul: frozenset[str]
+) -> tuple[Charge, ...]:
     """The commodity's rates rows on the route's modes that change anything on the date,
-    or that an event has set (a year's market back at the base level says so)."""
+    or that an event has set (a year's market back at the base level says so), and
+    whether the route pays a row's back-haul rate (``backhaul``: the modes on which it
+    travels a head-haul link the other way)."""
     out = []
     for r in state.rates.values():
         if r.commodity != commodity or r.mode not in modes:
             continue
         by = state.last_change("rate", r.id)
         if not r.neutral or by is not None:
-            out.append(Charge(r.id, r.mode, *r.factors, None if by is None else by.id))
+            out.append(
+                Charge(r.id, r.mode, *r.factors, None if by is None else by.id, r.mode in backhaul)
+            )
     return tuple(out)

@@ -194,7 +194,7 @@ def route(
                 ("border fees", c.fee_factor),
                 ("border dwell", c.dwell_factor),
                 ("speed", c.speed_factor),
-                ("back-haul rate", c.backhaul_factor),
+                ("back-haul rate", c.backhaul_factor if c.backhaul else 1),
             )
             if value != 1
         )
