@@ -62,12 +62,12 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: turned-away shippers retrying among the other routes, and the Georgian main line's
 #: capacity by date: 89 and 37 within, 20 and 8 gross (net 69 and 29). Sixteenth
 #: session, the Yenice junction, the back-haul's own price on the lanes from East Asia
-#: and Central Asian fertiliser in bulk across the Caspian: 95 and 37 within, 19 and 8
-#: gross (net 76 and 29). The floors sit one below, for floating-point differences
+#: Central Asian fertiliser in bulk across the Caspian and Georgia's fuel by tanker: 95
+#: and 37 within, 18 and 8 gross (net 77 and 29). The floors sit one below, for floating-point differences
 #: between machines; the hold-out's stay where they were (the measured values)
 FLOOR_CALIBRATION_WITHIN = 94
 FLOOR_HOLDOUT_WITHIN = 37
-FLOOR_CALIBRATION_NET = 75
+FLOOR_CALIBRATION_NET = 76
 FLOOR_HOLDOUT_NET = 29
 FLOOR_OBSERVATIONS = 150
 
