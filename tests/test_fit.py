@@ -61,10 +61,11 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: sends). Fifteenth session, the Mediterranean and Gulf lanes priced as the SCFI's,
 #: turned-away shippers retrying among the other routes, and the Georgian main line's
 #: capacity by date: 89 and 37 within, 20 and 8 gross (net 69 and 29). Sixteenth
-#: session, the Yenice junction, the back-haul's own price on the lanes from East Asia
+#: session, the Yenice junction, the back-haul's own price on the lanes from East Asia,
 #: Central Asian fertiliser in bulk across the Caspian and Georgia's fuel by tanker: 95
-#: and 37 within, 18 and 8 gross (net 77 and 29). The floors sit one below, for floating-point differences
-#: between machines; the hold-out's stay where they were (the measured values)
+#: and 37 within, 18 and 8 gross (net 77 and 29). The floors sit one below, for
+#: floating-point differences between machines; the hold-out's stay where they were
+#: (the measured values)
 FLOOR_CALIBRATION_WITHIN = 94
 FLOOR_HOLDOUT_WITHIN = 37
 FLOOR_CALIBRATION_NET = 76
