@@ -395,8 +395,7 @@ def build_route(
 
 def _backhaul_modes(graph: Graph, edges: Sequence[int]) -> frozenset[str]:
     """The modes on which the route travels a head-haul link the other way."""
-    on = [e for e in edges if graph.edge_backhaul[e]]
-    return frozenset(MODES[graph.edge_mode[e]] for e in on)
+    return frozenset(MODES[graph.edge_mode[e]] for e in edges if graph.edge_backhaul[e])
 
 
 def _charges(
