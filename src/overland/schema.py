@@ -564,8 +564,13 @@ class DemandRow(_Sourced):
     """Freight demand between two places: tonnes per year of one commodity."""
 
     id: Id = Field(description="Unique id.")
-    origin: Id = Field(description="Place id where the freight starts.")
-    destination: Id = Field(description="Place id where it ends.")
+    origin: Id = Field(
+        description="Place id where the freight starts; a rail, road, ferry, sea or air link "
+        "must touch it."
+    )
+    destination: Id = Field(
+        description="Place id where it ends; a freight link must touch it, as the origin."
+    )
     commodity: Id = Field(description="Commodity id (commodities.csv).")
     year: int = Field(ge=1988, le=2100, description="Base year of the figure.")
     tonnes_per_year: float = Field(

@@ -27,7 +27,7 @@ from .package import (
     shown_value,
 )
 from .places import name_key
-from .schema import MODES, Event, Link, Place, apply_change
+from .schema import MODES, UTILITY_MODES, Event, Link, Place, apply_change
 
 __all__ = [
     "BOX_MARGIN_DEG",
@@ -396,10 +396,26 @@ class _Checker:
                     )
 
     def check_demand(self) -> None:
+        # any freight link, whatever its status: an event or a scenario may open it
+        served = {
+            end
+            for link in self.links.values()
+            if link.mode not in UTILITY_MODES
+            for end in (link.from_place, link.to_place)
+        }
         for loc in self.raw.tables.get("demand", []):
             d = loc.item
-            self.place("demand.csv", loc.row, d.origin, "origin")
-            self.place("demand.csv", loc.row, d.destination, "destination")
+            for fld in ("origin", "destination"):
+                pid = getattr(d, fld)
+                if self.place("demand.csv", loc.row, pid, fld) and pid not in served:
+                    self.add(
+                        "demand.csv",
+                        f"no freight link (rail, road, ferry, sea or air) touches {pid!r}; "
+                        "corridor flows cannot load this row",
+                        loc.row,
+                        fld,
+                        pid,
+                    )
             if d.origin == d.destination:
                 self.add(
                     "demand.csv",
