@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -642,3 +643,34 @@ def test_route_json_fields_are_documented(embedded: Network) -> None:
     documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
     r = shortest_route(embedded, "Baku", "Kars", date="2025-11-10").as_dict()
     assert documented == set(r)
+
+
+def test_a_via_route_passes_each_place_once_when_it_can(embedded: Network) -> None:
+    # the cheapest way on from Kars to Duisburg avoiding Russia and Belarus goes back
+    # through Akhalkalaki to Poti's ferry; a route "via Kars" continues through Türkiye
+    kw: dict[str, Any] = {
+        "date": "2024-06-01",
+        "commodity": "containers",
+        "avoid_countries": ["RU", "BY"],
+    }
+    r = shortest_route(embedded, "Xi'an", "Duisburg", via="Kars", **kw)
+    assert "kars" in r.places
+    assert len(set(r.places)) == len(r.places)
+    assert r.countries[r.countries.index("TR") + 1] != "GE"
+    # never cheaper than the route free to skip Kars, and its two legs are each no
+    # better than the best route between their ends
+    free = shortest_route(embedded, "Xi'an", "Duisburg", **kw)
+    assert r.generalized_cost_usd_per_t >= free.generalized_cost_usd_per_t
+    i = r.places.index("kars")
+    to_kars = shortest_route(embedded, "Xi'an", "Kars", **kw)
+    assert r.places[: i + 1] == to_kars.places
+    for alt in alternative_routes(embedded, "Xi'an", "Duisburg", via="Kars", k=3, **kw):
+        assert "kars" in alt.places
+        assert len(set(alt.places)) == len(alt.places)
+
+
+def test_a_via_place_on_a_dead_end_is_reached_out_and_back(toy: Network) -> None:
+    # Kars hangs off Gyumri (open before 1993): Tbilisi -> Kars -> Yerevan must pass
+    # Gyumri twice, and does
+    r = shortest_route(toy, "Tbilisi", "Yerevan", via="Kars", date="1990-06-01")
+    assert r.places == ("tbilisi", "sadakhlo", "ayrum", "gyumri", "kars", "gyumri", "yerevan")

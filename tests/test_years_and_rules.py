@@ -75,11 +75,32 @@ def test_a_rule_scoped_to_a_commodity_bans_only_that_cargo(toy_copy: Path) -> No
     with pytest.raises(NoRouteError) as err:
         shortest_route(net, "Yerevan", "Baku", date=day, commodity="steel")
     assert any(b["id"] == "ge-steel-ban" for b in err.value.blocked_by)
+    assert "(it covers steel; this shipment is steel)" in str(err.value)
     # the other direction is not covered (origin AZ)
     assert shortest_route(net, "Baku", "Tbilisi", date=day, commodity="steel").countries == (
         "AZ",
         "GE",
     )
+
+
+def test_a_refusal_by_a_commodity_rule_says_when_the_commodity_was_assumed(
+    toy_copy: Path,
+) -> None:
+    # no commodity named: the package's default is assumed, and a rule on that cargo
+    # must not read as if it covered every shipment
+    _add_ge_ban(
+        toy_copy,
+        "ge-grain-ban",
+        "Grain from Armenia may not transit Georgia",
+        "{origin_countries: [AM], commodities: [grain]}",
+    )
+    net = load_network(toy_copy)
+    with pytest.raises(NoRouteError) as err:
+        shortest_route(net, "Yerevan", "Baku", date="2025-11-10")
+    assert "this shipment is grain, assumed because none was named" in str(err.value)
+    with pytest.raises(NoRouteError) as err:
+        shortest_route(net, "Yerevan", "Baku", date="2025-11-10", commodity="grain")
+    assert "this shipment is grain)" in str(err.value)
 
 
 def test_a_ban_on_one_mode_leaves_its_countries_places_to_the_others(toy_copy: Path) -> None:

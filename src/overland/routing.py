@@ -64,6 +64,8 @@ class Query:
     modes: tuple[str, ...] | None
     avoid_countries: tuple[str, ...]
     avoid_links: tuple[str, ...] = ()
+    #: False when no commodity was named and the package's default was assumed
+    commodity_named: bool = True
 
     @property
     def weight(self) -> FloatArray:
@@ -143,6 +145,7 @@ def make_query(
     """Resolve and check every argument of a route query (validation at the edge)."""
     if objective not in OBJECTIVES:
         raise BadArgumentError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    named = commodity is not None
     if commodity is None:
         commodity = (
             DEFAULT_COMMODITY
@@ -184,6 +187,7 @@ def make_query(
         modes=None if wanted == set(MODES) else tuple(m for m in MODES if m in wanted),
         avoid_countries=_countries(avoid_countries, network, "avoid_countries"),
         avoid_links=links,
+        commodity_named=named,
     )
 
 
@@ -212,7 +216,57 @@ def _solve(q: Query, allowed: BoolArray) -> list[int] | None:
         return None
     second = path_edges(p2, g.edge_src, int(best))
     start = int(g.edge_src[second[0]]) if second else int(best)
-    return path_edges(p1, g.edge_src, start) + second
+    first = path_edges(p1, g.edge_src, start)
+    if not _places(g, first) & _places(g, second) - {g.place_index[q.via]}:
+        return first + second
+    # the best way through the via place goes out and back over some place: prefer a
+    # route that passes each place once (either leg kept, the other barred from its
+    # places), when one exists
+    simple = [
+        path
+        for path in (_leg_avoiding(q, allowed, first, last=True), _leg_avoiding(q, allowed, second))
+        if path is not None
+    ]
+    if not simple:
+        return first + second
+    return min(simple, key=lambda path: float(w[path].sum()))
+
+
+def _places(g: Graph, edges: Sequence[int]) -> set[int]:
+    """Place indices a path touches (both ends of each edge)."""
+    if not edges:
+        return set()
+    idx = np.asarray(edges, dtype=np.int64)
+    return set(g.node_place[g.edge_src[idx]].tolist()) | set(g.node_place[g.edge_dst[idx]].tolist())
+
+
+def _leg_avoiding(
+    q: Query, allowed: BoolArray, kept: list[int], *, last: bool = False
+) -> list[int] | None:
+    """The via route that keeps one leg — ``kept`` is the way to the via place when
+    ``last`` (the way on is searched), else the way on from it — and finds the other
+    without entering any place the kept leg touches except the via place itself; None
+    when there is none."""
+    g, w = q.graph, q.weight
+    if not kept or q.via is None:
+        return None
+    barred = _places(g, kept) - {g.place_index[q.via]}
+    mask = allowed & ~np.isin(g.node_place[g.edge_dst], list(barred))
+    mask &= ~np.isin(g.node_place[g.edge_src], list(barred))
+    if last:  # on from where the kept leg arrived at the via place
+        src = np.array([g.edge_dst[kept[-1]]], dtype=np.int64)
+        goal = g.nodes_at(q.destination)
+    else:  # from the origin to where the kept leg leaves the via place
+        src = g.nodes_at(q.origin)
+        goal = np.array([g.edge_src[kept[0]]], dtype=np.int64)
+    targets = np.zeros(g.n_nodes, dtype=np.bool_)
+    targets[goal] = True
+    dist, pred = dijkstra(g.indptr, g.adj_edge, g.edge_dst, w, mask, src, targets)
+    end = goal[np.argmin(dist[goal])]
+    if not np.isfinite(dist[end]):
+        return None
+    other = path_edges(pred, g.edge_src, int(end))
+    return kept + other if last else other + kept
 
 
 def _route(q: Query, edges: Sequence[int]) -> Route:
@@ -352,8 +406,14 @@ def _rule_text(q: Query, rule: Rule) -> str:
     ev = q.state.last_change("rule", rule.id)
     since = f" since {ev.date.isoformat()} (event {ev.id})" if ev else ""
     src = q.network.sources[rule.source[0]]
+    scope = rule.applies_to.commodities
+    cargo = ""
+    if scope:
+        named = "" if q.commodity_named else ", assumed because none was named"
+        cargo = f" (it covers {', '.join(scope)}; this shipment is {q.commodity}{named})"
     return (
-        f"rule {rule.id!r} — {rule.title} — is in force on {q.state.date}{since}; source: {src.url}"
+        f"rule {rule.id!r} — {rule.title} — is in force on {q.state.date}{since}{cargo}; "
+        f"source: {src.url}"
     )
 
 
@@ -594,6 +654,8 @@ def routes_for(
         for cand, mask in candidates:
             if cand.links in seen_paths:
                 continue
+            if q.via is not None and len(set(cand.places)) < len(cand.places):
+                continue  # out and back through the via place: not an alternative
             seen_paths.add(cand.links)
             queue.append((cand, mask))
             if _different(cand, kept, g, max_overlap):
