@@ -508,8 +508,20 @@ def _explain(q: Query, rules: list[Rule]) -> NoRouteError:
                     blocked.append({"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)})
     if relaxed is None and not blocked:
         relaxed = _solve(q, mode_ok)
-    if relaxed is not None:
-        for e in relaxed:
+    # and the way that would be best with nothing closed and no rule in force, when it
+    # is another (Kars–Gyumri in 1993: the line closed and the border shut by rule)
+    direct = _solve(q, mode_ok & avoid_ok)
+    paths = [relaxed] if relaxed is not None else []
+    if direct is not None and direct != relaxed:
+        paths.append(direct)
+        hit = np.zeros(g.n_edges, dtype=np.bool_)
+        hit[direct] = True
+        for rule in rules:
+            if (g.rule_mask(rule) & hit).any() and not any(b["id"] == rule.id for b in blocked):
+                reasons.append(_rule_text(q, rule))
+                blocked.append({"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)})
+    for path in paths:
+        for e in path:
             for kind, element in _closed_on_edge(q, e):
                 text = _closure_text(q, kind, element)
                 if not any(b["id"] == element for b in blocked):
