@@ -97,13 +97,14 @@ def flows(
         con.print(table)
     bottle = Table(
         "link, post or terminal",
-        "t/yr",
+        "t/yr (both ways)",
         "capacity",
         "V/C",
         "added wait",
         "slot premium",
         "shed t/yr",
         title="Bottlenecks (equilibrium)",
+        caption="capacity, V/C and the wait are the loaded direction's",
     )
     for b in doc["bottlenecks"]:
         bottle.add_row(

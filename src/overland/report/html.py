@@ -189,7 +189,7 @@ def _flows_html(report: Report, network: Network) -> list[str]:
     binding = next((f for f in report.flows if f["bottleneck_run"]), report.flows[-1])
     out.append(
         f"<h3>Bottlenecks: {_esc(binding['label'])}</h3><table><thead><tr>"
-        "<th>link, post or terminal</th><th>t/yr</th><th>capacity</th><th>V/C</th>"
+        "<th>link, post or terminal</th><th>t/yr (both ways)</th><th>capacity</th><th>V/C</th>"
         "<th>above capacity t/yr</th><th>added wait (days)</th><th>slot premium (USD/t)</th>"
         "<th>shed t/yr</th><th>what happens</th>"
         "</tr></thead><tbody>"
@@ -206,7 +206,9 @@ def _flows_html(report: Report, network: Network) -> list[str]:
             f"<td>{_esc(_what_happens(b, binding))}</td></tr>"
         )
     out.append(
-        "</tbody></table><p class='q'>A V/C above 1 means more cargo arrives than the link "
+        "</tbody></table><p class='q'>Capacity, V/C and the wait are the loaded "
+        "direction's; the tonnes are both directions'. "
+        "A V/C above 1 means more cargo arrives than the link "
         "or post can handle in a year: the equilibrium diverts what has a cheaper "
         "alternative, and the rest queues — the 'above capacity' tonnes wait into the next "
         "year, and the added wait is that queue's (Akçelik's function over a 90-day "

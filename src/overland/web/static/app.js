@@ -401,7 +401,7 @@ async function jobLayer(which, body) {
       onEachFeature: (f, l) => {
         const p = f.properties;
         if (p.volume_capacity > 1) over.push(f);
-        l.bindTooltip(`${esc(linkLabel(p.id))}: ${num(p.tonnes)} t/yr, V/C ${p.volume_capacity}${p.wait_added_h ? `, +${p.wait_added_h} h wait` : ""}${p.premium_usd_per_t ? `, slot premium ${p.premium_usd_per_t} USD/t` : ""}`);
+        l.bindTooltip(`${esc(linkLabel(p.id))}: ${num(p.tonnes)} t/yr both ways, V/C ${p.volume_capacity} (loaded direction)${p.wait_added_h ? `, +${p.wait_added_h} h wait` : ""}${p.premium_usd_per_t ? `, slot premium ${p.premium_usd_per_t} USD/t` : ""}`);
       },
     });
     const group = L.featureGroup([layer]);
