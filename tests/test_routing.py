@@ -674,3 +674,19 @@ def test_a_via_place_on_a_dead_end_is_reached_out_and_back(toy: Network) -> None
     # Gyumri twice, and does
     r = shortest_route(toy, "Tbilisi", "Yerevan", via="Kars", date="1990-06-01")
     assert r.places == ("tbilisi", "sadakhlo", "ayrum", "gyumri", "kars", "gyumri", "yerevan")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--date", "", "bad date '': expected YYYY-MM-DD"),
+        ("--modes", "", "no mode given in ''"),
+        ("--modes", " , ", "no mode given in ' , '"),
+    ],
+)
+def test_cli_blank_options_are_refused_not_ignored(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a blank value given on purpose is an error, not the default (all modes, today)
+    assert main(["route", "Baku", "Tbilisi", option, value]) == 2
+    assert message in capsys.readouterr().err

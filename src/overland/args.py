@@ -20,11 +20,14 @@ def parse_list(text: str | None) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
 
 
-def parse_modes(text: str | None) -> list[str] | None:
-    """Comma-separated modes, each checked; ``None`` when none are given (all modes)."""
+def parse_modes(text: str | None, *, blank_ok: bool = True) -> list[str] | None:
+    """Comma-separated modes, each checked; ``None`` when none are given (all modes).
+    With ``blank_ok=False`` a given but empty list (``--modes ""``) is refused."""
     from .schema import MODES  # here: the schema imports pydantic, which --help need not
 
     modes = parse_list(text)
+    if text is not None and not modes and not blank_ok:
+        raise BadArgumentError(f"no mode given in {text!r}; give one or more of {', '.join(MODES)}")
     for m in modes:
         if m not in MODES:
             raise BadArgumentError(f"unknown mode {m!r}; valid: {', '.join(MODES)}")

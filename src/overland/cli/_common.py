@@ -141,7 +141,7 @@ def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkSta
 
     from ..timeline import date_notes, parse_date
 
-    state = net.as_of(parse_date(date) if date else None, scenario)
+    state = net.as_of(parse_date(date) if date is not None else None, scenario)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for note in date_notes(net, state.date, scenario):
         err.print(f"[yellow]note:[/yellow] {note}")

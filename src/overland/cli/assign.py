@@ -146,7 +146,7 @@ def _assign_package(
         max_iterations=max_iter,
         strict=strict,
     )
-    day = parse_date(date).isoformat() if date else None
+    day = parse_date(date).isoformat() if date is not None else None
     na = assign_network(net, rows, spec, date=day, scenario=scenario)
     frame = na.links_frame()
     if out is not None:

@@ -141,7 +141,7 @@ def redundancy_cmd(
         net,
         origin,
         destination,
-        date=parse_date(date) if date else None,
+        date=parse_date(date) if date is not None else None,
         scenario=scenario,
         commodity=commodity,
         max_routes=max_routes,
@@ -182,7 +182,10 @@ def _redundancy_table(
 
     assert isinstance(net, Network)
     df = redundancy_table(
-        net, date=parse_date(date) if date else None, scenario=scenario, max_routes=max_routes
+        net,
+        date=parse_date(date) if date is not None else None,
+        scenario=scenario,
+        max_routes=max_routes,
     )
     df = df.sort_values(["n_disjoint", "origin", "destination"]).reset_index(drop=True)
     if as_json:

@@ -52,7 +52,7 @@ def flows(
     net = load(package)
     res = corridor_flows(
         net,
-        date=parse_date(date) if date else None,
+        date=parse_date(date) if date is not None else None,
         scenario=scenario,
         growth=growth,
         wait_limit_h=wait_limit_of(wait_limit),

@@ -39,7 +39,7 @@ def capacity(
 
     net = load(package)
     lay = ALIASES.get(layer, layer)
-    day = parse_date(date) if date else None
+    day = parse_date(date) if date is not None else None
     r = max_capacity(net, lay, source, sink, date=day, scenario=scenario)
     ranked = n_minus_1(net, lay, source, sink, date=day, scenario=scenario) if n1 else []
     if as_json:
@@ -86,7 +86,11 @@ def latency(
         raise BadArgumentError("latency is computed on the fibre layer only (--layer fibre)")
     net = load(package)
     r = fibre_latency(
-        net, origin, destination, date=parse_date(date) if date else None, scenario=scenario
+        net,
+        origin,
+        destination,
+        date=parse_date(date) if date is not None else None,
+        scenario=scenario,
     )
     if as_json:
         emit_json(r.as_dict())

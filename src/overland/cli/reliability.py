@@ -60,7 +60,7 @@ def reliability(
             lam=lam,
             n=samples,
             seed=seed,
-            date=parse_date(date) if date else None,
+            date=parse_date(date) if date is not None else None,
             scenario=scenario,
             commodity=commodity,
             scheduler=scheduler,

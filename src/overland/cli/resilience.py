@@ -96,7 +96,9 @@ def critical(
     if scenarios is not None:
         return _batch(net, scenarios, date, top, as_json, common)
     with chunk_progress("criticality scan") as tick:
-        res = criticality(net, date=parse_date(date) if date else None, progress=tick, **common)
+        res = criticality(
+            net, date=parse_date(date) if date is not None else None, progress=tick, **common
+        )
     loaded = None
     if congested:
         from ..analyses.congested import congested_criticality
@@ -182,7 +184,7 @@ def _batch(
     names = parse_list(scenarios)
     if names == ["all"]:
         names = ["none", *net.scenarios]
-    when = parse_date(date) if date else None
+    when = parse_date(date) if date is not None else None
     states = [(when, None if s.lower() == "none" else s) for s in names]
     kw = {k: v for k, v in common.items() if k != "scenario"}
     with chunk_progress("criticality batch") as tick:
@@ -233,7 +235,7 @@ def disrupt(
         net,
         parse_list(close),
         days,
-        date=parse_date(date) if date else None,
+        date=parse_date(date) if date is not None else None,
         scenario=scenario,
         growth=growth,
         wait_limit_h=wait_limit_of(wait_limit),

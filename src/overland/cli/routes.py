@@ -146,11 +146,11 @@ def route(
         origin,
         destination,
         k=alternatives,
-        date=parse_date(date) if date else None,
+        date=parse_date(date) if date is not None else None,
         scenario=scenario,
         commodity=commodity,
         avoid_countries=parse_list(avoid),
-        modes=parse_modes(modes),
+        modes=parse_modes(modes, blank_ok=False),
         via=via,
         objective=objective,
     )
@@ -244,7 +244,7 @@ def compare(
         scenarios=scen,
         commodity=commodity,
         avoid_countries=parse_list(avoid),
-        modes=parse_modes(modes),
+        modes=parse_modes(modes, blank_ok=False),
         objective=objective,
     ).as_dict()
     rows = doc["rows"]
@@ -299,11 +299,11 @@ def skim(
     net = load(package)
     s = skim_matrix(
         net,
-        date=parse_date(date) if date else None,
+        date=parse_date(date) if date is not None else None,
         scenario=scenario,
         commodity=commodity,
         objective=objective,
-        modes=parse_modes(modes),
+        modes=parse_modes(modes, blank_ok=False),
         avoid_countries=parse_list(avoid),
     )
     frame = s.to_frame()
