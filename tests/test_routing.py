@@ -690,3 +690,20 @@ def test_cli_blank_options_are_refused_not_ignored(
     # a blank value given on purpose is an error, not the default (all modes, today)
     assert main(["route", "Baku", "Tbilisi", option, value]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_cli_route_table_shows_what_it_ranks_by(
+    embedded: Network, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the table ranks by generalized cost: it shows it, and the value of time behind it
+    assert main(["route", "Baku", "Tbilisi", "-c", "grain", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)["routes"][0]
+    vot = embedded.commodities["grain"].value_of_time_usd_per_t_h
+    assert r["generalized_cost_usd_per_t"] == pytest.approx(
+        r["cost_usd_per_t"] + vot * r["time_h"], abs=0.01
+    )
+    assert main(["route", "Baku", "Tbilisi", "-c", "grain"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # whatever the console's width
+    assert "gen. USD/t" in out
+    assert f"{r['generalized_cost_usd_per_t']:.0f}" in out
+    assert f"{vot:.3g} USD per t·h" in out

@@ -40,7 +40,7 @@ def _route_rows(routes: list[Route], queues_h: list[float] | None = None) -> Tab
 
     table = Table(title="Routes, best first")
     cols = ["#", "days"] + (["+ queues d"] if queues_h is not None else [])
-    for col in (*cols, "USD/t", "km", "kg CO2/t", "borders", "gauge chg", "modes"):
+    for col in (*cols, "USD/t", "gen. USD/t", "km", "kg CO2/t", "borders", "gauge chg", "modes"):
         table.add_column(col, justify="right" if col not in ("modes",) else "left")
     table.add_column("countries", overflow="fold")
     for i, r in enumerate(routes, 1):
@@ -50,6 +50,7 @@ def _route_rows(routes: list[Route], queues_h: list[float] | None = None) -> Tab
             f"{r.days:.1f}",
             *queue,
             f"{r.cost_usd_per_t:.0f}",
+            f"{r.generalized_cost_usd_per_t:.0f}",
             f"{r.distance_km:,.0f}",
             f"{r.co2_kg_per_t:.0f}",
             str(len(r.borders)),
@@ -58,6 +59,16 @@ def _route_rows(routes: list[Route], queues_h: list[float] | None = None) -> Tab
             " → ".join(r.countries),
         )
     return table
+
+
+def _value_of_time_note(net: Network, commodity: str) -> str:
+    """What the generalized cost adds to the money: the commodity's value of time, and
+    the fitted multiplier it carries (parameters.yaml) when there is one."""
+    vot = net.commodities[commodity].value_of_time_usd_per_t_h
+    scale = net.parameters.value_of_time_scale.get(commodity) if net.parameters else None
+    fitted = f" (the package's estimate × {scale:g}, fitted: parameters.yaml)" if scale else ""
+    head = f"gen. USD/t = USD/t + hours × the value of time of {commodity}"
+    return f"{head}: {vot:.3g} USD per t·h{fitted}"
 
 
 def _details(net: Network, r: Route) -> list[Table]:
@@ -201,6 +212,7 @@ def route(
         origin = f"event {c.set_by}" if c.set_by else "rates.csv"
         factors = factors or "the mode's own rate, fees, dwell and speed"
         con.print(f"{r0.commodity} by {c.mode}: {factors} ({c.rate}, {origin})")
+    con.print(_value_of_time_note(net, r0.commodity))
     ind = r0.indicators()
     con.print(
         f"speed with delay {ind['speed_with_delay_kmh']} km/h, without delay "
