@@ -707,3 +707,15 @@ def test_cli_route_table_shows_what_it_ranks_by(
     assert "gen. USD/t" in out
     assert f"{r['generalized_cost_usd_per_t']:.0f}" in out
     assert f"{vot:.3g} USD per t·h" in out
+
+
+def test_cli_route_prices_boxes_per_teu(
+    embedded: Network, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["route", "Shanghai", "Rotterdam", "-c", "containers", "--date", "2024-06-01"]
+    assert main([*args, "--json"]) == 0
+    usd_t = json.loads(capsys.readouterr().out)["routes"][0]["cost_usd_per_t"]
+    assert main(args) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    t_per_teu = embedded.commodities["containers"].t_per_unit
+    assert f"USD per TEU ({t_per_teu:g} t): #1 {usd_t * t_per_teu:,.0f}" in out

@@ -213,6 +213,12 @@ def route(
         factors = factors or "the mode's own rate, fees, dwell and speed"
         con.print(f"{r0.commodity} by {c.mode}: {factors} ({c.rate}, {origin})")
     con.print(_value_of_time_note(net, r0.commodity))
+    com = net.commodities[r0.commodity]
+    if com.unit != "t":
+        per_unit = ", ".join(
+            f"#{i} {r.cost_usd_per_t * com.t_per_unit:,.0f}" for i, r in enumerate(routes, 1)
+        )
+        con.print(f"USD per {com.unit} ({com.t_per_unit:g} t): {per_unit}")
     ind = r0.indicators()
     con.print(
         f"speed with delay {ind['speed_with_delay_kmh']} km/h, without delay "
