@@ -598,7 +598,7 @@ QUERY_KEYS: dict[str, frozenset[str]] = {
     "dwell": frozenset({"crossing"}),
     "tonnes": frozenset({"link", "group", "port", "crossing", "commodity"}),
     "share": frozenset({"corridor", "commodity", "from_countries", "to_countries", "both", "by"}),
-    "capacity": frozenset({"link", "crossing"}),
+    "capacity": frozenset({"link", "crossing", "both"}),
 }
 #: keys a verb cannot do without (for tonnes and capacity: exactly one of their keys)
 QUERY_REQUIRED: dict[str, frozenset[str]] = {
@@ -668,9 +668,9 @@ def parse_query(text: str) -> ObservationQuery:
     missing = sorted(QUERY_REQUIRED.get(verb, frozenset()) - set(args))
     if missing:
         raise ValueError(f"{verb} needs {', '.join(missing)}")
-    where = set(args) - {"commodity"} if verb == "tonnes" else set(args)
+    where = set(args) - {"commodity", "both"}
     if verb in ("tonnes", "capacity") and len(where) != 1:
-        keys = sorted(QUERY_KEYS[verb] - {"commodity"})
+        keys = sorted(QUERY_KEYS[verb] - {"commodity", "both"})
         raise ValueError(f"{verb} takes exactly one of {', '.join(keys)}")
     if verb == "tonnes" and "commodity" in args and not where & {"link", "crossing"}:
         raise ValueError("tonnes takes commodity only with link or crossing")
@@ -680,6 +680,8 @@ def parse_query(text: str) -> ObservationQuery:
         raise ValueError("loaded must be true or false")
     if verb == "route" and args.get("loaded") == "true" and args["measure"] != "time":
         raise ValueError("loaded=true adds queue hours: it needs measure=time")
+    if verb == "capacity" and args.get("both", "false") not in ("true", "false"):
+        raise ValueError("both must be true or false")
     if verb == "share" and args.get("by", "tonnes") not in SHARE_BASES:
         raise ValueError(f"by must be one of {', '.join(SHARE_BASES)}")
     return ObservationQuery(verb, args)

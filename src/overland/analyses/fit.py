@@ -365,7 +365,20 @@ class _Evaluator:
             cap = element.capacity * 1e6  # an oil pipeline's capacity, in Mt/yr
         if cap is None:
             raise _UnanswerableError("the element has no capacity in tonnes in the data")
-        return "t_per_year", float(cap)
+        if q.args.get("both") != "true":
+            return "t_per_year", float(cap)
+        # a published two-way figure: the package's capacities are per direction
+        if "link" in q.args:
+            return "t_per_year", float(cap) * (1 if element.directed else 2)
+        back = [
+            c.capacity_t_per_year
+            for c in state.crossings.values()
+            if c.link == element.link
+            and (c.from_country, c.to_country) == (element.to_country, element.from_country)
+        ]
+        if not back or back[0] is None:
+            raise _UnanswerableError("the crossing has no capacity the other way in the data")
+        return "t_per_year", float(cap) + float(back[0])
 
 
 def check(
