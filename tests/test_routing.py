@@ -719,3 +719,14 @@ def test_cli_route_prices_boxes_per_teu(
     out = " ".join(capsys.readouterr().out.split())
     t_per_teu = embedded.commodities["containers"].t_per_unit
     assert f"USD per TEU ({t_per_teu:g} t): #1 {usd_t * t_per_teu:,.0f}" in out
+
+
+def test_cli_route_says_when_the_date_is_past_the_data(
+    embedded: Network, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the network stays as it was on data_as_of: a far date is answered, with a note
+    assert main(["route", "Baku", "Tbilisi", "--date", "2199-01-01"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"after the data's as-of date {embedded.manifest.data_as_of}" in err
+    assert main(["route", "Baku", "Tbilisi", "--date", "2024-06-01"]) == 0
+    assert "note:" not in capsys.readouterr().err

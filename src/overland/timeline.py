@@ -183,10 +183,13 @@ def scenario_summaries(network: Network) -> list[dict[str, Any]]:
     ]
 
 
-def date_notes(network: Network, day: dt.date, scenario: str | None = None) -> list[str]:
+def date_notes(
+    network: Network, day: dt.date, scenario: str | None = None, *, demand: bool = True
+) -> list[str]:
     """What a reader should know about a query date the data does not reach: a date after
     the package's ``data_as_of`` (without a scenario the network stays as it was then)
-    and a year the demand table has no rows for (another table year serves it)."""
+    and, with ``demand``, a year the demand table has no rows for (another table year
+    serves it)."""
     notes = []
     as_of = network.manifest.data_as_of
     if scenario is None and day > as_of:
@@ -194,7 +197,7 @@ def date_notes(network: Network, day: dt.date, scenario: str | None = None) -> l
             f"{day} is after the data's as-of date {as_of}: the network is as it was then "
             "(planned events count only under a scenario)"
         )
-    pick = network.demand_year(day.year)
+    pick = network.demand_year(day.year) if demand else None
     if pick is not None and pick != day.year:
         years = network.demand_years
         notes.append(

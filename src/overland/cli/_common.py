@@ -15,6 +15,8 @@ import typer
 from .. import __version__
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from rich.console import Console
 
     from ..network import Network
@@ -34,6 +36,7 @@ __all__ = [
     "emit_json",
     "load",
     "load_limits",
+    "note_dates",
     "state_of",
 ]
 
@@ -137,15 +140,22 @@ def wait_limit_of(option: float | None) -> float | None:
 
 def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
     """The network on a date; a date the data does not reach gets a note on stderr."""
-    from rich.console import Console
-
-    from ..timeline import date_notes, parse_date
+    from ..timeline import parse_date
 
     state = net.as_of(parse_date(date) if date is not None else None, scenario)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for note in date_notes(net, state.date, scenario):
-        err.print(f"[yellow]note:[/yellow] {note}")
+    note_dates(net, state.date, scenario)
     return state
+
+
+def note_dates(net: Network, day: dt.date, scenario: str | None, *, demand: bool = True) -> None:
+    """Say on stderr what the data does not reach on ``day`` (timeline.date_notes)."""
+    from rich.console import Console
+
+    from ..timeline import date_notes
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for note in date_notes(net, day, scenario, demand=demand):
+        err.print(f"[yellow]note:[/yellow] {note}")
 
 
 @app.callback(invoke_without_command=True)

@@ -16,6 +16,7 @@ from ._common import (
     console,
     emit_json,
     load,
+    note_dates,
     wait_limit_of,
 )
 
@@ -60,6 +61,7 @@ def flows(
     if out is not None:
         # both files or neither: a reader never sees new links with old od
         write_frames_atomic(out, {"links.csv": res.links, "od.csv": res.od})
+    note_dates(net, res.date, scenario)  # with the results, not with an error
     doc = res.as_dict()
     if as_json:
         emit_json(doc)

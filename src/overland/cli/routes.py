@@ -9,7 +9,17 @@ import typer
 
 from ..args import parse_list, parse_modes, parse_scenarios
 from ..errors import BadArgumentError
-from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+from ._common import (
+    DateOpt,
+    JsonOpt,
+    PackageOpt,
+    ScenarioOpt,
+    app,
+    console,
+    emit_json,
+    load,
+    note_dates,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -165,6 +175,7 @@ def route(
         via=via,
         objective=objective,
     )
+    note_dates(net, routes[0].date, scenario, demand=loaded)
     queues_h: list[float] | None = None
     if loaded:
         from ..analyses.flows import corridor_flows
