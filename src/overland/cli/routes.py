@@ -76,7 +76,7 @@ def _value_of_time_note(net: Network, commodity: str) -> str:
     the fitted multiplier it carries (parameters.yaml) when there is one."""
     vot = net.commodities[commodity].value_of_time_usd_per_t_h
     scale = net.parameters.value_of_time_scale.get(commodity) if net.parameters else None
-    fitted = f" (the package's estimate × {scale:g}, fitted: parameters.yaml)" if scale else ""
+    fitted = f" (commodities.csv's × {scale:g}, fitted: parameters.yaml)" if scale else ""
     head = f"gen. USD/t = USD/t + hours × the value of time of {commodity}"
     return f"{head}: {vot:.3g} USD per t·h{fitted}"
 
