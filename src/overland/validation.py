@@ -27,7 +27,7 @@ from .package import (
     shown_value,
 )
 from .places import name_key
-from .schema import MODES, UTILITY_MODES, Event, Link, Place, apply_change
+from .schema import MODES, Event, Link, Place, apply_change
 
 __all__ = [
     "BOX_MARGIN_DEG",
@@ -400,7 +400,7 @@ class _Checker:
         served = {
             end
             for link in self.links.values()
-            if link.mode not in UTILITY_MODES
+            if link.is_freight
             for end in (link.from_place, link.to_place)
         }
         for loc in self.raw.tables.get("demand", []):
