@@ -182,6 +182,13 @@ class Graph:
         idx = [self.country_codes.index(c) for c in countries if c in self.country_codes]
         return np.isin(self.edge_country("src"), idx) | np.isin(self.edge_country("dst"), idx)
 
+    def place_mask(self, places: Iterable[int]) -> BoolArray:
+        """Edges that touch any of the places (indices into ``place_ids``)."""
+        idx = list(places)
+        return np.isin(self.node_place[self.edge_src], idx) | np.isin(
+            self.node_place[self.edge_dst], idx
+        )
+
     def rule_mask(self, rule: Rule) -> BoolArray:
         """Edges a rule forbids (for the shipments it covers)."""
         if rule.kind == "transit_ban":

@@ -250,9 +250,7 @@ def _leg_avoiding(
     g, w = q.graph, q.weight
     if not kept or q.via is None:
         return None
-    barred = _places(g, kept) - {g.place_index[q.via]}
-    mask = allowed & ~np.isin(g.node_place[g.edge_dst], list(barred))
-    mask &= ~np.isin(g.node_place[g.edge_src], list(barred))
+    mask = allowed & ~g.place_mask(_places(g, kept) - {g.place_index[q.via]})
     if last:  # on from where the kept leg arrived at the via place
         src = np.array([g.edge_dst[kept[-1]]], dtype=np.int64)
         goal = g.nodes_at(q.destination)
@@ -496,30 +494,29 @@ def _explain(q: Query, rules: list[Rule]) -> NoRouteError:
     # 3. closures: what is closed on the best path if closures were lifted? When rules
     #    also stand in the way, lift both and name the rules that path would break.
     found_rule = any(b["kind"] == "rule" for b in blocked)
-    relaxed = _solve(q, mode_ok & avoid_ok & rule_ok)
-    if relaxed is None and not found_rule:
-        relaxed = _solve(q, mode_ok & avoid_ok)
-        if relaxed is not None:
-            hit = np.zeros(g.n_edges, dtype=np.bool_)
-            hit[relaxed] = True
-            for rule in rules:
-                if (g.rule_mask(rule) & hit).any():
-                    reasons.append(_rule_text(q, rule))
-                    blocked.append({"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)})
-    if relaxed is None and not blocked:
-        relaxed = _solve(q, mode_ok)
-    # and the way that would be best with nothing closed and no rule in force, when it
-    # is another (Kars–Gyumri in 1993: the line closed and the border shut by rule)
-    direct = _solve(q, mode_ok & avoid_ok)
-    paths = [relaxed] if relaxed is not None else []
-    if direct is not None and direct != relaxed:
-        paths.append(direct)
+
+    def name_rules_on(path: list[int]) -> None:
         hit = np.zeros(g.n_edges, dtype=np.bool_)
-        hit[direct] = True
+        hit[path] = True
         for rule in rules:
             if (g.rule_mask(rule) & hit).any() and not any(b["id"] == rule.id for b in blocked):
                 reasons.append(_rule_text(q, rule))
                 blocked.append({"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)})
+
+    # the way that would be best with nothing closed and no rule in force
+    direct = _solve(q, mode_ok & avoid_ok)
+    relaxed = _solve(q, mode_ok & avoid_ok & rule_ok)
+    if relaxed is None and not found_rule and direct is not None:
+        relaxed = direct
+        name_rules_on(direct)
+    if relaxed is None and not blocked:
+        relaxed = _solve(q, mode_ok)
+    # and the direct way's rules and closures too, when it is another (Kars–Gyumri in
+    # 1993: the line closed and the border shut by rule)
+    paths = [relaxed] if relaxed is not None else []
+    if direct is not None and direct != relaxed:
+        paths.append(direct)
+        name_rules_on(direct)
     for path in paths:
         for e in path:
             for kind, element in _closed_on_edge(q, e):
