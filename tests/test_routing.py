@@ -86,6 +86,45 @@ def test_toy_commodity_rates_scale_haul_fees_and_dwell(
     )
 
 
+def test_a_countrys_rate_row_charges_its_links_and_half_of_a_border_link(
+    rated_toy: Callable[..., Network],
+) -> None:
+    # boxes pay 0.5 of the rail rate everywhere; Georgia's railway charges them 0.2 of
+    # the mode's rate and runs them twice as fast. Yerevan -> Tbilisi: 290 km in Armenia,
+    # 13 km from Ayrum (AM) to Sadakhlo (GE), half of it at each country's factors, 66 km
+    # in Georgia
+    from overland.network import load_network
+
+    pkg = rated_toy(0.5, 1.0).path
+    with (pkg / "rates.csv").open("a") as f:
+        f.write("boxes-rail-ge,boxes,rail,0.2,1,1,2,toy,false,\n")
+    text = (pkg / "rates.csv").read_text().splitlines()
+    head = text[0].replace("mode,rate_factor", "mode,country,rate_factor")
+    rows = [text[1].replace("rail,0.5", "rail,,0.5"), text[2].replace("rail,0.2", "rail,GE,0.2")]
+    (pkg / "rates.csv").write_text("\n".join([head, *rows]) + "\n")
+    net = load_network(pkg)
+    r = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
+    am_km = 150 + 140 + 13 / 2
+    ge_km = 13 / 2 + 66
+    assert r.cost_usd_per_t == pytest.approx(0.04 * 0.5 * (am_km + 0.2 * ge_km) + 2)
+    assert r.moving_time_h == pytest.approx(am_km / 50 + ge_km / 50 / 2)
+    assert r.time_h == pytest.approx(am_km / 50 + ge_km / 50 / 2 + 6)
+    assert [(c.rate, c.country) for c in r.charges] == [
+        ("boxes-rail", None),
+        ("boxes-rail-ge", "GE"),
+    ]
+    assert r.as_dict()["charges"][1]["country"] == "GE"
+    # a route that stays in Armenia is not charged Georgia's row, nor is another commodity
+    inside = shortest_route(net, "Yerevan", "Gyumri", date="2025-11-10", commodity="boxes")
+    assert inside.cost_usd_per_t == pytest.approx(0.04 * 0.5 * 150)
+    assert [c.rate for c in inside.charges] == ["boxes-rail"]
+    grain = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="grain")
+    assert grain.cost_usd_per_t == pytest.approx((am_km + ge_km) * 0.04 + 2)
+    # the skim prices it alike
+    sk = skim(net, places=["yerevan", "tbilisi"], date="2025-11-10", commodity="boxes")
+    assert sk.cost_usd_per_t[0, 1] == pytest.approx(r.cost_usd_per_t)
+
+
 #: a market event that sets the toy's box rail rate to 1.5 from 2026 (rated_toy)
 BOXES_MARKET_2026 = (
     "- id: boxes-market-2026\n  date: 2026-01-01\n  status: happened\n"

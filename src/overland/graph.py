@@ -34,9 +34,9 @@ __all__ = ["EdgeCosts", "Graph", "compile_graph", "graph_of"]
 HAUL, TRANSFER = 0, 1
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-#: a commodity's multipliers on one mode (rates.csv): mode index, rate, fee, dwell, speed,
-#: back-haul
-Factors = tuple[int, float, float, float, float, float]
+#: a commodity's multipliers on one mode (rates.csv): mode index, country index (-1: every
+#: country), rate, fee, dwell, speed, back-haul
+Factors = tuple[int, int, float, float, float, float, float]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -124,14 +124,21 @@ class Graph:
         return hit
 
     def rate_factors(self, commodity: str | None, state: NetworkState) -> tuple[Factors, ...]:
-        """(mode index, rate, fee, dwell, speed and back-haul factors) of the commodity's rows in
-        ``rates.csv``, as the state's events have set them, that change anything."""
+        """(mode index, country index, rate, fee, dwell, speed and back-haul factors) of the
+        commodity's rows in ``rates.csv``, as the state's events have set them, that change
+        anything; a row for a country the graph lacks changes nothing."""
         if commodity is None:
             return ()
         return tuple(
-            (MODES.index(r.mode), *r.factors)
+            (
+                MODES.index(r.mode),
+                self.country_codes.index(r.country) if r.country else -1,
+                *r.factors,
+            )
             for r in state.rates.values()
-            if r.commodity == commodity and not r.neutral
+            if r.commodity == commodity
+            and not r.neutral
+            and (r.country is None or r.country in self.country_codes)
         )
 
     def mask(
@@ -388,7 +395,22 @@ def _priced(graph: Graph, costs: EdgeCosts, factors: tuple[Factors, ...]) -> Edg
     rate, fee, dwell = costs.rate_usd.copy(), costs.fee_usd.copy(), costs.dwell_h.copy()
     run = costs.run_h.copy()
     haul = graph.edge_kind == HAUL
-    for mode, rate_factor, fee_factor, dwell_factor, speed_factor, backhaul in factors:
+    # a country's rows: half of an edge at its start's factors, half at its end's
+    n_countries = len(graph.country_codes)
+    by_country: dict[int, tuple[FloatArray, FloatArray]] = {}
+    for mode, country, rate_factor, *_, speed_factor, _ in factors:
+        if country >= 0:
+            per = by_country.setdefault(mode, (np.ones(n_countries), np.ones(n_countries)))
+            per[0][country] *= rate_factor
+            per[1][country] /= speed_factor
+    src, dst = graph.edge_country("src"), graph.edge_country("dst")
+    for mode, (rate_of, slowness_of) in by_country.items():
+        on = haul & (graph.edge_mode == mode)
+        rate[on] *= 0.5 * (rate_of[src[on]] + rate_of[dst[on]])
+        run[on] *= 0.5 * (slowness_of[src[on]] + slowness_of[dst[on]])
+    for mode, country, rate_factor, fee_factor, dwell_factor, speed_factor, backhaul in factors:
+        if country >= 0:
+            continue
         on = haul & (graph.edge_mode == mode)
         rate[on] *= rate_factor
         rate[on & graph.edge_backhaul] *= backhaul

@@ -84,6 +84,7 @@ class Charge:
 
     rate: str
     mode: str
+    country: str | None  # the row's country (None: every country)
     rate_factor: float
     fee_factor: float
     dwell_factor: float
@@ -216,6 +217,7 @@ class Route:
                 {
                     "rate": c.rate,
                     "mode": c.mode,
+                    "country": c.country,
                     "rate_factor": c.rate_factor,
                     "fee_factor": c.fee_factor,
                     "dwell_factor": c.dwell_factor,
@@ -387,31 +389,42 @@ def build_route(
         cost_usd_per_t=cost,
         co2_kg_per_t=co2,
         generalized_cost_usd_per_t=cost + value_of_time * time,
-        charges=_charges(state, commodity, modes, _backhaul_modes(graph, edges)),
+        charges=_charges(state, commodity, graph, edges),
         coordinates=tuple((net.places[p].lon, net.places[p].lat) for p in places),
         edges=tuple(int(e) for e in edges),
     )
 
 
-def _backhaul_modes(graph: Graph, edges: Sequence[int]) -> frozenset[str]:
-    """The modes on which the route travels a head-haul link the other way."""
-    return frozenset(MODES[graph.edge_mode[e]] for e in edges if graph.edge_backhaul[e])
-
-
 def _charges(
-    state: NetworkState, commodity: str, modes: Sequence[str], backhaul: frozenset[str]
+    state: NetworkState, commodity: str, graph: Graph, edges: Sequence[int]
 ) -> tuple[Charge, ...]:
-    """The commodity's rates rows on the route's modes that change anything on the date,
-    or that an event has set (a year's market back at the base level says so), and
-    whether the route pays a row's back-haul rate (``backhaul``: the modes on which it
-    travels a head-haul link the other way)."""
+    """The commodity's rates rows on the modes (and in the countries, for a country's row)
+    the route travels that change anything on the date, or that an event has set (a year's
+    market back at the base level says so), and whether the route pays a row's back-haul
+    rate (it travels one of the mode's head-haul links the other way)."""
+    haul = [e for e in edges if graph.edge_kind[e] == HAUL]
+    modes = {MODES[graph.edge_mode[e]] for e in haul}
+    backhaul = {MODES[graph.edge_mode[e]] for e in haul if graph.edge_backhaul[e]}
+    src, dst = graph.edge_country("src"), graph.edge_country("dst")
+    countries = {
+        (MODES[graph.edge_mode[e]], graph.country_codes[c]) for e in haul for c in (src[e], dst[e])
+    }
     out = []
     for r in state.rates.values():
         if r.commodity != commodity or r.mode not in modes:
             continue
+        if r.country is not None and (r.mode, r.country) not in countries:
+            continue
         by = state.last_change("rate", r.id)
         if not r.neutral or by is not None:
             out.append(
-                Charge(r.id, r.mode, *r.factors, None if by is None else by.id, r.mode in backhaul)
+                Charge(
+                    r.id,
+                    r.mode,
+                    r.country,
+                    *r.factors,
+                    None if by is None else by.id,
+                    r.mode in backhaul,
+                )
             )
     return tuple(out)

@@ -476,6 +476,14 @@ class Rate(_Sourced):
     id: Id = Field(description="Unique id.")
     commodity: Id = Field(description="Commodity id (commodities.csv).")
     mode: Mode = Field(description="Mode whose links the multipliers apply to.")
+    country: CountryCode | None = Field(
+        None,
+        description="ISO 3166-1 alpha-2 code (countries.csv): the row applies to the mode's "
+        "links in that country only, such as a national railway's tariff against the mode's "
+        "rate (a link between two countries is charged half at each one's rate and speed). "
+        "Such a row sets rate_factor and speed_factor only; it multiplies with the "
+        "commodity's row for every country. Empty: every country.",
+    )
     rate_factor: float = Field(
         1.0,
         gt=0,
@@ -524,6 +532,23 @@ class Rate(_Sourced):
             self.speed_factor,
             self.backhaul_factor,
         )
+
+    @field_validator("fee_factor", "dwell_factor", "backhaul_factor")
+    @classmethod
+    def _country_row(cls, value: float, info: ValidationInfo) -> float:
+        country = info.data.get("country")
+        if country and value != 1:
+            raise ValueError(
+                f"a row for one country ({country}) sets rate_factor and speed_factor only "
+                "(this must be 1): border fees and dwell are the crossings' (crossings.csv), "
+                "the back-haul the commodity's row for every country"
+            )
+        return value
+
+    @property
+    def scope(self) -> str:
+        """Where the row applies, for messages: its country or every country."""
+        return f"{self.mode} in {self.country}" if self.country else self.mode
 
     @property
     def neutral(self) -> bool:
@@ -1038,6 +1063,7 @@ FIXED_FIELDS = frozenset(
         "place",
         "from_country",
         "to_country",
+        "country",
         "from_layer",
         "to_layer",
         "kind",

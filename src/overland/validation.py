@@ -427,7 +427,7 @@ class _Checker:
             self.commodity("demand.csv", loc.row, d.commodity, "commodity")
 
     def check_rates(self) -> None:
-        seen: dict[tuple[str, str], int] = {}
+        seen: dict[tuple[str, str, str | None], int] = {}
         # a neutral row that an event sets (a market's rate by year) is the base state
         events = [loc.item for loc in self.raw.events] + [
             ev for loc in self.raw.scenarios.values() for ev in loc.item.events
@@ -436,17 +436,20 @@ class _Checker:
         for loc in self.raw.tables.get("rates", []):
             r = loc.item
             self.commodity("rates.csv", loc.row, r.commodity, "commodity")
-            pair = (r.commodity, r.mode)
-            if pair in seen:
+            if r.country is not None:
+                self.country("rates.csv", loc.row, r.country, "country")
+            key = (r.commodity, r.mode, r.country)
+            if key in seen:
                 self.add(
                     "rates.csv",
-                    f"a second row for {r.commodity} on {r.mode} (the first is row "
-                    f"{seen[pair]}); one row per commodity and mode",
+                    f"a second row for {r.commodity} on {r.scope} (the first is row "
+                    f"{seen[key]}); one row per commodity, mode and country (empty: every "
+                    "country)",
                     loc.row,
-                    "mode",
-                    r.mode,
+                    "country" if r.country else "mode",
+                    r.country or r.mode,
                 )
-            seen.setdefault(pair, loc.row)
+            seen.setdefault(key, loc.row)
             if r.backhaul_factor != 1 and not any(
                 link.headhaul and link.mode == r.mode for link in self.links.values()
             ):
