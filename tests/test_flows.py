@@ -62,6 +62,45 @@ def test_without_corridor_definitions_every_route_is_one_corridor(tmp_path: Path
     assert res.link_groups == {}
 
 
+def test_a_transit_tariff_prices_only_the_flows_that_cross(tmp_path: Path) -> None:
+    # Georgia's railway charges grain in transit 3 times the mode's rate: Yerevan -> Baku
+    # crosses Georgia and pays it, as its own route would; Tbilisi -> Baku starts there
+    # and Gyumri -> Tbilisi ends there, so neither does. The transit row is a class apart.
+    import shutil
+
+    from overland.network import load_network
+    from overland.routing import shortest_route
+
+    pkg = tmp_path / "toy"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "toy", pkg)
+    (pkg / "rates.csv").write_text(
+        "id,commodity,mode,country,traffic,rate_factor,source,estimate,note\n"
+        "grain-rail-ge-transit,grain,rail,GE,transit,3,toy,false,\n"
+    )
+    net = load_network(pkg)
+    res = corridor_flows(net, date="2025-11-10", wait_limit_h=None)
+    assert set(res.assignment.result.class_flow) == {"grain", "grain$grain-rail-ge-transit"}
+    od = res.od.set_index("demand")
+    for row, (o, d) in {
+        "yerevan-baku": ("Yerevan", "Baku"),
+        "tbilisi-baku": ("Tbilisi", "Baku"),
+        "gyumri-tbilisi": ("Gyumri", "Tbilisi"),
+    }.items():
+        alone = shortest_route(net, o, d, date="2025-11-10", commodity="grain")
+        assert od.loc[row, "equilibrium_cost_usd_per_t"] == pytest.approx(alone.cost_usd_per_t)
+    plain = shortest_route(
+        load_network(Path(__file__).parent / "fixtures" / "toy"),
+        "Yerevan",
+        "Baku",
+        date="2025-11-10",
+        commodity="grain",
+    )
+    ge_km = 13 / 2 + 66 + 40 + 10 / 2
+    assert od.loc["yerevan-baku", "equilibrium_cost_usd_per_t"] == pytest.approx(
+        plain.cost_usd_per_t + 0.04 * 2 * ge_km
+    )
+
+
 def test_toy_flows_under_the_ban(toy: Network) -> None:
     res = corridor_flows(toy, date="2025-10-01")
     assert res.unserved == pytest.approx(1000)  # Armenian grain may not transit Azerbaijan

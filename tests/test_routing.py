@@ -125,6 +125,40 @@ def test_a_countrys_rate_row_charges_its_links_and_half_of_a_border_link(
     assert sk.cost_usd_per_t[0, 1] == pytest.approx(r.cost_usd_per_t)
 
 
+def test_a_countrys_transit_and_own_tariffs_charge_only_their_traffic(
+    rated_toy: Callable[..., Network],
+) -> None:
+    # Georgia's railway charges boxes 0.2 of the mode's rate in transit and 3 times it for
+    # its own traffic (from or to Georgia). Yerevan -> Baku crosses Georgia: 13 / 2 km
+    # from Ayrum (AM), 66 + 40 km inside, 10 / 2 km to Boyuk Kasik (AZ); Yerevan -> Tbilisi
+    # ends there
+    from overland.network import load_network
+
+    pkg = rated_toy(1.0, 1.0).path
+    (pkg / "rates.csv").write_text(
+        "id,commodity,mode,country,traffic,rate_factor,source,estimate,note\n"
+        "boxes-rail-ge-transit,boxes,rail,GE,transit,0.2,toy,false,\n"
+        "boxes-rail-ge-own,boxes,rail,GE,own,3,toy,false,\n"
+    )
+    net = load_network(pkg)
+    am_km, ge_km, az_km = 150 + 140 + 13 / 2, 13 / 2 + 66 + 40 + 10 / 2, 10 / 2 + 500
+    through = shortest_route(net, "Yerevan", "Baku", date="2025-11-10", commodity="boxes")
+    assert through.cost_usd_per_t == pytest.approx(0.04 * (am_km + 0.2 * ge_km + az_km) + 2 + 3)
+    assert [c.rate for c in through.charges] == ["boxes-rail-ge-transit"]
+    ge_in = 13 / 2 + 66
+    into = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
+    assert into.cost_usd_per_t == pytest.approx(0.04 * (am_km + 3 * ge_in) + 2)
+    assert [c.rate for c in into.charges] == ["boxes-rail-ge-own"]
+    # the skim prices each pair as its own shipment
+    sk = skim(net, places=["yerevan", "tbilisi", "baku"], date="2025-11-10", commodity="boxes")
+    assert sk.cost_usd_per_t[0, 2] == pytest.approx(through.cost_usd_per_t)
+    assert sk.cost_usd_per_t[0, 1] == pytest.approx(into.cost_usd_per_t)
+    back = shortest_route(net, "Baku", "Yerevan", date="2025-11-10", commodity="boxes")
+    assert sk.cost_usd_per_t[2, 0] == pytest.approx(back.cost_usd_per_t)
+    fees = sum(b.fee_usd_per_t for b in back.borders)
+    assert back.cost_usd_per_t == pytest.approx(0.04 * (am_km + 0.2 * ge_km + az_km) + fees)
+
+
 #: a market event that sets the toy's box rail rate to 1.5 from 2026 (rated_toy)
 BOXES_MARKET_2026 = (
     "- id: boxes-market-2026\n  date: 2026-01-01\n  status: happened\n"

@@ -109,11 +109,18 @@ class Graph:
         nodes = self.edge_src if which == "src" else self.edge_dst
         return self.place_country[self.node_place[nodes]]
 
-    def costs(self, state: NetworkState, commodity: str | None = None) -> EdgeCosts:
+    def costs(
+        self,
+        state: NetworkState,
+        commodity: str | None = None,
+        ends: tuple[str, str] | None = None,
+    ) -> EdgeCosts:
         """Time, cost, distance and CO2 per edge on the state's date and scenario; with a
         ``commodity``, its own (the package's ``rates.csv``: multipliers on the
-        per-tonne-km rate, the border fees and the border dwell of a mode's links)."""
-        factors = self.rate_factors(commodity, state)
+        per-tonne-km rate, the border fees and the border dwell of a mode's links), for a
+        shipment between the countries ``ends`` (origin, destination) when given (a
+        country's row for its own or for transit traffic charges only such shipments)."""
+        factors = self.rate_factors(commodity, state, ends)
         key = (state.date, state.scenario, tuple(e.id for e in state.events_applied), factors)
         hit = self._memo.get(key)
         if hit is None:
@@ -123,10 +130,17 @@ class Graph:
             self._memo[key] = hit
         return hit
 
-    def rate_factors(self, commodity: str | None, state: NetworkState) -> tuple[Factors, ...]:
+    def rate_factors(
+        self,
+        commodity: str | None,
+        state: NetworkState,
+        ends: tuple[str, str] | None = None,
+    ) -> tuple[Factors, ...]:
         """(mode index, country index, rate, fee, dwell, speed and back-haul factors) of the
         commodity's rows in ``rates.csv``, as the state's events have set them, that change
-        anything; a row for a country the graph lacks changes nothing."""
+        anything and charge a shipment between the countries ``ends`` (origin,
+        destination; None: only the rows for all traffic); a row for a country the graph
+        lacks changes nothing."""
         if commodity is None:
             return ()
         return tuple(
@@ -139,6 +153,7 @@ class Graph:
             if r.commodity == commodity
             and not r.neutral
             and (r.country is None or r.country in self.country_codes)
+            and r.charges(ends)
         )
 
     def mask(

@@ -261,7 +261,8 @@ def build_route(
 ) -> Route:
     """Turn a path (edge ids in order) into a :class:`Route` with its breakdown."""
     net = graph.network
-    costs = graph.costs(state, commodity)
+    ends = (net.places[origin].country, net.places[destination].country)
+    costs = graph.costs(state, commodity, ends)
     places: list[str] = [origin]
     countries: list[str] = [net.places[origin].country]
     legs: list[Leg] = []
@@ -389,19 +390,24 @@ def build_route(
         cost_usd_per_t=cost,
         co2_kg_per_t=co2,
         generalized_cost_usd_per_t=cost + value_of_time * time,
-        charges=_charges(state, commodity, graph, edges),
+        charges=_charges(state, commodity, graph, edges, ends),
         coordinates=tuple((net.places[p].lon, net.places[p].lat) for p in places),
         edges=tuple(int(e) for e in edges),
     )
 
 
 def _charges(
-    state: NetworkState, commodity: str, graph: Graph, edges: Sequence[int]
+    state: NetworkState,
+    commodity: str,
+    graph: Graph,
+    edges: Sequence[int],
+    ends: tuple[str, str],
 ) -> tuple[Charge, ...]:
-    """The commodity's rates rows on the modes (and in the countries, for a country's row)
-    the route travels that change anything on the date, or that an event has set (a year's
-    market back at the base level says so), and whether the route pays a row's back-haul
-    rate (it travels one of the mode's head-haul links the other way)."""
+    """The commodity's rates rows on the modes (and in the countries, for a country's row
+    that charges this shipment's traffic) the route travels that change anything on the
+    date, or that an event has set (a year's market back at the base level says so), and
+    whether the route pays a row's back-haul rate (it travels one of the mode's head-haul
+    links the other way)."""
     haul = [e for e in edges if graph.edge_kind[e] == HAUL]
     modes = {MODES[graph.edge_mode[e]] for e in haul}
     backhaul = {MODES[graph.edge_mode[e]] for e in haul if graph.edge_backhaul[e]}
@@ -414,6 +420,8 @@ def _charges(
         if r.commodity != commodity or r.mode not in modes:
             continue
         if r.country is not None and (r.mode, r.country) not in countries:
+            continue
+        if not r.charges(ends):
             continue
         by = state.last_change("rate", r.id)
         if not r.neutral or by is not None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 
 from .errors import BadArgumentError, BudgetExceededError, NoFreightServiceError, NoRouteError
-from .graph import HAUL, BoolArray, FloatArray, Graph, IntArray, graph_of
+from .graph import HAUL, BoolArray, EdgeCosts, FloatArray, Graph, IntArray, graph_of
 from .kernels import dijkstra, path_edges
 from .places import resolve_place
 from .route import Route, build_route
@@ -68,9 +68,18 @@ class Query:
     commodity_named: bool = True
 
     @property
+    def ends(self) -> tuple[str, str]:
+        """The shipment's origin and destination countries."""
+        places = self.network.places
+        return places[self.origin].country, places[self.destination].country
+
+    @property
     def weight(self) -> FloatArray:
         """Edge weights for the objective."""
-        c = self.graph.costs(self.state, self.commodity)
+        return self.weight_of(self.graph.costs(self.state, self.commodity, self.ends))
+
+    def weight_of(self, c: EdgeCosts) -> FloatArray:
+        """Edge weights for the objective from the edges' figures ``c``."""
         if self.objective == "time":
             return c.time_h
         if self.objective == "cost":

@@ -484,6 +484,12 @@ class Rate(_Sourced):
         "Such a row sets rate_factor and speed_factor only; it multiplies with the "
         "commodity's row for every country. Empty: every country.",
     )
+    traffic: Literal["all", "own", "transit"] = Field(
+        "all",
+        description="Which shipments a country's row charges: `own`, those that start or end "
+        "in the country (its domestic, export and import tariff); `transit`, those that "
+        "cross it (its transit tariff); `all`, both. Only with `country`.",
+    )
     rate_factor: float = Field(
         1.0,
         gt=0,
@@ -533,6 +539,16 @@ class Rate(_Sourced):
             self.backhaul_factor,
         )
 
+    @field_validator("traffic")
+    @classmethod
+    def _traffic_of_a_country(cls, value: str, info: ValidationInfo) -> str:
+        if value != "all" and not info.data.get("country"):
+            raise ValueError(
+                f"traffic {value!r} needs a country: it says which shipments a country's "
+                "tariff charges (empty or 'all' for a row for every country)"
+            )
+        return value
+
     @field_validator("fee_factor", "dwell_factor", "backhaul_factor")
     @classmethod
     def _country_row(cls, value: float, info: ValidationInfo) -> float:
@@ -547,8 +563,20 @@ class Rate(_Sourced):
 
     @property
     def scope(self) -> str:
-        """Where the row applies, for messages: its country or every country."""
-        return f"{self.mode} in {self.country}" if self.country else self.mode
+        """Where the row applies, for messages: its country (and traffic) or every country."""
+        if not self.country:
+            return self.mode
+        traffic = "" if self.traffic == "all" else f" ({self.traffic} traffic)"
+        return f"{self.mode} in {self.country}{traffic}"
+
+    def charges(self, ends: tuple[str, str] | None) -> bool:
+        """Whether the row charges a shipment between countries ``ends`` (origin,
+        destination); with no ends known, only a row for all traffic does."""
+        if self.traffic == "all":
+            return True
+        if ends is None:
+            return False
+        return (self.country in ends) == (self.traffic == "own")
 
     @property
     def neutral(self) -> bool:

@@ -107,9 +107,6 @@ def skim(
         avoid_countries=avoid_countries,
     )
     g, state = q.graph, q.state
-    costs = g.costs(state, q.commodity)
-    w = q.weight
-    values = np.vstack([costs.time_h, costs.cost_usd, costs.distance_km])
     base, _ = g.mask(
         state,
         origin_country="",
@@ -127,6 +124,19 @@ def skim(
     scoped = [r for r in rules if not r.applies_to.universal]
     masks: dict[tuple[str, ...], BoolArray] = {}
     country = [network.places[p].country for p in ids]
+    # a country's tariff for its own or for transit traffic depends on the pair too:
+    # weights and summed values cached per set of rows that charge it
+    priced: dict[tuple[str, ...], tuple[FloatArray, FloatArray]] = {}
+    scoped_rates = [r for r in state.rates.values() if r.commodity == q.commodity]
+
+    def pricing(i: int, j: int) -> tuple[str, ...]:
+        ends = (country[i], country[j])
+        key = tuple(r.id for r in scoped_rates if r.traffic != "all" and r.charges(ends))
+        if key not in priced:
+            c = g.costs(state, q.commodity, ends)
+            priced[key] = q.weight_of(c), np.vstack([c.time_h, c.cost_usd, c.distance_km])
+        return key
+
     nodes = [g.nodes_at(p) for p in ids]
     n = len(ids)
     # destinations' nodes padded to a matrix; the padding points at an extra inf slot
@@ -138,19 +148,20 @@ def skim(
     for i in range(n):
         if deadline is not None and time.monotonic() > deadline:
             raise BudgetExceededError(f"the skim ran out of time after {i} of {n} origins")
-        groups: dict[tuple[str, ...], list[int]] = {}
+        groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[int]] = {}
         for j in range(n):
             key = tuple(
                 r.id for r in scoped if r.applies_to.matches(country[i], country[j], q.commodity)
             )
-            groups.setdefault(key, []).append(j)
-        for key, js in groups.items():
+            groups.setdefault((key, pricing(i, j)), []).append(j)
+        for (key, price), js in groups.items():
             if key not in masks:
                 m = base_all.copy()
                 for r in scoped:
                     if r.id in key:
                         m &= ~g.rule_mask(r)
                 masks[key] = m
+            w, values = priced[price]
             dist, pred = dijkstra(g.indptr, g.adj_edge, g.edge_dst, w, masks[key], nodes[i])
             sums = tree_sums(dist, pred, g.edge_src, values)
             cols = np.array(js)

@@ -427,7 +427,7 @@ class _Checker:
             self.commodity("demand.csv", loc.row, d.commodity, "commodity")
 
     def check_rates(self) -> None:
-        seen: dict[tuple[str, str, str | None], int] = {}
+        seen: dict[tuple[str, str, str | None, str], int] = {}
         # a neutral row that an event sets (a market's rate by year) is the base state
         events = [loc.item for loc in self.raw.events] + [
             ev for loc in self.raw.scenarios.values() for ev in loc.item.events
@@ -438,13 +438,13 @@ class _Checker:
             self.commodity("rates.csv", loc.row, r.commodity, "commodity")
             if r.country is not None:
                 self.country("rates.csv", loc.row, r.country, "country")
-            key = (r.commodity, r.mode, r.country)
+            key = (r.commodity, r.mode, r.country, r.traffic)
             if key in seen:
                 self.add(
                     "rates.csv",
                     f"a second row for {r.commodity} on {r.scope} (the first is row "
-                    f"{seen[key]}); one row per commodity, mode and country (empty: every "
-                    "country)",
+                    f"{seen[key]}); one row per commodity, mode, country (empty: every "
+                    "country) and traffic",
                     loc.row,
                     "country" if r.country else "mode",
                     r.country or r.mode,

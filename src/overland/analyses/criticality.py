@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..batch import Progress, chunked, run_chunks
 from ..errors import BadArgumentError
-from ..graph import HAUL, graph_of
+from ..graph import HAUL, Factors, graph_of
 from ..kernels import BoolArray, FloatArray, IntArray, dijkstra, path_edges
 from ..schema import MODES
 
@@ -364,18 +364,20 @@ def demand_problem(
     g = graph_of(network)
     costs = g.costs(state)
     rules = list(state.rules_in_force())
-    classes: dict[tuple[str, tuple[str, ...]], int] = {}
+    classes: dict[tuple[str, tuple[str, ...], tuple[Factors, ...]], int] = {}
     weights, allowed = [], []
     row_class, row_o, row_d, tonnes, value, ids = [], [], [], [], [], []
     for d in network.demand_for(state.date.year):
         oc = network.places[d.origin].country
         dc = network.places[d.destination].country
         applied = tuple(r.id for r in rules if r.applies_to.matches(oc, dc, d.commodity))
-        key = (d.commodity, applied)
+        charged = g.rate_factors(d.commodity, state, (oc, dc))
+        key = (d.commodity, applied, charged)
         if key not in classes:
             classes[key] = len(classes)
             vot = network.commodities[d.commodity].value_of_time_usd_per_t_h
-            own = g.costs(state, d.commodity)  # its charges and dwell (rates.csv)
+            # its charges and dwell (rates.csv), a country's tariffs for its traffic too
+            own = g.costs(state, d.commodity, (oc, dc))
             weights.append(own.cost_usd + vot * own.time_h)
             mask = costs.is_open & g.commodity_allowed(d.commodity)
             for r in rules:

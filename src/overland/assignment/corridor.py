@@ -475,36 +475,41 @@ def _classes(
     n_links: int,
     n_zones: int,
 ) -> tuple[list[AssignmentClass], tuple[str, ...]]:
-    """One class per (commodity, rules that apply); and each demand row's class name."""
+    """One class per (commodity, rules that apply, a country's tariffs for its own or for
+    transit traffic that charge it); and each demand row's class name."""
     index = g.place_index
     rules = list(state.rules_in_force())
-    groups: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+    scoped_rates = [r for r in state.rates.values() if r.traffic != "all"]
+    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], np.ndarray] = {}
+    ends_of: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[str, str]] = {}
     row_class = []
     for row in demand:
-        oc = network.places[row.origin].country
-        dc = network.places[row.destination].country
+        ends = oc, dc = network.places[row.origin].country, network.places[row.destination].country
         key = (
             row.commodity,
             tuple(r.id for r in rules if r.applies_to.matches(oc, dc, row.commodity)),
+            tuple(r.id for r in scoped_rates if r.commodity == row.commodity and r.charges(ends)),
         )
         row_class.append(_class_name(*key))
         mat = groups.setdefault(key, np.zeros((n_zones, n_zones)))
+        ends_of.setdefault(key, ends)
         mat[index[row.origin], index[row.destination]] += row.tonnes_per_year
     classes = []
-    for (commodity, rule_ids), mat in sorted(groups.items()):
+    for (commodity, rule_ids, rate_ids), mat in sorted(groups.items()):
+        ends = ends_of[commodity, rule_ids, rate_ids]
         allowed = np.ones(n_links, np.bool_)
         allowed[: len(open_edges)] &= g.commodity_allowed(commodity)[open_edges]
         for r in rules:
             if r.id in rule_ids:
                 allowed[: len(open_edges)] &= ~g.rule_mask(r)[open_edges]
         vot = network.commodities[commodity].value_of_time_usd_per_t_h
-        name = _class_name(commodity, rule_ids)
+        name = _class_name(commodity, rule_ids, rate_ids)
         # a commodity with its own charges or dwell (rates.csv) pays its own toll on the
         # lines: its money, plus its border hours' difference from the shared free-flow
         # times at its value of time (the toll converts back to hours at 1 / VoT)
         toll = None
-        if g.rate_factors(commodity, state):
-            own, base = g.costs(state, commodity), g.costs(state)
+        if g.rate_factors(commodity, state, ends):
+            own, base = g.costs(state, commodity, ends), g.costs(state)
             toll = np.zeros(n_links)
             toll[: len(open_edges)] = (own.cost_usd + vot * (own.time_h - base.time_h))[open_edges]
         # money converts to hours at the commodity's value of time (toll weight 1 / VoT)
@@ -520,10 +525,12 @@ def _classes(
     return classes, tuple(row_class)
 
 
-def _class_name(commodity: str, rule_ids: tuple[str, ...]) -> str:
-    return commodity + ("|" + "+".join(rule_ids) if rule_ids else "")
+def _class_name(commodity: str, rule_ids: tuple[str, ...], rate_ids: tuple[str, ...]) -> str:
+    """``commodity``, then ``|`` and the rules, then ``$`` and the tariffs, when any."""
+    name = commodity + ("|" + "+".join(rule_ids) if rule_ids else "")
+    return name + ("$" + "+".join(rate_ids) if rate_ids else "")
 
 
 def _class_commodity(name: str) -> str:
     """The commodity of a class named by :func:`_class_name`."""
-    return name.partition("|")[0]
+    return name.partition("|")[0].partition("$")[0]
