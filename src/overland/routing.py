@@ -593,11 +593,11 @@ def alternative_routes(
     """Up to ``k`` meaningfully different routes, best first.
 
     A route counts as different when its sequence of countries differs from every
-    route kept so far, or when less than ``max_overlap`` of its length runs on links
-    a kept route uses. Candidates come from avoiding, in turn, each transit country
-    and each border crossing of the routes found, and from penalising the links they
-    use; the best route is always first. ``deadline`` (a ``time.monotonic()`` value)
-    bounds the search.
+    route kept so far, or when the links it shares with each such route make less than
+    ``max_overlap`` of the shorter one's length. Candidates come from avoiding, in turn,
+    each transit country and each border crossing of the routes found, and from
+    penalising the links they use; the best route is always first. ``deadline`` (a
+    ``time.monotonic()`` value) bounds the search.
 
     Raises
     ------
@@ -753,13 +753,17 @@ def _crossing_edges(g: Graph, crossing: str) -> BoolArray:
 
 
 def _different(cand: Route, kept: list[Route], g: Graph, max_overlap: float) -> bool:
-    """True when ``cand`` differs from every kept route in countries or in most of its km."""
-    km = {lid: g.network.links[lid].length_km for lid in cand.links}
-    total = sum(km.values()) or 1.0
+    """True when ``cand`` differs from every kept route in countries or in most of the km
+    of the shorter of the two (a long detour that holds most of a kept route is not a
+    different route)."""
+    links = g.network.links
+    km = {lid: links[lid].length_km for lid in cand.links}
+    total = sum(km.values())
     for r in kept:
         if cand.countries == r.countries:
             used = set(r.links)
             shared = sum(v for lid, v in km.items() if lid in used)
-            if shared / total >= max_overlap:
+            shorter = min(total, sum(links[lid].length_km for lid in used)) or 1.0
+            if shared / shorter >= max_overlap:
                 return False
     return True
