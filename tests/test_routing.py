@@ -552,6 +552,29 @@ def test_the_mediterranean_and_gulf_lanes_cost_their_market_price(
     assert ore_km < 0.8 * europe_km
 
 
+def test_national_railways_charge_their_own_traffic_and_transit_apart(embedded: Network) -> None:
+    # rates.csv: Russian Railways' freight income per loaded t-km (0.0086-0.0089 USD in
+    # 2015 and 2018) plus a wagon's hire, about 0.012 USD/t-km for Russia's own grain;
+    # the mode's 0.04 for containers, whose through rate is a market price
+    day = "2025-12-15"
+    grain = shortest_route(
+        embedded, "Moscow", "Rostov", date=day, commodity="grain", modes=["rail"]
+    )
+    assert set(grain.countries) == {"RU"}
+    assert not grain.borders
+    assert not grain.transfers
+    assert 0.009 < grain.cost_usd_per_t / grain.distance_km < 0.013
+    boxes = shortest_route(
+        embedded, "Moscow", "Rostov", date=day, commodity="containers", modes=["rail"]
+    )
+    assert boxes.cost_usd_per_t / boxes.distance_km == pytest.approx(0.04, rel=0.01)
+    # Kazakh grain through Russia pays no Russian own-traffic tariff; Russian grain does
+    kz = shortest_route(embedded, "Astana", "Yerevan", date=day, commodity="grain", via="Moscow")
+    ru = shortest_route(embedded, "Moscow", "Yerevan", date=day, commodity="grain")
+    assert "grain-rail-ru-own" not in {c.rate for c in kz.charges}
+    assert "grain-rail-ru-own" in {c.rate for c in ru.charges}
+
+
 def test_alternatives_differ(embedded: Network) -> None:
     routes = alternative_routes(embedded, "Astana", "Yerevan", k=5, date="2025-11-10")
     assert 2 <= len(routes) <= 5

@@ -85,6 +85,7 @@ class Charge:
     rate: str
     mode: str
     country: str | None  # the row's country (None: every country)
+    traffic: str  # which shipments a country's row charges: all, own or transit
     rate_factor: float
     fee_factor: float
     dwell_factor: float
@@ -218,6 +219,7 @@ class Route:
                     "rate": c.rate,
                     "mode": c.mode,
                     "country": c.country,
+                    "traffic": c.traffic,
                     "rate_factor": c.rate_factor,
                     "fee_factor": c.fee_factor,
                     "dwell_factor": c.dwell_factor,
@@ -430,6 +432,7 @@ def _charges(
                     r.id,
                     r.mode,
                     r.country,
+                    r.traffic,
                     *r.factors,
                     None if by is None else by.id,
                     r.mode in backhaul,

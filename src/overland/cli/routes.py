@@ -222,7 +222,8 @@ def route(
         )
         origin = f"event {c.set_by}" if c.set_by else "rates.csv"
         factors = factors or "the mode's own rate, fees, dwell and speed"
-        where = f" in {c.country}" if c.country else ""
+        traffic = "" if c.traffic == "all" else f", {c.traffic} traffic"
+        where = f" in {c.country}{traffic}" if c.country else ""
         con.print(f"{r0.commodity} by {c.mode}{where}: {factors} ({c.rate}, {origin})")
     con.print(_value_of_time_note(net, r0.commodity))
     com = net.commodities[r0.commodity]
