@@ -1092,6 +1092,7 @@ FIXED_FIELDS = frozenset(
         "from_country",
         "to_country",
         "country",
+        "traffic",
         "from_layer",
         "to_layer",
         "kind",

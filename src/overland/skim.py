@@ -127,11 +127,16 @@ def skim(
     # a country's tariff for its own or for transit traffic depends on the pair too:
     # weights and summed values cached per set of rows that charge it
     priced: dict[tuple[str, ...], tuple[FloatArray, FloatArray]] = {}
-    scoped_rates = [r for r in state.rates.values() if r.commodity == q.commodity]
+    keys: dict[tuple[str, str], tuple[str, ...]] = {}  # per pair of countries
+    scoped_rates = [
+        r for r in state.rates.values() if r.commodity == q.commodity and r.traffic != "all"
+    ]
 
     def pricing(i: int, j: int) -> tuple[str, ...]:
         ends = (country[i], country[j])
-        key = tuple(r.id for r in scoped_rates if r.traffic != "all" and r.charges(ends))
+        key = keys.get(ends)
+        if key is None:
+            key = keys[ends] = tuple(r.id for r in scoped_rates if r.charges(ends))
         if key not in priced:
             c = g.costs(state, q.commodity, ends)
             priced[key] = q.weight_of(c), np.vstack([c.time_h, c.cost_usd, c.distance_km])
