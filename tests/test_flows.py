@@ -62,7 +62,9 @@ def test_without_corridor_definitions_every_route_is_one_corridor(tmp_path: Path
     assert res.link_groups == {}
 
 
-def test_a_transit_tariff_prices_only_the_flows_that_cross(tmp_path: Path) -> None:
+def test_a_transit_tariff_prices_only_the_flows_that_cross(
+    tmp_path: Path, toy_path: Path, toy: Network
+) -> None:
     # Georgia's railway charges grain in transit 3 times the mode's rate: Yerevan -> Baku
     # crosses Georgia and pays it, as its own route would; Tbilisi -> Baku starts there
     # and Gyumri -> Tbilisi ends there, so neither does. The transit row is a class apart.
@@ -72,7 +74,7 @@ def test_a_transit_tariff_prices_only_the_flows_that_cross(tmp_path: Path) -> No
     from overland.routing import shortest_route
 
     pkg = tmp_path / "toy"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "toy", pkg)
+    shutil.copytree(toy_path, pkg)
     (pkg / "rates.csv").write_text(
         "id,commodity,mode,country,traffic,rate_factor,source,estimate,note\n"
         "grain-rail-ge-transit,grain,rail,GE,transit,3,toy,false,\n"
@@ -88,13 +90,7 @@ def test_a_transit_tariff_prices_only_the_flows_that_cross(tmp_path: Path) -> No
     }.items():
         alone = shortest_route(net, o, d, date="2025-11-10", commodity="grain")
         assert od.loc[row, "equilibrium_cost_usd_per_t"] == pytest.approx(alone.cost_usd_per_t)
-    plain = shortest_route(
-        load_network(Path(__file__).parent / "fixtures" / "toy"),
-        "Yerevan",
-        "Baku",
-        date="2025-11-10",
-        commodity="grain",
-    )
+    plain = shortest_route(toy, "Yerevan", "Baku", date="2025-11-10", commodity="grain")
     ge_km = 13 / 2 + 66 + 40 + 10 / 2
     assert od.loc["yerevan-baku", "equilibrium_cost_usd_per_t"] == pytest.approx(
         plain.cost_usd_per_t + 0.04 * 2 * ge_km

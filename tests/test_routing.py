@@ -96,12 +96,11 @@ def test_a_countrys_rate_row_charges_its_links_and_half_of_a_border_link(
     from overland.network import load_network
 
     pkg = rated_toy(0.5, 1.0).path
-    with (pkg / "rates.csv").open("a") as f:
-        f.write("boxes-rail-ge,boxes,rail,0.2,1,1,2,toy,false,\n")
-    text = (pkg / "rates.csv").read_text().splitlines()
-    head = text[0].replace("mode,rate_factor", "mode,country,rate_factor")
-    rows = [text[1].replace("rail,0.5", "rail,,0.5"), text[2].replace("rail,0.2", "rail,GE,0.2")]
-    (pkg / "rates.csv").write_text("\n".join([head, *rows]) + "\n")
+    (pkg / "rates.csv").write_text(
+        "id,commodity,mode,country,rate_factor,speed_factor,source,estimate,note\n"
+        "boxes-rail,boxes,rail,,0.5,1,toy,false,\n"
+        "boxes-rail-ge,boxes,rail,GE,0.2,2,toy,false,\n"
+    )
     net = load_network(pkg)
     r = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
     am_km = 150 + 140 + 13 / 2

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import BadArgumentError, BudgetExceededError
-from .graph import BoolArray, FloatArray, graph_of
+from .graph import BoolArray, Factors, FloatArray, graph_of
 from .kernels import dijkstra, tree_sums
 from .places import resolve_place
 from .routing import make_query, require_freight_service
@@ -125,18 +125,16 @@ def skim(
     masks: dict[tuple[str, ...], BoolArray] = {}
     country = [network.places[p].country for p in ids]
     # a country's tariff for its own or for transit traffic depends on the pair too:
-    # weights and summed values cached per set of rows that charge it
-    priced: dict[tuple[str, ...], tuple[FloatArray, FloatArray]] = {}
-    keys: dict[tuple[str, str], tuple[str, ...]] = {}  # per pair of countries
-    scoped_rates = [
-        r for r in state.rates.values() if r.commodity == q.commodity and r.traffic != "all"
-    ]
+    # weights and summed values cached per set of factors that charge it (looked up once
+    # per pair of countries)
+    priced: dict[tuple[Factors, ...], tuple[FloatArray, FloatArray]] = {}
+    keys: dict[tuple[str, str], tuple[Factors, ...]] = {}
 
-    def pricing(i: int, j: int) -> tuple[str, ...]:
+    def pricing(i: int, j: int) -> tuple[Factors, ...]:
         ends = (country[i], country[j])
         key = keys.get(ends)
         if key is None:
-            key = keys[ends] = tuple(r.id for r in scoped_rates if r.charges(ends))
+            key = keys[ends] = g.rate_factors(q.commodity, state, ends)
         if key not in priced:
             c = g.costs(state, q.commodity, ends)
             priced[key] = q.weight_of(c), np.vstack([c.time_h, c.cost_usd, c.distance_km])
@@ -153,7 +151,7 @@ def skim(
     for i in range(n):
         if deadline is not None and time.monotonic() > deadline:
             raise BudgetExceededError(f"the skim ran out of time after {i} of {n} origins")
-        groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[int]] = {}
+        groups: dict[tuple[tuple[str, ...], tuple[Factors, ...]], list[int]] = {}
         for j in range(n):
             key = tuple(
                 r.id for r in scoped if r.applies_to.matches(country[i], country[j], q.commodity)
