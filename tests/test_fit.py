@@ -632,3 +632,17 @@ def test_a_two_way_capacity_adds_both_directions(tmp_path: Path, embedded: Netwo
     assert kuryk.model == pytest.approx(2 * cap)
     with pytest.raises(ValueError, match="both must be true or false"):
         parse_query("capacity link=x both=yes")
+
+
+def test_calibration_on_a_cluster_fits_as_in_process() -> None:
+    """The grid of a multiplier evaluated on a local Dask cluster picks what the search
+    one trial after the other picks: the same parameters, fit and evaluation count."""
+    from overland.analyses.calibration import calibrate
+
+    here = calibrate(TOY, grid=(0.5, 1.0, 2.0), passes=1)
+    there = calibrate(TOY, grid=(0.5, 1.0, 2.0), passes=1, scheduler="local", workers=2)
+    keep = {"dwell_scale", "wait_scale", "value_of_time_scale", "logit_scale"}
+    assert there.parameters.model_dump(include=keep) == here.parameters.model_dump(include=keep)
+    assert there.evaluations == here.evaluations
+    assert there.after.summary() == here.after.summary()
+    assert there.before.summary() == here.before.summary()

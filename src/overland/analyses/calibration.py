@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..batch import run_chunks
 from ..network import network_from_package
-from ..package import read_package
+from ..package import RawPackage, read_package
 from ..schema import DEFAULT_LIMITS, SCHEMA_VERSION, LoadLimits, Parameters
 from .fit import QUEUE_LIMIT_H, QUEUE_TOLERANCE, Checked, FitResult, check
 
@@ -98,6 +99,13 @@ def _get(p: Parameters, name: str) -> float:
     return float(getattr(p, name))
 
 
+def _evaluate(payload: tuple[RawPackage, tuple[str, ...]], p: Parameters) -> FitResult:
+    """Module-level chunk function for :func:`overland.batch.run_chunks`: the fit of the
+    package ``payload`` with parameters ``p`` on the ``payload``'s categories."""
+    raw, categories = payload
+    return check(network_from_package(raw, parameters=p), categories=categories)
+
+
 def calibrate(
     path: Path | str,
     *,
@@ -108,41 +116,75 @@ def calibrate(
     progress: Callable[[int, str], None] | None = None,
     start: Parameters | None = None,
     start_from: str | None = None,
+    scheduler: Any = None,
+    workers: int = 2,
 ) -> Calibration:
     """Fit the package's multipliers on its calibration set of the given observation
     ``categories``, starting from none or from ``start`` (to refine a fitted set);
     ``start_from`` says in the result's method where ``start`` came from (default: the
-    previous fit, ``--refine``)."""
+    previous fit, ``--refine``).
+
+    The grid of one multiplier is evaluated as one batch (``scheduler``/``workers``: see
+    :func:`overland.batch.run_chunks`; ``"local"`` starts one cluster for the whole
+    search); the trials of a multiplier do not depend on each other and the best is
+    chosen in grid order, so the result is the same wherever they ran.
+    """
     raw = read_package(path, limits=limits)
     base = Parameters(schema_version=SCHEMA_VERSION)
+    payload = (raw, tuple(categories))
+    if scheduler == "local":
+        from distributed import Client
 
-    def evaluate(p: Parameters) -> FitResult:
-        return check(network_from_package(raw, parameters=p), categories=categories)
+        from ..batch import local_cluster
 
-    before = evaluate(base)
+        with local_cluster(workers) as cluster, Client(cluster) as client:
+            return _search(payload, base, grid, passes, progress, start, start_from, client)
+    return _search(payload, base, grid, passes, progress, start, start_from, scheduler, workers)
 
+
+def _search(
+    payload: tuple[RawPackage, tuple[str, ...]],
+    base: Parameters,
+    grid: Sequence[float],
+    passes: int,
+    progress: Callable[[int, str], None] | None,
+    start: Parameters | None,
+    start_from: str | None,
+    scheduler: Any,
+    workers: int = 2,
+) -> Calibration:
+    raw, categories = payload
     network = network_from_package(raw, parameters=base)
     used = {d.commodity for d in network.demand.values()}
     names = ["dwell_scale", "wait_scale", "logit_scale", "value_of_time_spread_scale"] + [
         f"value_of_time_scale.{c}" for c in sorted(network.commodities) if c in used
     ]
-    best, after, evaluations = base, before, 1
+    best = base
     if start is not None:
         best = start.model_copy(update={"schema_version": SCHEMA_VERSION})
-        after, evaluations = evaluate(best), 2
+    first = [base] if start is None else [base, best]
+    before, *started = run_chunks(_evaluate, payload, first, scheduler=scheduler, workers=workers)
+    after, evaluations = (started[0] if started else before), len(first)
+    if progress is not None:
+        progress(evaluations, "start")
     best_score = _score(after)
     for _ in range(passes):
         for name in names:
             current = _get(best, name)
-            for value in grid:
-                if value == current:
-                    continue
-                trial = _with(best, name, value)
-                result = evaluate(trial)
-                s = _score(result)
-                evaluations += 1
+            trials = [_with(best, name, v) for v in grid if v != current]
+            done = evaluations
+
+            def tick(n: int, _total: int, name: str = name, done: int = done) -> None:
                 if progress is not None:
-                    progress(evaluations, name)
+                    progress(done + n, name)
+
+            results = run_chunks(
+                _evaluate, payload, trials, scheduler=scheduler, workers=workers, progress=tick
+            )
+            evaluations += len(trials)
+            # in grid order, a later trial only if strictly better: as one after the other
+            for trial, result in zip(trials, results, strict=True):
+                s = _score(result)
                 if s > best_score:
                     best, best_score, after = trial, s, result
     cal_b, cal_a = before.summary()["calibration"], after.summary()["calibration"]

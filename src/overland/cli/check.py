@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from ..args import parse_list
-from ._common import JsonOpt, PackageOpt, app, console, emit_json, load
+from ._common import (
+    JsonOpt,
+    PackageOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    app,
+    console,
+    emit_json,
+    load,
+)
 
 CATEGORIES = ("transit_time", "dwell", "rate", "distance", "volume", "share", "capacity")
 
@@ -141,6 +150,8 @@ def calibrate(
             "evaluates the whole observation table about 90 times on the embedded network.",
         ),
     ] = 2,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
     as_json: JsonOpt = False,
     package: PackageOpt = None,
 ) -> int:
@@ -172,6 +183,8 @@ def calibrate(
             start=initial,
             start_from=f"--start {start.name}" if start is not None else None,
             passes=passes,
+            scheduler=scheduler,
+            workers=workers,
         )
     target = write_text_atomic(
         out or folder / "parameters.yaml", parameters_yaml(result.parameters)
