@@ -37,6 +37,7 @@ __all__ = [
     "load",
     "load_limits",
     "note_dates",
+    "option_date",
     "state_of",
 ]
 
@@ -138,11 +139,16 @@ def wait_limit_of(option: float | None) -> float | None:
     return WAIT_LIMIT_H if option is None else (option or None)
 
 
-def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
-    """The network on a date; a date the data does not reach gets a note on stderr."""
+def option_date(date: str | None) -> dt.date | None:
+    """A ``--date`` option's day (``None`` when omitted: the command's default)."""
     from ..timeline import parse_date
 
-    state = net.as_of(parse_date(date) if date is not None else None, scenario)
+    return parse_date(date) if date is not None else None
+
+
+def state_of(net: Network, date: str | None, scenario: str | None) -> NetworkState:
+    """The network on a date; a date the data does not reach gets a note on stderr."""
+    state = net.as_of(option_date(date), scenario)
     note_dates(net, state.date, scenario)
     return state
 

@@ -9,7 +9,17 @@ import typer
 
 from ..args import parse_list
 from ..errors import BadArgumentError
-from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+from ._common import (
+    DateOpt,
+    JsonOpt,
+    PackageOpt,
+    ScenarioOpt,
+    app,
+    console,
+    emit_json,
+    load,
+    option_date,
+)
 
 if TYPE_CHECKING:
     from ..analyses.dependence import DependenceResult
@@ -130,7 +140,6 @@ def redundancy_cmd(
     from rich.table import Table
 
     from ..analyses.dependence import redundancy
-    from ..timeline import parse_date
 
     net = load(package)
     if origin is None or destination is None:
@@ -141,7 +150,7 @@ def redundancy_cmd(
         net,
         origin,
         destination,
-        date=parse_date(date) if date is not None else None,
+        date=option_date(date),
         scenario=scenario,
         commodity=commodity,
         max_routes=max_routes,
@@ -178,12 +187,11 @@ def _redundancy_table(
 
     from ..analyses.dependence import redundancy_table
     from ..network import Network
-    from ..timeline import parse_date
 
     assert isinstance(net, Network)
     df = redundancy_table(
         net,
-        date=parse_date(date) if date is not None else None,
+        date=option_date(date),
         scenario=scenario,
         max_routes=max_routes,
     )

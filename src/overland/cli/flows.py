@@ -17,6 +17,7 @@ from ._common import (
     emit_json,
     load,
     note_dates,
+    option_date,
     wait_limit_of,
 )
 
@@ -48,12 +49,11 @@ def flows(
 
     from ..analyses.flows import corridor_flows
     from ..export import write_frames_atomic
-    from ..timeline import parse_date
 
     net = load(package)
     res = corridor_flows(
         net,
-        date=parse_date(date) if date is not None else None,
+        date=option_date(date),
         scenario=scenario,
         growth=growth,
         wait_limit_h=wait_limit_of(wait_limit),

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from ._common import DateOpt, JsonOpt, PackageOpt, ScenarioOpt, app, console, emit_json, load
+from ._common import (
+    DateOpt,
+    JsonOpt,
+    PackageOpt,
+    ScenarioOpt,
+    app,
+    console,
+    emit_json,
+    load,
+    option_date,
+)
 
 #: :data:`overland.schema.UTILITY_MODES`, spelled out so that the command line starts
 #: without importing pydantic and scipy (a test keeps the two equal).
@@ -35,11 +45,10 @@ def capacity(
     from rich.table import Table
 
     from ..analyses.layers import max_capacity, n_minus_1
-    from ..timeline import parse_date
 
     net = load(package)
     lay = ALIASES.get(layer, layer)
-    day = parse_date(date) if date is not None else None
+    day = option_date(date)
     r = max_capacity(net, lay, source, sink, date=day, scenario=scenario)
     ranked = n_minus_1(net, lay, source, sink, date=day, scenario=scenario) if n1 else []
     if as_json:
@@ -80,7 +89,6 @@ def latency(
     """The lowest-latency fibre route between two places (one way and round trip)."""
     from ..analyses.layers import fibre_latency
     from ..errors import BadArgumentError
-    from ..timeline import parse_date
 
     if ALIASES.get(layer, layer) != "fibre":
         raise BadArgumentError("latency is computed on the fibre layer only (--layer fibre)")
@@ -89,7 +97,7 @@ def latency(
         net,
         origin,
         destination,
-        date=parse_date(date) if date is not None else None,
+        date=option_date(date),
         scenario=scenario,
     )
     if as_json:

@@ -18,6 +18,7 @@ from ._common import (
     console,
     emit_json,
     load,
+    option_date,
 )
 
 
@@ -47,7 +48,6 @@ def reliability(
     from rich.table import Table
 
     from ..analyses.reliability import BY, reliable_routes, route_distribution
-    from ..timeline import parse_date
 
     net = load(package)
     with chunk_progress("Monte Carlo") as tick:
@@ -60,7 +60,7 @@ def reliability(
             lam=lam,
             n=samples,
             seed=seed,
-            date=parse_date(date) if date is not None else None,
+            date=option_date(date),
             scenario=scenario,
             commodity=commodity,
             scheduler=scheduler,

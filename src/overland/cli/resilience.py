@@ -21,6 +21,7 @@ from ._common import (
     console,
     emit_json,
     load,
+    option_date,
     wait_limit_of,
 )
 
@@ -79,7 +80,6 @@ def critical(
 
     from ..analyses.criticality import criticality
     from ..export import write_frame_atomic
-    from ..timeline import parse_date
 
     if out is not None and out.suffix not in (".csv", ".parquet"):
         raise BadArgumentError(f"--out must end in .csv or .parquet, got {out.name!r}")
@@ -96,9 +96,7 @@ def critical(
     if scenarios is not None:
         return _batch(net, scenarios, date, top, as_json, common)
     with chunk_progress("criticality scan") as tick:
-        res = criticality(
-            net, date=parse_date(date) if date is not None else None, progress=tick, **common
-        )
+        res = criticality(net, date=option_date(date), progress=tick, **common)
     loaded = None
     if congested:
         from ..analyses.congested import congested_criticality
@@ -179,12 +177,11 @@ def _batch(
     net: Network, scenarios: str, date: str | None, top: int, as_json: bool, common: dict[str, Any]
 ) -> int:
     from ..analyses.criticality import criticality_batch
-    from ..timeline import parse_date
 
     names = parse_list(scenarios)
     if names == ["all"]:
         names = ["none", *net.scenarios]
-    when = parse_date(date) if date is not None else None
+    when = option_date(date)
     states = [(when, None if s.lower() == "none" else s) for s in names]
     kw = {k: v for k, v in common.items() if k != "scenario"}
     with chunk_progress("criticality batch") as tick:
@@ -228,14 +225,13 @@ def disrupt(
 
     from ..analyses.disruption import clearance_words
     from ..analyses.disruption import disrupt as run
-    from ..timeline import parse_date
 
     net = load(package)
     res = run(
         net,
         parse_list(close),
         days,
-        date=parse_date(date) if date is not None else None,
+        date=option_date(date),
         scenario=scenario,
         growth=growth,
         wait_limit_h=wait_limit_of(wait_limit),

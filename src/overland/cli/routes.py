@@ -19,6 +19,7 @@ from ._common import (
     emit_json,
     load,
     note_dates,
+    option_date,
 )
 
 if TYPE_CHECKING:
@@ -155,7 +156,6 @@ def route(
 ) -> int:
     """Best route(s) between two places: days, USD/t, km, borders, gauge changes."""
     from ..routing import alternative_routes
-    from ..timeline import parse_date
 
     if not 1 <= alternatives <= MAX_ALTERNATIVES:
         raise BadArgumentError(
@@ -167,7 +167,7 @@ def route(
         origin,
         destination,
         k=alternatives,
-        date=parse_date(date) if date is not None else None,
+        date=option_date(date),
         scenario=scenario,
         commodity=commodity,
         avoid_countries=parse_list(avoid),
@@ -320,7 +320,6 @@ def skim(
     from ..export import write_frame_atomic
     from ..routing import OBJECTIVES
     from ..skim import skim as skim_matrix
-    from ..timeline import parse_date
 
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
@@ -330,7 +329,7 @@ def skim(
     net = load(package)
     s = skim_matrix(
         net,
-        date=parse_date(date) if date is not None else None,
+        date=option_date(date),
         scenario=scenario,
         commodity=commodity,
         objective=objective,
