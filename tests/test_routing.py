@@ -39,6 +39,26 @@ def test_toy_border_dwell_and_fee_add_up(toy: Network) -> None:
     assert r.indicators()["speed_without_delay_kmh"] == pytest.approx(50.0)
 
 
+def test_a_leg_names_the_country_it_ends_in(toy: Network, embedded: Network) -> None:
+    """A leg starts in its ``country`` and ends in its ``to_country``; chained, the legs
+    cross the route's countries in order, as the borders it lists do."""
+    for net, a, b in ((toy, "Yerevan", "Tbilisi"), (embedded, "Astana", "Yerevan")):
+        r = shortest_route(net, a, b, date="2025-12-15")
+        chain: list[str] = []
+        for leg in r.legs:
+            assert leg.country == net.places[leg.from_place].country
+            assert leg.to_country == net.places[leg.to_place].country
+            for c in (leg.country, leg.to_country):
+                if not chain or chain[-1] != c:
+                    chain.append(c)
+        assert tuple(chain) == tuple(r.countries)
+        crossed = [(x.country, x.to_country) for x in r.legs if x.to_country != x.country]
+        assert crossed == [(x.from_country, x.to_country) for x in r.borders]
+    # Astana -> Yerevan: the Caspian ferry's leg ends in Azerbaijan
+    ferry = [x for x in r.legs if x.mode == "ferry"]
+    assert [(x.country, x.to_country) for x in ferry] in ([], [("KZ", "AZ")])
+
+
 def test_toy_gauge_change_is_priced(toy: Network) -> None:
     r = shortest_route(toy, "Yerevan", "Kars", date="1990-01-01")
     assert r.gauge_changes == 1

@@ -18,7 +18,9 @@ __all__ = ["BorderStep", "Leg", "Route", "Step", "TransferStep", "build_route"]
 
 @dataclass(frozen=True)
 class Leg:
-    """Consecutive line-haul in one mode, gauge and country."""
+    """Consecutive line-haul in one mode, gauge and country (``country``, where it starts;
+    ``to_country``, where it ends: another when its last link crosses a border, as a
+    ferry or a line into the next country does)."""
 
     mode: str
     gauge: str | None
@@ -29,6 +31,7 @@ class Leg:
     time_h: float
     cost_usd_per_t: float
     links: tuple[str, ...]
+    to_country: str
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ class Route:
                     "mode": leg.mode,
                     "gauge": leg.gauge,
                     "country": leg.country,
+                    "to_country": leg.to_country,
                     "from": leg.from_place,
                     "to": leg.to_place,
                     "distance_km": round(leg.distance_km, 2),
@@ -311,6 +315,7 @@ def build_route(
                     "mode": mode,
                     "gauge": gauge,
                     "country": country,
+                    "to_country": country,
                     "from_place": src_place,
                     "to_place": dst_place,
                     "distance_km": 0.0,
@@ -319,6 +324,7 @@ def build_route(
                     "links": (),
                 }
             cur["to_place"] = dst_place
+            cur["to_country"] = net.places[dst_place].country
             cur["distance_km"] += d
             cur["time_h"] += run + wait
             cur["cost_usd_per_t"] += haul_cost

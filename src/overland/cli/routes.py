@@ -92,7 +92,7 @@ def _details(net: Network, r: Route) -> list[Table]:
         legs.add_row(
             leg.mode,
             leg.gauge or "",
-            leg.country,
+            leg.country if leg.to_country == leg.country else f"{leg.country}→{leg.to_country}",
             _place_name(net, leg.from_place),
             _place_name(net, leg.to_place),
             f"{leg.distance_km:,.0f}",

@@ -644,7 +644,7 @@ function selectRoute(i) {
   $("results").dataset.selected = String(i);
   drawRouteLines(state.routes, i);
   const r = state.routes[i];
-  const legs = r.legs.map((l) => `<tr><td>${esc(l.mode)} ${esc(l.gauge || "")}</td><td>${esc(l.country)}</td><td>${esc(placeName(l.from))} → ${esc(placeName(l.to))}</td><td>${num(l.distance_km)} km</td><td>${l.time_h.toFixed(1)} h</td></tr>`).join("");
+  const legs = r.legs.map((l) => `<tr><td>${esc(l.mode)} ${esc(l.gauge || "")}</td><td>${esc(l.to_country && l.to_country !== l.country ? `${l.country}→${l.to_country}` : l.country)}</td><td>${esc(placeName(l.from))} → ${esc(placeName(l.to))}</td><td>${num(l.distance_km)} km</td><td>${l.time_h.toFixed(1)} h</td></tr>`).join("");
   const borders = r.borders.map((b) => `<tr><td>${esc(b.from)} → ${esc(b.to)}</td><td>${esc(placeName(b.place))}</td><td>${b.dwell_h.toFixed(1)} h (P90 ${b.dwell_p90_h.toFixed(0)})</td><td>${b.fee_usd_per_t.toFixed(2)} USD/t</td></tr>`).join("");
   const transfers = r.transfers.map((t) => `<tr><td>${esc(placeName(t.place))}</td><td>${esc(t.from)} → ${esc(t.to)}</td><td>${t.time_h.toFixed(1)} h</td><td>${t.gauge_change ? "gauge change" : ""}</td></tr>`).join("");
   // how the commodity is charged on each mode (rates.csv), and the event that set it
