@@ -136,6 +136,35 @@ def test_a_ban_on_one_mode_leaves_its_countries_places_to_the_others(toy_copy: P
     assert any(b["id"] == "ge-rail-ban" for b in err.value.blocked_by)
 
 
+def test_a_rule_can_leave_the_countrys_own_trade_alone(toy_copy: Path) -> None:
+    # like the container lines' exit from Iran: other countries' cargo may not enter
+    # Georgia, Georgia's own trade still may, whatever its other end
+    _add_ge_ban(
+        toy_copy,
+        "ge-third-country-ban",
+        "Only Georgia's own trade may enter Georgia",
+        "{except_end_countries: [GE]}",
+    )
+    net = load_network(toy_copy)
+    day = "2025-11-10"
+    with pytest.raises(NoRouteError) as err:
+        shortest_route(net, "Yerevan", "Baku", date=day, commodity="grain")
+    assert any(b["id"] == "ge-third-country-ban" for b in err.value.blocked_by)
+    for a, b, countries in (
+        ("Yerevan", "Tbilisi", ("AM", "GE")),
+        ("Tbilisi", "Baku", ("GE", "AZ")),
+        ("Baku", "Tbilisi", ("AZ", "GE")),
+    ):
+        assert shortest_route(net, a, b, date=day, commodity="grain").countries == countries
+    # corridor flows apply it per row: Yerevan -> Baku has no route, Tbilisi -> Baku has
+    with (toy_copy / "demand.csv").open("a", encoding="utf-8") as f:
+        f.write("yerevan-baku-2019,yerevan,baku,grain,2019,200,,toy,false,\n")
+        f.write("tbilisi-baku-2019,tbilisi,baku,grain,2019,300,,toy,false,\n")
+    flows = corridor_flows(load_network(toy_copy), date="2019-07-01")
+    tonnes = dict(zip(flows.links["link"], flows.links["tonnes"], strict=True))
+    assert tonnes["gardabani-boyuk_kasik"] == pytest.approx(300)
+
+
 def test_a_rule_naming_an_unknown_commodity_is_refused(toy_copy: Path) -> None:
     from overland.validation import validate_package
 

@@ -847,6 +847,12 @@ class RuleScope(_Row):
     commodities: tuple[Id, ...] = Field(
         (), description="Only these commodities (all when empty), e.g. an import ban on steel."
     )
+    except_end_countries: tuple[CountryCode, ...] = Field(
+        (),
+        description="Shipments that start or end in these countries are not covered, whatever "
+        "the other lists say (e.g. a ban on third countries' cargo entering a country by sea "
+        "that leaves the country's own trade alone).",
+    )
 
     @property
     def universal(self) -> bool:
@@ -856,6 +862,7 @@ class RuleScope(_Row):
             or self.destination_countries
             or self.either_end_countries
             or self.commodities
+            or self.except_end_countries
         )
 
     def matches(
@@ -865,6 +872,8 @@ class RuleScope(_Row):
         (``commodity=None``: a shipment of any commodity, so a rule scoped to some
         commodities does not cover it)."""
         if self.commodities and commodity not in self.commodities:
+            return False
+        if {origin_country, destination_country} & set(self.except_end_countries):
             return False
         if not (self.origin_countries or self.destination_countries or self.either_end_countries):
             return True

@@ -493,6 +493,7 @@ class _Checker:
                 *scope.origin_countries,
                 *scope.destination_countries,
                 *scope.either_end_countries,
+                *scope.except_end_countries,
             ):
                 self.country("rules.yaml", loc.row, code, f"{r.id}.countries")
             for cid in scope.commodities:
