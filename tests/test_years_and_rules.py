@@ -7,12 +7,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from overland import load_network
 from overland.analyses.flows import corridor_flows
 from overland.errors import NoRouteError
 from overland.routing import shortest_route
+from overland.skim import skim
 
 TOY = Path(__file__).parent / "fixtures" / "toy"
 
@@ -156,6 +158,14 @@ def test_a_rule_can_leave_the_countrys_own_trade_alone(toy_copy: Path) -> None:
         ("Baku", "Tbilisi", ("AZ", "GE")),
     ):
         assert shortest_route(net, a, b, date=day, commodity="grain").countries == countries
+    # the skim applies it per pair too: the pairs it leaves alone keep their routes
+    names = ["Yerevan", "Tbilisi", "Baku"]
+    s = skim(net, places=names, date=day, commodity="grain")
+    assert not np.isfinite(s.time_h[0, 2])
+    assert not np.isfinite(s.time_h[2, 0])
+    for i, j in ((0, 1), (1, 2), (2, 1), (1, 0)):
+        r = shortest_route(net, names[i], names[j], date=day, commodity="grain")
+        assert s.cost_usd_per_t[i, j] == pytest.approx(r.cost_usd_per_t)
     # corridor flows apply it per row: Yerevan -> Baku has no route, Tbilisi -> Baku has
     with (toy_copy / "demand.csv").open("a", encoding="utf-8") as f:
         f.write("yerevan-baku-2019,yerevan,baku,grain,2019,200,,toy,false,\n")

@@ -165,8 +165,10 @@ class Graph:
         avoid_countries: Iterable[str] = (),
         modes: Iterable[str] | None = None,
         commodity: str | None = None,
+        rules: bool = True,
     ) -> tuple[BoolArray, list[Rule]]:
-        """Edges usable by one shipment, and the rules that apply to it."""
+        """Edges usable by one shipment, and the rules that apply to it (``rules=False``:
+        no rule applied, for callers that apply them per pair of countries)."""
         allowed = self.costs(state).is_open.copy()
         if commodity is not None:
             allowed &= self.commodity_allowed(commodity)
@@ -175,7 +177,7 @@ class Graph:
             haul = self.edge_kind == HAUL
             allowed &= ~haul | np.isin(self.edge_mode, list(wanted))
         applied = []
-        for rule in state.rules_in_force():
+        for rule in state.rules_in_force() if rules else ():
             if not rule.applies_to.matches(origin_country, destination_country, commodity):
                 continue
             applied.append(rule)

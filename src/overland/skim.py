@@ -114,6 +114,7 @@ def skim(
         avoid_countries=q.avoid_countries,
         modes=q.modes,
         commodity=q.commodity,
+        rules=False,
     )
     # rules in force that depend on the shipment are applied per pair; masks cached per set
     rules = list(state.rules_in_force())
