@@ -634,15 +634,33 @@ def test_a_two_way_capacity_adds_both_directions(tmp_path: Path, embedded: Netwo
         parse_query("capacity link=x both=yes")
 
 
-def test_calibration_on_a_cluster_fits_as_in_process() -> None:
+def test_calibration_on_a_cluster_fits_as_in_process(tmp_path: Path) -> None:
     """The grid of a multiplier evaluated on a local Dask cluster picks what the search
-    one trial after the other picks: the same parameters, fit and evaluation count."""
+    in one process picks: the same parameters, fit and evaluation count, on a toy whose
+    border dwell is an estimate half the observed one (so the search must move)."""
     from overland.analyses.calibration import calibrate
 
-    here = calibrate(TOY, grid=(0.5, 1.0, 2.0), passes=1)
-    there = calibrate(TOY, grid=(0.5, 1.0, 2.0), passes=1, scheduler="local", workers=2)
-    keep = {"dwell_scale", "wait_scale", "value_of_time_scale", "logit_scale"}
-    assert there.parameters.model_dump(include=keep) == here.parameters.model_dump(include=keep)
+    pkg = tmp_path / "toy"
+    shutil.copytree(TOY, pkg)
+    crossings = (pkg / "crossings.csv").read_text(encoding="utf-8")
+    (pkg / "crossings.csv").write_text(
+        crossings.replace(
+            "boyuk_kasik,10,20,3,open,800,toy,false,",
+            "boyuk_kasik,10,20,3,open,800,toy,true,toy guess",
+        ),
+        encoding="utf-8",
+    )
+    observations = (pkg / "observations.csv").read_text(encoding="utf-8")
+    (pkg / "observations.csv").write_text(
+        observations.replace("dw-ge-az,dwell,2025,12,", "dw-ge-az,dwell,2025,20,"), encoding="utf-8"
+    )
+    grid = (0.5, 1.0, 2.0)
+    here = calibrate(pkg, grid=grid, passes=1)
+    assert here.parameters.dwell_scale == 2.0  # the search moved
+    there = calibrate(pkg, grid=grid, passes=1, scheduler="local", workers=2)
+    assert there.parameters.model_dump(exclude={"fitted_on"}) == here.parameters.model_dump(
+        exclude={"fitted_on"}
+    )
     assert there.evaluations == here.evaluations
     assert there.after.summary() == here.after.summary()
     assert there.before.summary() == here.before.summary()
