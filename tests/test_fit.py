@@ -76,14 +76,18 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: now), and the Caspian port totals they propped up (Alat 2015 and 2019, Kuryk 2018)
 #: fall past twice off: demand the package lacks, not a route it finds; the
 #: Tatarskaya-Kars distance (Russia's cheap km over a coarse network) and the CPC's
-#: share of Kazakh oil leave their bands (docs/fit.md). The floors sit one below, for
-#: floating-point differences between machines; the hold-out's stay where they were
-#: (the measured values)
-FLOOR_CALIBRATION_WITHIN = 96
+#: share of Kazakh oil leave their bands (docs/fit.md). Nineteenth session, the Strait
+#: of Hormuz closed from 2026-02-28, Iran's seaports closed to Azerbaijan's, Georgia's
+#: and Türkiye's boxes while the container lines stay away, the Danube Bridge, Lake Van's
+#: and the Black Sea ferries' dates, Georgia's ports' own containers and a China-Iran
+#: train time: 99 of 151 and 36 of 58 within, 18 and 10 gross (net 81 and 26). The
+#: floors sit one below the measured values, for floating-point differences between
+#: machines; the hold-out's count stays at its measured 36
+FLOOR_CALIBRATION_WITHIN = 98
 FLOOR_HOLDOUT_WITHIN = 36
-FLOOR_CALIBRATION_NET = 78
+FLOOR_CALIBRATION_NET = 80
 FLOOR_HOLDOUT_NET = 25
-FLOOR_OBSERVATIONS = 152
+FLOOR_OBSERVATIONS = 209
 
 
 def run_json(args: list[str]) -> Any:
