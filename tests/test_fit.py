@@ -644,16 +644,7 @@ def test_calibration_on_a_cluster_fits_as_in_process(tmp_path: Path) -> None:
     border dwell is an estimate half the observed one (so the search must move)."""
     from overland.analyses.calibration import calibrate
 
-    pkg = tmp_path / "toy"
-    shutil.copytree(TOY, pkg)
-    crossings = (pkg / "crossings.csv").read_text(encoding="utf-8")
-    (pkg / "crossings.csv").write_text(
-        crossings.replace(
-            "boyuk_kasik,10,20,3,open,800,toy,false,",
-            "boyuk_kasik,10,20,3,open,800,toy,true,toy guess",
-        ),
-        encoding="utf-8",
-    )
+    pkg = _toy_with_estimated_post(tmp_path)
     observations = (pkg / "observations.csv").read_text(encoding="utf-8")
     (pkg / "observations.csv").write_text(
         observations.replace("dw-ge-az,dwell,2025,12,", "dw-ge-az,dwell,2025,20,"), encoding="utf-8"
