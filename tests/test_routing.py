@@ -106,6 +106,41 @@ def test_toy_commodity_rates_scale_haul_fees_and_dwell(
     )
 
 
+def test_a_shared_dwell_is_not_cleared_faster_by_a_commodity(
+    rated_toy: Callable[..., Network],
+) -> None:
+    # boxes clear borders in 0.5 of the dwell, but the AM->GE post's 6 h (P90 12 h) is a
+    # queue every train shares (dwell_shared): there they wait the whole of it, and the
+    # reverse post, not shared, still halves it
+    from overland.network import load_network
+
+    pkg = rated_toy(0.5, 1.0, 0.5).path
+    table = (pkg / "crossings.csv").read_text().splitlines()
+    header = table[0].split(",")
+    at = header.index("capacity_t_per_year") + 1
+    rows = [",".join([*header[:at], "dwell_shared", *header[at:]])]
+    for line in table[1:]:
+        cells = line.split(",")
+        shared = "true" if cells[0] == "am-ge-rail" else ""
+        rows.append(",".join([*cells[:at], shared, *cells[at:]]))
+    (pkg / "crossings.csv").write_text("\n".join(rows) + "\n")
+    net = load_network(pkg)
+    km = 150 + 140 + 13 + 66
+    there = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
+    back = shortest_route(net, "Tbilisi", "Yerevan", date="2025-11-10", commodity="boxes")
+    assert [(b.crossing, b.dwell_h, b.dwell_p90_h) for b in there.borders] == [
+        ("am-ge-rail", 6.0, 12.0)
+    ]
+    assert there.time_h == pytest.approx(km / 50 + 6)
+    assert [(b.crossing, b.dwell_h) for b in back.borders] == [("ge-am-rail", 3.0)]
+    assert back.time_h == pytest.approx(km / 50 + 3)
+    sk = skim(net, places=["yerevan", "tbilisi"], date="2025-11-10", commodity="boxes")
+    assert (sk.time_h[0, 1], sk.time_h[1, 0]) == (
+        pytest.approx(there.time_h),
+        pytest.approx(back.time_h),
+    )
+
+
 def test_a_countrys_rate_row_charges_its_links_and_half_of_a_border_link(
     rated_toy: Callable[..., Network],
 ) -> None:

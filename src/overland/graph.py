@@ -51,6 +51,7 @@ class EdgeCosts:
     distance_km: FloatArray
     co2_kg: FloatArray
     dwell_h: FloatArray  # border dwell on border edges
+    dwell_shared: BoolArray  # border edges whose dwell no commodity clears faster
     fee_usd: FloatArray  # border fee on border edges
     wait_h: FloatArray  # ferry/sea wait for a departure
     is_open: BoolArray
@@ -371,9 +372,11 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
     c_dwell = np.zeros(n_cr + 1)
     c_fee = np.zeros(n_cr + 1)
     c_open = np.ones(n_cr + 1, dtype=np.bool_)
+    c_shared = np.zeros(n_cr + 1, dtype=np.bool_)
     for i, cid in enumerate(graph.crossing_ids):
         c = state.crossings[cid]
         c_dwell[i], c_fee[i], c_open[i] = c.dwell_mean_h, c.fee_usd_per_t, c.status == "open"
+        c_shared[i] = c.dwell_shared
     n_tr = len(graph.transfer_ids)
     t_time = np.zeros(n_tr + 1)
     t_cost = np.zeros(n_tr + 1)
@@ -398,6 +401,7 @@ def _edge_costs(graph: Graph, state: NetworkState) -> EdgeCosts:
         distance_km=np.where(haul, l_dist[li], 0.0),
         co2_kg=np.where(haul, l_co2[li], 0.0),
         dwell_h=dwell,
+        dwell_shared=np.where(haul, c_shared[ci], False),
         fee_usd=fee,
         wait_h=wait,
         is_open=np.where(haul, l_open[li] & c_open[ci], True),
@@ -432,7 +436,7 @@ def _priced(graph: Graph, costs: EdgeCosts, factors: tuple[Factors, ...]) -> Edg
         rate[on] *= rate_factor
         rate[on & graph.edge_backhaul] *= backhaul
         fee[on] *= fee_factor
-        dwell[on] *= dwell_factor
+        dwell[on & ~costs.dwell_shared] *= dwell_factor
         run[on] /= speed_factor
     cost = costs.cost_usd + (rate - costs.rate_usd) + (fee - costs.fee_usd)
     time = costs.time_h + (dwell - costs.dwell_h) + (run - costs.run_h)

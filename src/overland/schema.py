@@ -380,6 +380,13 @@ class Crossing(_Sourced):
         description="Throughput the post can clear (t/yr).",
         json_schema_extra=_unit("t/yr"),
     )
+    dwell_shared: bool = Field(
+        False,
+        description="The dwell is a wait every train or vehicle shares, such as a queue for "
+        "handover slots that the source measured on the priority trains themselves: a "
+        "commodity's dwell_factor (rates.csv) does not apply here. False: the dwell is "
+        "the post's average over all traffic and priority cargo clears faster.",
+    )
 
     @model_validator(mode="after")
     def _p90(self) -> Crossing:
