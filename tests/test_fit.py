@@ -82,15 +82,15 @@ TOY = Path(__file__).parent / "fixtures" / "toy"
 #: and the Black Sea ferries' dates, Georgia's ports' own containers and a China-Iran
 #: train time: 99 of 151 and 36 of 58 within, 18 and 10 gross (net 81 and 26). Twentieth
 #: session, Brest-Malaszewicze's queue for the container trains too, the 1,520 mm
-#: transit tariff from UTLC ERA's index, Bulgaria's line 4 and six China-Europe rail
-#: figures: 103 of 155 and 38 of 60 within, 20 and 10 gross (net 83 and 28). The
+#: transit tariff from UTLC ERA's index, Bulgaria's line 4 and eight China-Europe rail
+#: figures: 105 of 157 and 38 of 60 within, 20 and 10 gross (net 85 and 28). The
 #: floors sit one below the measured values, for floating-point differences between
 #: machines
-FLOOR_CALIBRATION_WITHIN = 102
+FLOOR_CALIBRATION_WITHIN = 104
 FLOOR_HOLDOUT_WITHIN = 37
-FLOOR_CALIBRATION_NET = 82
+FLOOR_CALIBRATION_NET = 84
 FLOOR_HOLDOUT_NET = 27
-FLOOR_OBSERVATIONS = 215
+FLOOR_OBSERVATIONS = 217
 
 
 def run_json(args: list[str]) -> Any:
