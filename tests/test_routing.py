@@ -115,15 +115,9 @@ def test_a_shared_dwell_is_not_cleared_faster_by_a_commodity(
     from overland.network import load_network
 
     pkg = rated_toy(0.5, 1.0, 0.5).path
-    table = (pkg / "crossings.csv").read_text().splitlines()
-    header = table[0].split(",")
-    at = header.index("capacity_t_per_year") + 1
-    rows = [",".join([*header[:at], "dwell_shared", *header[at:]])]
-    for line in table[1:]:
-        cells = line.split(",")
-        shared = "true" if cells[0] == "am-ge-rail" else ""
-        rows.append(",".join([*cells[:at], shared, *cells[at:]]))
-    (pkg / "crossings.csv").write_text("\n".join(rows) + "\n")
+    header, *rows = (pkg / "crossings.csv").read_text().splitlines()
+    shared = [f"{r},{'true' if r.startswith('am-ge-rail,') else ''}" for r in rows]
+    (pkg / "crossings.csv").write_text("\n".join([f"{header},dwell_shared", *shared]) + "\n")
     net = load_network(pkg)
     km = 150 + 140 + 13 + 66
     there = shortest_route(net, "Yerevan", "Tbilisi", date="2025-11-10", commodity="boxes")
