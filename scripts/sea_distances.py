@@ -77,6 +77,9 @@ PAIRS: list[tuple[str, str, str, str]] = [
     ("sea-bandar_abbas-rotterdam", "bandar_abbas", "rotterdam", "suez"),
     ("sea-bandar_abbas-rotterdam-cape", "bandar_abbas", "rotterdam", "cape"),
     ("sea-bandar_abbas-rotterdam-cape-bulk", "bandar_abbas", "rotterdam", "cape"),
+    # East Mediterranean - Gulf
+    ("sea-mersin-bandar_abbas", "mersin", "bandar_abbas", "suez"),
+    ("sea-piraeus-bandar_abbas", "piraeus", "bandar_abbas", "suez"),
     # East Asia - Gulf (no canal either way)
     ("sea-shanghai-bandar_abbas", "shanghai", "bandar_abbas", "suez"),
     ("sea-shanghai-bandar_abbas-bulk", "shanghai", "bandar_abbas", "suez"),
