@@ -103,6 +103,15 @@ def test_route_get_and_post_agree(client: TestClient) -> None:
     )
     assert posted.status_code == 200
     assert posted.json()["routes"][0]["places"] == got[0]["places"]
+    assert posted.json()["shaped_by"] == ok(client, url)["shaped_by"]
+
+
+def test_route_says_what_shaped_it(client: TestClient) -> None:
+    url = "/api/route?from=Xian&to=Duisburg&date=2025-09-15&modes=rail&commodity=containers&k=1"
+    doc = ok(client, url)
+    assert [c["id"] for c in doc["shaped_by"]] == ["pl-by-border-closed"]
+    assert "BY" in doc["unconstrained"]["countries"]
+    assert "BY" not in doc["routes"][0]["countries"]
 
 
 def test_no_route_names_the_rule(client: TestClient) -> None:

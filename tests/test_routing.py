@@ -16,7 +16,7 @@ from overland.cli import main
 from overland.errors import BadArgumentError, NoRouteError, UnknownPlaceError
 from overland.places import resolve_place
 from overland.route import Route
-from overland.routing import alternative_routes, shortest_route
+from overland.routing import alternative_routes, route_shaping, shortest_route
 from overland.skim import skim
 
 # ----------------------------------------------------------------------------- toy, by hand
@@ -877,3 +877,60 @@ def test_cli_route_says_when_the_date_is_past_the_data(
     assert f"after the data's as-of date {embedded.manifest.data_as_of}" in err
     assert main(["route", "Baku", "Tbilisi", "--date", "2024-06-01"]) == 0
     assert "note:" not in capsys.readouterr().err
+
+
+def test_a_route_names_the_closure_or_rule_that_turned_it(embedded: Network) -> None:
+    # Poland closed its Belarusian border on 2025-09-12: the box train detours through the
+    # Caucasus and Türkiye, and the path it lost is the one it took the day before
+    kw: dict[str, Any] = {"commodity": "containers", "modes": ["rail"]}
+    detour = shortest_route(embedded, "xian", "duisburg", date="2025-09-15", **kw)
+    shaping = route_shaping(embedded, detour, modes=["rail"])
+    assert shaping is not None
+    assert [(c["kind"], c["id"]) for c in shaping.constraints] == [("rule", "pl-by-border-closed")]
+    assert "since 2025-09-12" in shaping.constraints[0]["why"]
+    before = shortest_route(embedded, "xian", "duisburg", date="2025-09-11", **kw)
+    assert shaping.unconstrained.links == before.links
+    assert shaping.unconstrained.generalized_cost_usd_per_t < detour.generalized_cost_usd_per_t
+    assert route_shaping(embedded, before, modes=["rail"]) is None
+
+
+def test_a_route_names_a_closed_link_but_not_an_unbuilt_one(embedded: Network) -> None:
+    # the Red Sea: the Suez lane closed on 2023-12-15, the boxes go round the Cape
+    cape = shortest_route(
+        embedded, "shanghai", "rotterdam", date="2024-03-15", commodity="containers", modes=["sea"]
+    )
+    shaping = route_shaping(embedded, cape, modes=["sea"])
+    assert shaping is not None
+    assert [(c["kind"], c["id"]) for c in shaping.constraints] == [
+        ("link", "sea-shanghai-rotterdam")
+    ]
+    assert "red-sea-diversions" in shaping.constraints[0]["why"]
+    assert shaping.unconstrained.distance_km == embedded.links["sea-shanghai-rotterdam"].length_km
+    assert shaping.unconstrained.days < cape.days
+    # lines not yet built (TRIPP's) are never lifted: every link named is closed, not planned
+    for origin, destination, date in (
+        ("baku", "nakhchivan", "2025-12-15"),
+        ("baku", "yerevan", "2026-03-01"),
+        ("kars", "istanbul", "2016-06-01"),
+    ):
+        r = shortest_route(embedded, origin, destination, date=date)
+        found = route_shaping(embedded, r)
+        state = embedded.as_of(date)
+        for c in found.constraints if found else ():
+            if c["kind"] == "link":
+                assert state.links[c["id"]].status == "closed", (origin, destination, c)
+
+
+def test_cli_route_json_says_what_shaped_it(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["route", "Shanghai", "Rotterdam", "--date", "2024-03-15", "--modes", "sea"]
+    assert main([*argv, "-c", "containers", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in doc["shaped_by"]] == ["sea-shanghai-rotterdam"]
+    assert doc["unconstrained"]["days"] < doc["routes"][0]["days"]
+    assert main([*argv, "-c", "containers"]) == 0
+    out = capsys.readouterr().out
+    assert "Shaped by what is closed or in force on 2024-03-15" in out
+    assert main(["route", "Baku", "Tbilisi", "--date", "2025-11-10", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["shaped_by"] == []
+    assert doc["unconstrained"] is None

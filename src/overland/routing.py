@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
@@ -31,12 +31,14 @@ __all__ = [
     "OBJECTIVES",
     "Objective",
     "Query",
+    "Shaping",
     "alternative_routes",
     "best_avoiding",
     "best_loaded",
     "make_query",
     "pair_query",
     "require_freight_service",
+    "route_shaping",
     "routes_for",
     "shortest_route",
 ]
@@ -545,6 +547,114 @@ def _explain(q: Query, rules: list[Rule]) -> NoRouteError:
     if not blocked:
         reasons.append("the network has no connection between them in the allowed modes")
     return NoRouteError(head + ": " + "; ".join(reasons), blocked)
+
+
+@dataclass(frozen=True)
+class Shaping:
+    """What the date's closures and rules cost a route: each closure (a link or border
+    crossing an event has closed) and rule in force that keeps it off a better path, and
+    that path (the best one with them lifted; the shipment's own choices of modes,
+    avoided countries and via place kept)."""
+
+    constraints: tuple[dict[str, str], ...]
+    unconstrained: Route
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form (docs/json.md, ``shaped_by`` and ``unconstrained``)."""
+        u = self.unconstrained
+        return {
+            "shaped_by": [dict(c) for c in self.constraints],
+            "unconstrained": {
+                "places": list(u.places),
+                "countries": list(u.countries),
+                "modes": list(u.modes),
+                "distance_km": round(u.distance_km, 2),
+                "days": round(u.days, 3),
+                "cost_usd_per_t": round(u.cost_usd_per_t, 3),
+                "generalized_cost_usd_per_t": round(u.generalized_cost_usd_per_t, 3),
+            },
+        }
+
+
+def route_shaping(
+    network: Network,
+    route: Route,
+    *,
+    avoid_countries: Iterable[str] = (),
+    avoid_modes: Iterable[str] = (),
+    modes: Iterable[str] | None = None,
+    via: str | None = None,
+) -> Shaping | None:
+    """Which closures and rules in force on ``route``'s date keep it off a better path.
+
+    The route is the best one for its query (origin, destination, date, scenario,
+    commodity, objective, and the choices passed here, which must be the query's). With
+    every link and border crossing that an event has closed reopened and every rule that
+    covers the shipment lifted — lines not yet built stay unbuilt, and the shipment's own
+    choices stand — the best path is found again; when it is better by the query's
+    objective, the closures and rules it would need are what shaped the route (None:
+    nothing did).
+    """
+    q = make_query(
+        network,
+        route.origin,
+        route.destination,
+        date=route.date,
+        scenario=route.scenario,
+        commodity=route.commodity,
+        avoid_countries=avoid_countries,
+        avoid_modes=avoid_modes,
+        modes=modes,
+        via=via,
+        objective=route.objective,
+    )
+    g = q.graph
+    allowed, rules = _shipment_mask(q)
+    costs = g.costs(q.state)
+    lifted = np.zeros(g.n_edges, dtype=np.bool_)
+    for i in np.flatnonzero(~costs.is_open):
+        lifted[i] = _closed_by_event(q, int(i))
+    mode_ok = np.ones(g.n_edges, dtype=np.bool_)
+    if q.modes is not None:
+        mode_ok = (g.edge_kind != HAUL) | np.isin(g.edge_mode, [MODES.index(m) for m in q.modes])
+    prefs = mode_ok & (~g.country_mask(q.avoid_countries) if q.avoid_countries else mode_ok)
+    if q.avoid_links:
+        banned = [i for i, lid in enumerate(g.link_ids) if lid in set(q.avoid_links)]
+        prefs &= ~np.isin(g.edge_link, banned) | (g.edge_link < 0)
+    path = _solve(q, (costs.is_open | lifted) & prefs)
+    if path is None:
+        return None
+    edges = list(route.edges) or (_solve(q, allowed) or [])
+    if float(q.weight[path].sum()) >= float(q.weight[edges].sum()) * (1 - 1e-9):
+        return None
+    hit = np.zeros(g.n_edges, dtype=np.bool_)
+    hit[path] = True
+    found: list[dict[str, str]] = []
+    for e in path:
+        for kind, element in _closed_on_edge(q, e):
+            if not any(c["id"] == element for c in found):
+                found.append({"kind": kind, "id": element, "why": _closure_text(q, kind, element)})
+    for rule in rules:
+        if (g.rule_mask(rule) & hit).any():
+            found.append({"kind": "rule", "id": rule.id, "why": _rule_text(q, rule)})
+    if not found:
+        return None
+    return Shaping(tuple(found), _route(q, path))
+
+
+def _closed_by_event(q: Query, e: int) -> bool:
+    """True when edge ``e`` hauls over a link or border crossing that is closed on the
+    query's date (a link not yet built is not closed: it is never lifted)."""
+    g = q.graph
+    if g.edge_kind[e] != HAUL:
+        return False
+    link = q.state.links[g.link_ids[g.edge_link[e]]]
+    if link.status == "planned":
+        return False
+    closed = link.status == "closed"
+    if g.edge_crossing[e] >= 0:
+        closed |= q.state.crossings[g.crossing_ids[g.edge_crossing[e]]].status == "closed"
+    return closed
 
 
 def _without(g: Graph, rules: list[Rule], dropped: Rule) -> BoolArray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -155,13 +155,18 @@ def route(
     package: PackageOpt = None,
 ) -> int:
     """Best route(s) between two places: days, USD/t, km, borders, gauge changes."""
-    from ..routing import alternative_routes
+    from ..routing import alternative_routes, route_shaping
 
     if not 1 <= alternatives <= MAX_ALTERNATIVES:
         raise BadArgumentError(
             f"--alternatives must be between 1 and {MAX_ALTERNATIVES}, got {alternatives}"
         )
     net = load(package)
+    choices: dict[str, Any] = {
+        "avoid_countries": parse_list(avoid),
+        "modes": parse_modes(modes, blank_ok=False),
+        "via": via,
+    }
     routes = alternative_routes(
         net,
         origin,
@@ -170,11 +175,10 @@ def route(
         date=option_date(date),
         scenario=scenario,
         commodity=commodity,
-        avoid_countries=parse_list(avoid),
-        modes=parse_modes(modes, blank_ok=False),
-        via=via,
         objective=objective,
+        **choices,
     )
+    shaping = route_shaping(net, routes[0], **choices)
     note_dates(net, routes[0].date, scenario, demand=loaded)
     queues_h: list[float] | None = None
     if loaded:
@@ -192,7 +196,8 @@ def route(
         for doc, q in zip(docs, queues_h or [], strict=False):
             doc["queue_h"] = round(q, 3)
             doc["loaded_days"] = round(doc["time_h"] / 24 + q / 24, 3)
-        emit_json({"routes": docs})
+        shaped = shaping.as_dict() if shaping else {"shaped_by": [], "unconstrained": None}
+        emit_json({"routes": docs, **shaped})
         return 0
     con = console()
     r0 = routes[0]
@@ -205,6 +210,14 @@ def route(
     con.print(_route_rows(routes, queues_h))
     if queues_h is not None:
         con.print(f"+ queues: the corridor flows' congestion and queues on {r0.date}")
+    if shaping is not None:
+        u = shaping.unconstrained
+        con.print(
+            f"Shaped by what is closed or in force on {r0.date} (without it: {u.days:.1f} days, "
+            f"{u.cost_usd_per_t:,.0f} USD/t, {' → '.join(u.countries)}):"
+        )
+        for constraint in shaping.constraints:
+            con.print(f"  - {constraint['why']}", soft_wrap=True)
     for t in _details(net, r0):
         if t.row_count:
             con.print(t)
