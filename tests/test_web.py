@@ -120,6 +120,11 @@ def test_map_page_end_to_end(server: str, chromium: Chromium) -> None:
         expect(results).to_have_attribute("data-state", "ok")
         expect(results).to_have_attribute("data-countries", "RU-AZ-GE-AM")
         expect(page.locator("#breakdown")).to_contain_text("3 borders, 0 gauge changes")
+        # ... which the closed Abkhazian railway keeps off the shorter way through Georgia
+        expect(page.locator("#shaped li[data-id=rail-sukhumi-psou_ge]")).to_contain_text(
+            "is closed since"
+        )
+        expect(page.locator("#shaped")).to_contain_text("RU → GE → AM")
         expect(page.locator("#chart-box")).to_be_visible()
         expect(page.locator("#legend [data-key=route-1]")).to_contain_text("RU–AZ–GE–AM")
         shot = ARTIFACTS / "moscow-yerevan-2025-11-10.png"

@@ -587,7 +587,7 @@ async function runRoute(selectIndex) {
     const doc = await getJSON("/api/route?" + asked);
     if (state.routeAsked !== asked) return;
     state.routes = doc.routes;
-    box.innerHTML = `<table><thead><tr><th></th><th>time</th><th>cost</th><th>distance</th><th>countries</th></tr></thead><tbody>${doc.routes.map(routeRow).join("")}</tbody></table>`;
+    box.innerHTML = `<table><thead><tr><th></th><th>time</th><th>cost</th><th>distance</th><th>countries</th></tr></thead><tbody>${doc.routes.map(routeRow).join("")}</tbody></table>${shapedBy(doc)}`;
     box.dataset.countries = doc.routes[0].countries.join("-");
     box.dataset.state = "ok";
     for (const tr of box.querySelectorAll("tr.route")) tr.addEventListener("click", () => selectRoute(Number(tr.dataset.index)));
@@ -600,6 +600,15 @@ async function runRoute(selectIndex) {
     clearResults(`<p class="no-route">${esc(e.message)}</p>`, none ? "none" : "error");
   }
   writeURL();
+}
+
+// What is closed or in force on the date and keeps the best route off a better path,
+// and that path (docs/json.md: shaped_by, unconstrained).
+function shapedBy(doc) {
+  const u = doc.unconstrained;
+  if (!u || !(doc.shaped_by || []).length) return "";
+  const items = doc.shaped_by.map((c) => `<li data-id="${esc(c.id)}">${esc(c.why)}</li>`).join("");
+  return `<div id="shaped" class="shaped small"><p>Shaped by what is closed or in force on ${esc(doc.routes[0].date)}; without it: ${u.days.toFixed(1)} days, ${num(u.cost_usd_per_t)} USD/t, ${esc(u.countries.join(" → "))}</p><ul>${items}</ul></div>`;
 }
 
 // A route's course: each link along its drawn geometry (sea lanes around the coasts when
