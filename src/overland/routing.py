@@ -367,11 +367,23 @@ def _shipment_mask(q: Query) -> tuple[BoolArray, list[Rule]]:
         modes=q.modes,
         commodity=q.commodity,
     )
+    return allowed & _choices_mask(q)[2], rules
+
+
+def _choices_mask(q: Query) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """The edges the shipment's own choices allow: its modes, the countries it does not
+    avoid and the links it does not avoid (a mask each)."""
+    g = q.graph
+    everything = np.ones(g.n_edges, dtype=np.bool_)
+    mode_ok = everything
+    if q.modes is not None:
+        mode_ok = (g.edge_kind != HAUL) | np.isin(g.edge_mode, [MODES.index(m) for m in q.modes])
+    avoid_ok = ~g.country_mask(q.avoid_countries) if q.avoid_countries else everything
+    links_ok = everything
     if q.avoid_links:
-        g = q.graph
         banned = [i for i, lid in enumerate(g.link_ids) if lid in set(q.avoid_links)]
-        allowed &= ~np.isin(g.edge_link, banned) | (g.edge_link < 0)
-    return allowed, rules
+        links_ok = ~np.isin(g.edge_link, banned) | (g.edge_link < 0)
+    return mode_ok, avoid_ok, links_ok
 
 
 def _best(q: Query) -> Route:
@@ -475,12 +487,8 @@ def _explain(q: Query, rules: list[Rule]) -> NoRouteError:
     head = f"no route{how} from {o} to {d} on {q.state.date}"
     if q.state.scenario:
         head += f" under scenario {q.state.scenario}"
-    everything_open = np.ones(g.n_edges, dtype=np.bool_)
-    mode_ok = everything_open.copy()
-    if q.modes is not None:
-        mode_ok = (g.edge_kind != HAUL) | np.isin(g.edge_mode, [MODES.index(m) for m in q.modes])
-    avoid_ok = ~g.country_mask(q.avoid_countries) if q.avoid_countries else everything_open
-    rule_ok = everything_open.copy()
+    mode_ok, avoid_ok, _links_ok = _choices_mask(q)
+    rule_ok = np.ones(g.n_edges, dtype=np.bool_)
     for rule in rules:
         rule_ok &= ~g.rule_mask(rule)
     blocked: list[dict[str, str]] = []
@@ -589,11 +597,10 @@ def route_shaping(
 
     The route is the best one for its query (origin, destination, date, scenario,
     commodity, objective, and the choices passed here, which must be the query's). With
-    every link and border crossing that an event has closed reopened and every rule that
-    covers the shipment lifted — lines not yet built stay unbuilt, and the shipment's own
-    choices stand — the best path is found again; when it is better by the query's
-    objective, the closures and rules it would need are what shaped the route (None:
-    nothing did).
+    every closed link and border crossing reopened and every rule that covers the
+    shipment lifted — lines not yet built stay unbuilt, and the shipment's own choices
+    stand — the best path is found again; when it is better by the query's objective,
+    the closures and rules it would need are what shaped the route (None: nothing did).
     """
     q = make_query(
         network,
@@ -614,14 +621,8 @@ def route_shaping(
     lifted = np.zeros(g.n_edges, dtype=np.bool_)
     for i in np.flatnonzero(~costs.is_open):
         lifted[i] = _closed_by_event(q, int(i))
-    mode_ok = np.ones(g.n_edges, dtype=np.bool_)
-    if q.modes is not None:
-        mode_ok = (g.edge_kind != HAUL) | np.isin(g.edge_mode, [MODES.index(m) for m in q.modes])
-    prefs = mode_ok & (~g.country_mask(q.avoid_countries) if q.avoid_countries else mode_ok)
-    if q.avoid_links:
-        banned = [i for i, lid in enumerate(g.link_ids) if lid in set(q.avoid_links)]
-        prefs &= ~np.isin(g.edge_link, banned) | (g.edge_link < 0)
-    path = _solve(q, (costs.is_open | lifted) & prefs)
+    mode_ok, avoid_ok, links_ok = _choices_mask(q)
+    path = _solve(q, (costs.is_open | lifted) & mode_ok & avoid_ok & links_ok)
     if path is None:
         return None
     edges = list(route.edges) or (_solve(q, allowed) or [])
