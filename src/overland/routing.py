@@ -40,6 +40,7 @@ __all__ = [
     "require_freight_service",
     "route_shaping",
     "routes_for",
+    "shaping_fields",
     "shortest_route",
 ]
 
@@ -582,6 +583,12 @@ class Shaping:
                 "generalized_cost_usd_per_t": round(u.generalized_cost_usd_per_t, 3),
             },
         }
+
+
+def shaping_fields(shaping: Shaping | None) -> dict[str, Any]:
+    """A route document's ``shaped_by`` and ``unconstrained`` (docs/json.md): empty and
+    null when nothing shaped the route."""
+    return shaping.as_dict() if shaping else {"shaped_by": [], "unconstrained": None}
 
 
 def route_shaping(

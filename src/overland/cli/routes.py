@@ -155,7 +155,7 @@ def route(
     package: PackageOpt = None,
 ) -> int:
     """Best route(s) between two places: days, USD/t, km, borders, gauge changes."""
-    from ..routing import alternative_routes, route_shaping
+    from ..routing import alternative_routes, route_shaping, shaping_fields
 
     if not 1 <= alternatives <= MAX_ALTERNATIVES:
         raise BadArgumentError(
@@ -196,8 +196,7 @@ def route(
         for doc, q in zip(docs, queues_h or [], strict=False):
             doc["queue_h"] = round(q, 3)
             doc["loaded_days"] = round(doc["time_h"] / 24 + q / 24, 3)
-        shaped = shaping.as_dict() if shaping else {"shaped_by": [], "unconstrained": None}
-        emit_json({"routes": docs, **shaped})
+        emit_json({"routes": docs, **shaping_fields(shaping)})
         return 0
     con = console()
     r0 = routes[0]

@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...args import parse_list, parse_modes, parse_scenarios
 from ...compare import compare_routes
 from ...errors import BadArgumentError
-from ...routing import Objective, alternative_routes, route_shaping, shortest_route
+from ...routing import (
+    Objective,
+    alternative_routes,
+    route_shaping,
+    shaping_fields,
+    shortest_route,
+)
 from ...schema import Mode
 from ...skim import skim
 from ...timeline import parse_date
@@ -68,8 +74,7 @@ def _route_endpoints(router: APIRouter, limits: Limits) -> None:
             shaping = route_shaping(
                 network, found[0], avoid_countries=q.avoid, modes=q.modes, via=q.via
             )
-            shaped = shaping.as_dict() if shaping else {"shaped_by": [], "unconstrained": None}
-            return {"routes": [r.as_dict() for r in found], **shaped}
+            return {"routes": [r.as_dict() for r in found], **shaping_fields(shaping)}
 
         return await ctx.compute("route:" + q.model_dump_json(), work)
 
