@@ -623,17 +623,16 @@ def route_shaping(
         objective=route.objective,
     )
     g = q.graph
-    allowed, rules = _shipment_mask(q)
+    _allowed, rules = _shipment_mask(q)
     costs = g.costs(q.state)
     lifted = np.zeros(g.n_edges, dtype=np.bool_)
     for i in np.flatnonzero(~costs.is_open):
-        lifted[i] = _closed_by_event(q, int(i))
+        lifted[i] = _closed_not_unbuilt(q, int(i))
     mode_ok, avoid_ok, links_ok = _choices_mask(q)
     path = _solve(q, (costs.is_open | lifted) & mode_ok & avoid_ok & links_ok)
     if path is None:
         return None
-    edges = list(route.edges) or (_solve(q, allowed) or [])
-    if float(q.weight[path].sum()) >= float(q.weight[edges].sum()) * (1 - 1e-9):
+    if float(q.weight[path].sum()) >= float(q.weight[list(route.edges)].sum()) * (1 - 1e-9):
         return None
     hit = np.zeros(g.n_edges, dtype=np.bool_)
     hit[path] = True
@@ -650,19 +649,13 @@ def route_shaping(
     return Shaping(tuple(found), _route(q, path))
 
 
-def _closed_by_event(q: Query, e: int) -> bool:
-    """True when edge ``e`` hauls over a link or border crossing that is closed on the
-    query's date (a link not yet built is not closed: it is never lifted)."""
-    g = q.graph
-    if g.edge_kind[e] != HAUL:
-        return False
-    link = q.state.links[g.link_ids[g.edge_link[e]]]
-    if link.status == "planned":
-        return False
-    closed = link.status == "closed"
-    if g.edge_crossing[e] >= 0:
-        closed |= q.state.crossings[g.crossing_ids[g.edge_crossing[e]]].status == "closed"
-    return closed
+def _closed_not_unbuilt(q: Query, e: int) -> bool:
+    """True when edge ``e`` hauls over a closed link or border crossing on the query's
+    date, and not over a link not yet built (which is never lifted)."""
+    shut = _closed_on_edge(q, e)
+    return bool(shut) and not any(
+        kind == "link" and q.state.links[element].status == "planned" for kind, element in shut
+    )
 
 
 def _without(g: Graph, rules: list[Rule], dropped: Rule) -> BoolArray:
